@@ -1,0 +1,34 @@
+# Two commands do all set-up on a fresh machine with only python3 and make:
+#   make demo   - create .venv, install, generate demo data, run the monthly reports
+#   make test   - create .venv, install with test extras, run the test suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+DEMO_CUSTOMERS ?= 3000
+
+.PHONY: demo test lab install clean bench
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/retention demo-data --out data/demo --customers $(DEMO_CUSTOMERS) --seed 7
+	$(VENV)/bin/retention run --params params --reports reports --jobs 2
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_engine.py
+
+clean:
+	rm -rf reports/20* data/demo .pytest_cache

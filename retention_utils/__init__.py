@@ -1,0 +1,49 @@
+"""Retention kit: customer retention and churn analysis over CRM exports.
+
+The public API is re-exported here; see the module docstrings for details.
+"""
+from __future__ import annotations
+
+from .config import UnitConfig, list_units, load_config
+from .contract import CONTRACT, DataQuality, UnitData, contract_frame, load_unit_data
+from .display import (
+    definitions_html,
+    headline_html,
+    headline_sentences,
+    kpi_table_html,
+    quality_html,
+    setup_notebook,
+    title_html,
+)
+from .errors import ConfigError, DataError, RetentionError
+from .kpis import headline_kpis, monthly_kpis, wilson_interval
+from .plotting import plot_churn_rate, plot_customer_base, plot_customer_flows, plot_kpi_trend
+
+__all__ = [
+    "CONTRACT",
+    "ConfigError",
+    "DataError",
+    "DataQuality",
+    "RetentionError",
+    "UnitConfig",
+    "UnitData",
+    "contract_frame",
+    "definitions_html",
+    "headline_html",
+    "headline_kpis",
+    "headline_sentences",
+    "kpi_table_html",
+    "list_units",
+    "load_config",
+    "load_unit_data",
+    "monthly_kpis",
+    "plot_churn_rate",
+    "plot_customer_base",
+    "plot_customer_flows",
+    "plot_kpi_trend",
+    "quality_html",
+    "setup_notebook",
+    "title_html",
+    "wilson_interval",
+]
+__version__ = "0.1.0"

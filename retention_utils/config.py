@@ -1,0 +1,324 @@
+"""Typed, validated parameters of a business unit.
+
+A params folder holds ``defaults.yaml`` plus one ``<unit>.yaml`` per business
+unit. A unit's settings are the defaults deep-merged with its own file; the
+result is validated by :class:`UnitConfig` (pydantic), with unknown keys
+rejected and every error naming the file and the key.
+
+Relative source paths are resolved against the params folder. Database
+credentials never appear in params: a database source names the environment
+variable that holds its connection URL (``url_env``).
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+
+__all__ = [
+    "SourceSpec",
+    "Sources",
+    "ChurnSpec",
+    "Thresholds",
+    "UnitConfig",
+    "list_units",
+    "load_config",
+    "parse_month",
+    "NOTEBOOKS",
+]
+
+#: Notebooks of the monthly run, in report order.
+NOTEBOOKS: tuple[str, ...] = ("kpi_overview",)
+
+UNIT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+#: Canonical columns a source may map, per table (see docs/data-contract.md).
+CANONICAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "customers": (
+        "customer_id", "business_unit", "signup_date", "churn_date", "churn_type", "churn_reason",
+    ),
+    "orders": (
+        "order_id", "customer_id", "order_date", "amount", "business_unit",
+        "category", "channel", "discount", "returned",
+    ),
+    "interactions": ("customer_id", "date", "kind", "score"),
+    "campaigns": ("customer_id", "campaign_id", "sent_date", "group", "cost"),
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Product(_Strict):
+    """A derived numeric column: the product of two source columns (e.g. quantity x price)."""
+
+    product: tuple[str, str]
+
+
+class SourceSpec(_Strict):
+    """Where one input table lives and how to read it.
+
+    ``columns`` maps canonical names (left) to the export's own column names
+    (right); a numeric column may instead be ``{product: [Quantity, UnitPrice]}``.
+    ``attributes`` lists further customer columns to keep (kept under their own
+    names, snake-cased).
+    """
+
+    path: str | None = None
+    format: Literal["csv", "parquet", "excel", "duckdb", "database"] | None = None
+    table: str | None = None
+    sheet: str | int | None = None
+    url_env: str | None = None
+    delimiter: str | None = None
+    encoding: str = "utf-8"
+    decimal: Literal[".", ","] = "."
+    date_format: str = "ISO"
+    columns: dict[str, str | Product] = Field(default_factory=dict)
+    attributes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _where(self) -> "SourceSpec":
+        if self.format == "database":
+            if not self.url_env or not self.table:
+                raise ValueError("a database source needs 'url_env' (the name of an environment variable "
+                                 "holding the connection URL) and 'table'")
+        elif not self.path:
+            raise ValueError("a file source needs 'path' (a file or a glob, relative to the params folder)")
+        if self.format == "duckdb" and not self.table:
+            raise ValueError("a DuckDB source needs 'table'")
+        if self.url_env and not re.fullmatch(r"[A-Z_][A-Z0-9_]*", self.url_env):
+            raise ValueError("'url_env' is the NAME of an environment variable (e.g. RETENTION_DB_URL), "
+                             "never the URL or a password itself")
+        return self
+
+    def resolved_format(self) -> str:
+        """The source format, inferred from the path's extension when not given."""
+        if self.format:
+            return self.format
+        suffix = Path(str(self.path)).suffix.lower()
+        by_suffix = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet",
+                     ".xlsx": "excel", ".xls": "excel", ".duckdb": "duckdb", ".db": "duckdb"}
+        if suffix not in by_suffix:
+            raise ConfigError(f"source {self.path!r}: cannot tell the format from the extension {suffix!r}; "
+                              "set 'format' to one of csv, parquet, excel, duckdb, database.")
+        return by_suffix[suffix]
+
+
+class Sources(_Strict):
+    """The unit's input tables; only ``orders`` is required."""
+
+    orders: SourceSpec
+    customers: SourceSpec | None = None
+    interactions: SourceSpec | None = None
+    campaigns: SourceSpec | None = None
+
+    @model_validator(mode="after")
+    def _columns(self) -> "Sources":
+        for name in ("orders", "customers", "interactions", "campaigns"):
+            spec = getattr(self, name)
+            if spec is None:
+                continue
+            unknown = sorted(set(spec.columns) - set(CANONICAL_COLUMNS[name]))
+            if unknown:
+                raise ValueError(f"sources.{name}.columns: unknown canonical column(s) {unknown}; "
+                                 f"allowed: {list(CANONICAL_COLUMNS[name])}")
+        return self
+
+
+class ChurnSpec(_Strict):
+    """How a customer is declared churned.
+
+    ``inactivity``: a customer with no purchase for more than ``inactivity_days``
+    is churned (as of the day the window elapses). ``explicit``: the
+    customers table's ``churn_date`` is the churn. ``dormant_days``: no purchase
+    for longer than this (but not churned) counts as dormant.
+    """
+
+    method: Literal["inactivity", "explicit"] = "inactivity"
+    inactivity_days: int = Field(90, ge=31, le=3650)
+    dormant_days: int = Field(45, ge=1, le=3650)
+
+    @model_validator(mode="after")
+    def _order(self) -> "ChurnSpec":
+        if self.method == "inactivity" and self.dormant_days >= self.inactivity_days:
+            raise ValueError(f"churn.dormant_days ({self.dormant_days}) must be smaller than "
+                             f"churn.inactivity_days ({self.inactivity_days})")
+        return self
+
+
+class Thresholds(_Strict):
+    """Sample-size limits below which a number is flagged instead of plotted."""
+
+    min_customers: int = Field(30, ge=1)
+
+
+class UnitConfig(_Strict):
+    """All settings of one business unit (defaults merged with the unit's file)."""
+
+    unit: str
+    display_name: str | None = None
+    business_unit_value: str | None = None
+    report_month: str | None = None
+    currency: str = "EUR"
+    churn: ChurnSpec = Field(default_factory=ChurnSpec)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    sources: Sources
+    show_customer_ids: bool = False
+    params_dir: Path = Path(".")
+
+    @field_validator("unit")
+    @classmethod
+    def _unit(cls, value: str) -> str:
+        if not UNIT_RE.match(value):
+            raise ValueError(f"unit name {value!r} must be letters, digits, '_' or '-' (at most 64, no "
+                             "path separators or dots), because it names the report folder")
+        return value
+
+    @field_validator("report_month")
+    @classmethod
+    def _month(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_month(value)
+        return value
+
+    @property
+    def label(self) -> str:
+        """Display name (free text, escape before putting it in HTML)."""
+        return self.display_name or self.unit
+
+    @property
+    def unit_value(self) -> str:
+        """The value of the business-unit column that selects this unit's rows."""
+        return self.business_unit_value if self.business_unit_value is not None else self.unit
+
+    def resolve_path(self, path: str) -> Path:
+        """A source path resolved against the params folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.params_dir / p)
+
+
+def parse_month(value: str, *, where: str = "month") -> dt.date:
+    """Parse ``YYYY-MM`` into the first day of that month.
+
+    Examples
+    --------
+    >>> parse_month("2025-03")
+    datetime.date(2025, 3, 1)
+    """
+    if not isinstance(value, str) or not MONTH_RE.match(value):
+        raise ConfigError(f"{where}: {value!r} is not a month; write it as YYYY-MM, e.g. 2025-03.")
+    return dt.date(int(value[:4]), int(value[5:7]), 1)
+
+
+def month_end(month_start: dt.date) -> dt.date:
+    """Last day of the month that starts at ``month_start``."""
+    return month_start.replace(day=calendar.monthrange(month_start.year, month_start.month)[1])
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc}).") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys to values at the top level.")
+    return data
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "columns":
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _has_path(data: dict[str, Any], loc: tuple[Any, ...]) -> bool:
+    node: Any = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False
+    return True
+
+
+def list_units(params_dir: str | Path) -> list[str]:
+    """Names of the business units configured in ``params_dir`` (one YAML file each)."""
+    params_dir = Path(params_dir)
+    if not params_dir.is_dir():
+        raise ConfigError(f"params folder {str(params_dir)!r} does not exist; pass --params DIR.")
+    return sorted(p.stem for p in params_dir.glob("*.yaml") if p.stem != "defaults")
+
+
+def load_config(params_dir: str | Path, unit: str, *, month: str | None = None) -> UnitConfig:
+    """Load and validate the settings of ``unit`` from ``params_dir``.
+
+    Parameters
+    ----------
+    params_dir
+        Folder with ``defaults.yaml`` and ``<unit>.yaml`` files.
+    unit
+        Business unit name (the file stem).
+    month
+        Report month ``YYYY-MM`` overriding the params' ``report_month``;
+        empty or None keeps the params value (None there means the last complete
+        month in the data).
+
+    Raises
+    ------
+    ConfigError
+        Unknown unit, unknown key, wrong type; the message names file and key.
+    """
+    params_dir = Path(params_dir)
+    if not UNIT_RE.match(str(unit)):
+        raise ConfigError(f"unit name {unit!r} is not allowed: use letters, digits, '_' or '-' only "
+                          "(it names the report folder, so no '/', '..' or spaces).")
+    units = list_units(params_dir)
+    if unit not in units:
+        raise ConfigError(f"unknown unit {unit!r}: no file {params_dir / (unit + '.yaml')}; "
+                          f"units configured: {', '.join(units) or 'none'}.")
+    defaults_path = params_dir / "defaults.yaml"
+    unit_path = params_dir / f"{unit}.yaml"
+    defaults = _read_yaml(defaults_path) if defaults_path.exists() else {}
+    own = _read_yaml(unit_path)
+    for name, data in ((defaults_path, defaults), (unit_path, own)):
+        if "params_dir" in data:
+            raise ConfigError(f"{name}: key 'params_dir' is set by the kit, remove it.")
+    if own.get("unit", unit) != unit:
+        raise ConfigError(f"{unit_path}: key 'unit' is {own['unit']!r} but the file is named {unit!r}; "
+                          "make them equal.")
+    merged = _deep_merge(defaults, own)
+    merged["unit"] = unit
+    merged["params_dir"] = params_dir.resolve()
+    if month:
+        parse_month(month, where="--month")
+        merged["report_month"] = month
+    try:
+        return UnitConfig.model_validate(merged)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors()[:5]:
+            loc = tuple(p for p in err["loc"] if not isinstance(p, int) or True)
+            key = ".".join(str(p) for p in loc) or "(top level)"
+            where = unit_path if _has_path(own, loc) else (defaults_path if _has_path(defaults, loc) else unit_path)
+            if err["type"] == "extra_forbidden":
+                msg = f"{where}: unknown key '{key}'; check the spelling against docs/data-contract.md"
+            elif err["type"] == "missing":
+                msg = f"{where}: required key '{key}' is missing"
+            else:
+                msg = f"{where}: key '{key}': {err['msg']} (got {err.get('input')!r})"
+            problems.append(msg)
+        more = f" (and {exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
+        raise ConfigError("; ".join(problems) + more + ".") from None

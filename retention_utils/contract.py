@@ -1,0 +1,590 @@
+"""The CRM data contract: mapping, parsing, validation and data-quality accounting.
+
+:func:`load_unit_data` turns the raw sources of one business unit into the
+canonical tables every analysis reads (``customers``, ``orders``,
+``interactions``, ``campaigns``), in the engine, after checking the contract:
+
+Hard errors (stop the unit with one :class:`~retention_utils.errors.DataError`
+that lists every problem found, each with file, column, count, up to five
+examples and a fix): missing required column, unparseable dates / numbers /
+flags, values outside an allowed set, duplicate customer ids, empty customer
+signup dates, a business unit with no rows, an explicit churn definition without
+a churn-date column.
+
+Soft rules (the row is counted with its reason, never silently lost):
+
+===========================  =========  ==================================================
+reason                       outcome    rule
+===========================  =========  ==================================================
+other business unit          excluded   the row belongs to another unit
+missing business_unit        dropped    no unit value, so it belongs to no unit
+missing customer_id          dropped    cannot be linked to a customer
+unknown customer             dropped    customer id absent from the customers table
+missing <date column>        dropped    no date, cannot be placed in time
+exact duplicate row          dropped    every field equals an earlier row (first kept)
+signed up after report month excluded   not yet a customer as of the report
+after report month           excluded   dated after the report month (no look-ahead)
+used: purchase / refund ...  used       kept; orders split by sign of amount
+===========================  =========  ==================================================
+
+Order lines that share ``order_id``, customer and date are combined into one
+order (amounts summed); a churn date after the report month is treated as
+"not churned yet". Both are listed as notes.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from .config import CANONICAL_COLUMNS, Product, SourceSpec, UnitConfig, parse_month
+from .errors import ConfigError, DataError, examples_text
+from .sources import RawSource, connect, read_source
+
+__all__ = ["CONTRACT", "ColumnRule", "DataQuality", "UnitData", "load_unit_data", "contract_frame"]
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    """Type and rules of one canonical column."""
+
+    kind: str  # id | text | category | date | number | flag
+    required: bool = False
+    allowed: tuple[str, ...] | None = None
+    description: str = ""
+
+
+CONTRACT: dict[str, dict[str, ColumnRule]] = {
+    "customers": {
+        "customer_id": ColumnRule("id", True, description="unique customer key"),
+        "business_unit": ColumnRule("text", description="unit the customer belongs to"),
+        "signup_date": ColumnRule("date", True, description="date the customer was acquired"),
+        "churn_date": ColumnRule("date", description="explicit cancellation date (empty while active)"),
+        "churn_type": ColumnRule("category", allowed=("voluntary", "involuntary"), description="why the contract ended"),
+        "churn_reason": ColumnRule("text", description="free-text or coded churn reason"),
+    },
+    "orders": {
+        "order_id": ColumnRule("id", True, description="order (invoice) key; lines sharing it are combined"),
+        "customer_id": ColumnRule("id", True, description="buyer"),
+        "order_date": ColumnRule("date", True, description="date of the order"),
+        "amount": ColumnRule("number", True, description="revenue; negative = refund"),
+        "business_unit": ColumnRule("text", description="unit of the order when customers are not given"),
+        "category": ColumnRule("text", description="product category"),
+        "channel": ColumnRule("text", description="sales channel"),
+        "discount": ColumnRule("number", description="discount amount"),
+        "returned": ColumnRule("flag", description="order returned (true/false)"),
+    },
+    "interactions": {
+        "customer_id": ColumnRule("id", True, description="customer"),
+        "date": ColumnRule("date", True, description="date of the contact"),
+        "kind": ColumnRule("category", True, description="support_ticket, complaint, survey, visit ..."),
+        "score": ColumnRule("number", description="survey score, e.g. NPS 0-10"),
+    },
+    "campaigns": {
+        "customer_id": ColumnRule("id", True, description="contacted (or held-out) customer"),
+        "campaign_id": ColumnRule("text", True, description="campaign key"),
+        "sent_date": ColumnRule("date", True, description="date of the contact"),
+        "group": ColumnRule("category", True, allowed=("treatment", "control"), description="randomized arm"),
+        "cost": ColumnRule("number", description="cost of the contact"),
+    },
+}
+assert all(set(CONTRACT[t]) == set(CANONICAL_COLUMNS[t]) for t in CONTRACT)
+
+DATE_COLUMN = {"customers": "signup_date", "orders": "order_date", "interactions": "date", "campaigns": "sent_date"}
+_TRUE = ("true", "t", "1", "yes", "y")
+_FALSE = ("false", "f", "0", "no", "n")
+
+
+def contract_frame() -> pd.DataFrame:
+    """The contract as a tidy table: ``table, column, kind, required, allowed, description``."""
+    rows = [
+        {"table": t, "column": c, "kind": r.kind, "required": r.required,
+         "allowed": ", ".join(r.allowed) if r.allowed else "", "description": r.description}
+        for t, cols in CONTRACT.items() for c, r in cols.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    """Row accounting of one unit run.
+
+    Attributes
+    ----------
+    rows : DataFrame
+        ``table, source, outcome, reason, rows`` where outcome is ``used``,
+        ``excluded`` (legitimately out of scope) or ``dropped`` (a data problem).
+        Per table the rows add up to ``inputs``.
+    inputs : DataFrame
+        ``table, source, rows``: rows read from each source.
+    notes : DataFrame
+        ``table, note, rows``: adjustments that keep the row (lines combined, ...).
+    """
+
+    rows: pd.DataFrame
+    inputs: pd.DataFrame
+    notes: pd.DataFrame
+
+    def balanced(self) -> bool:
+        """True when, for every table, the accounted rows equal the rows read."""
+        got = self.rows.groupby("table")["rows"].sum()
+        want = self.inputs.set_index("table")["rows"]
+        return bool((got.reindex(want.index).fillna(-1) == want).all())
+
+    def summary_frame(self) -> pd.DataFrame:
+        """``rows`` with each row's ``share`` of its table's input."""
+        out = self.rows.copy()
+        totals = self.inputs.set_index("table")["rows"]
+        out["share"] = out["rows"] / out["table"].map(totals).where(lambda s: s > 0)
+        return out
+
+
+@dataclass(frozen=True)
+class UnitData:
+    """Canonical, validated tables of one unit as of the report month."""
+
+    config: UnitConfig
+    con: Any
+    customers: ibis.Table
+    orders: ibis.Table
+    interactions: ibis.Table | None
+    campaigns: ibis.Table | None
+    month: dt.date
+    month_end: dt.date
+    data_start: dt.date
+    quality: DataQuality
+    files: tuple = field(default_factory=tuple)
+
+    @property
+    def month_label(self) -> str:
+        return self.month.strftime("%Y-%m")
+
+
+# ----------------------------------------------------------------------------- typing
+
+
+@ibis.udf.scalar.builtin(name="try_strptime")
+def _try_strptime(value: str, fmt: str) -> dt.datetime:  # DuckDB built-in
+    ...
+
+
+def _blank_to_null(x: ibis.Value) -> ibis.Value:
+    s = x.cast("string").strip()
+    return ibis.ifelse(s == "", ibis.null("string"), s)
+
+
+def _typed(raw: ibis.Table, source_col: str, rule: ColumnRule, spec: SourceSpec) -> ibis.Value:
+    col = raw[source_col]
+    dtype = col.type()
+    if rule.kind == "id":
+        if dtype.is_floating():
+            return ibis.ifelse(col == col.floor(), col.cast("int64").cast("string"), col.cast("string"))
+        # an id exported through a float column ("17850.0") keeps its integer spelling
+        return _blank_to_null(col).re_replace(r"^(\d+)\.0+$", r"\1")
+    if rule.kind == "text":
+        return _blank_to_null(col)
+    if rule.kind == "category":
+        return _blank_to_null(col).lower()
+    if rule.kind == "date":
+        if dtype.is_timestamp() or dtype.is_date():
+            return col.cast("date")
+        s = _blank_to_null(col)
+        if spec.date_format.upper() == "ISO":
+            return s.try_cast("timestamp").cast("date")
+        return _try_strptime(s, spec.date_format).cast("date")
+    if rule.kind == "number":
+        if dtype.is_numeric():
+            return col.cast("float64")
+        s = _blank_to_null(col)
+        if spec.decimal == ",":
+            s = s.replace(".", "").replace(",", ".")
+        return s.try_cast("float64")
+    if rule.kind == "flag":
+        if dtype.is_boolean():
+            return col
+        s = _blank_to_null(col).lower()
+        return ibis.cases((s.isin(_TRUE), True), (s.isin(_FALSE), False), else_=ibis.null("boolean"))
+    raise AssertionError(rule.kind)
+
+
+def _expected(rule: ColumnRule, spec: SourceSpec) -> str:
+    if rule.kind == "date":
+        if spec.date_format.upper() == "ISO":
+            return ("ISO dates like 2024-01-31 (or 2024-01-31 13:45:00); if the file uses another format set "
+                    "date_format in params, e.g. date_format: '%d/%m/%Y'")
+        return f"dates in the format {spec.date_format!r} named in params (date_format)"
+    if rule.kind == "number":
+        return "numbers like 1234.50" + (" (decimal comma)" if spec.decimal == "," else
+                                         "; for a decimal comma set decimal: ',' in params")
+    if rule.kind == "flag":
+        return "true/false, yes/no or 1/0"
+    return ""
+
+
+@dataclass
+class _Mapped:
+    name: str
+    src: RawSource
+    spec: SourceSpec
+    table: ibis.Table  # _row + canonical columns (typed) + attributes
+    present: tuple[str, ...]
+    attributes: tuple[str, ...]
+
+
+def _snake(name: str) -> str:
+    out = "".join(ch.lower() if ch.isalnum() else "_" for ch in str(name).strip())
+    while "__" in out:
+        out = out.replace("__", "_")
+    return out.strip("_") or "attribute"
+
+
+def _map_and_type(src: RawSource, spec: SourceSpec, problems: list[str]) -> _Mapped | None:
+    name = src.name
+    raw = src.table
+    rules = CONTRACT[name]
+    exprs: dict[str, ibis.Value] = {"_row": raw._row}
+    checks: list[tuple[str, str, ibis.Value, ibis.Value]] = []  # canon, source label, raw, typed
+    present = []
+    missing = []
+    for canon, rule in rules.items():
+        mapped = spec.columns.get(canon)
+        if isinstance(mapped, Product):
+            absent = [c for c in mapped.product if c not in src.columns]
+            if absent:
+                missing.append((canon, " x ".join(mapped.product), absent))
+                continue
+            parts = [_typed(raw, c, ColumnRule("number"), spec) for c in mapped.product]
+            for c, p in zip(mapped.product, parts):
+                checks.append((canon, c, raw[c], p))
+            exprs[canon] = parts[0] * parts[1]
+            present.append(canon)
+            continue
+        source_col = mapped if mapped is not None else canon
+        if source_col not in src.columns:
+            if rule.required or mapped is not None:
+                missing.append((canon, source_col, [source_col]))
+            continue
+        typed = _typed(raw, source_col, rule, spec)
+        exprs[canon] = typed
+        present.append(canon)
+        if rule.kind in ("date", "number", "flag"):
+            checks.append((canon, source_col, raw[source_col], typed))
+    attributes = []
+    if name == "customers":
+        for col in spec.attributes:
+            if col not in src.columns:
+                missing.append((_snake(col), col, [col]))
+                continue
+            attr = _snake(col)
+            exprs[attr] = _blank_to_null(raw[col])
+            attributes.append(attr)
+    for canon, label, absent in missing:
+        close = [c for c in src.columns if _snake(c) == _snake(absent[0])]
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        problems.append(
+            f"{src.label}: required column {absent[0]!r} (canonical '{canon}') not found.{hint} Columns present: "
+            f"{examples_text(src.columns, limit=12)}. Map it in params under sources.{name}.columns, "
+            f"e.g. {canon}: <your column name>.")
+    if missing:
+        return None
+    table = raw.select(**exprs)
+    # unparseable values: present in the file, empty after parsing
+    if checks:
+        flags = {f"bad_{i}": ((_blank_to_null(r).notnull()) & t.isnull()).cast("int64").sum()
+                 for i, (_, _, r, t) in enumerate(checks)}
+        counts = raw.aggregate(**flags).to_pandas().iloc[0]
+        for i, (canon, label, rawcol, typedcol) in enumerate(checks):
+            n_bad = int(counts[f"bad_{i}"] or 0)
+            if not n_bad:
+                continue
+            bad = raw.filter((_blank_to_null(rawcol).notnull()) & typedcol.isnull())
+            ex = bad.order_by(bad._row).select(bad._row, v=rawcol.cast("string")).limit(5).to_pandas()
+            rule = CONTRACT[name].get(canon, ColumnRule("number"))
+            kind = {"date": "dates", "number": "numbers", "flag": "true/false values"}[rule.kind]
+            problems.append(
+                f"{src.label}: column {label!r} has {n_bad:,} unparseable {kind} (data rows "
+                f"{examples_text(ex._row.tolist())}: {examples_text(ex.v.tolist())}); expected {_expected(rule, spec)}.")
+    # allowed values
+    for canon, rule in rules.items():
+        if rule.allowed and canon in present:
+            col = table[canon]
+            bad = table.filter(col.notnull() & ~col.isin(rule.allowed))
+            n_bad = int(bad.count().to_pyarrow().as_py())
+            if n_bad:
+                ex = bad.order_by(bad._row).select("_row", canon).limit(5).to_pandas()
+                problems.append(
+                    f"{src.label}: column {(spec.columns.get(canon) or canon)!r} has {n_bad:,} values outside "
+                    f"{{{', '.join(rule.allowed)}}} (data rows {examples_text(ex._row.tolist())}: "
+                    f"{examples_text(ex[canon].tolist())}); recode them in the export or map the column to "
+                    "the right field.")
+    return _Mapped(name, src, spec, table, tuple(present), tuple(attributes))
+
+
+# ----------------------------------------------------------------------------- rules
+
+
+def _last_complete_month(max_date: dt.date) -> dt.date:
+    last_day = calendar.monthrange(max_date.year, max_date.month)[1]
+    if max_date.day == last_day:
+        return max_date.replace(day=1)
+    prev = max_date.replace(day=1) - dt.timedelta(days=1)
+    return prev.replace(day=1)
+
+
+def _month_end(month: dt.date) -> dt.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def _value_counts_text(table: ibis.Table, col: str) -> str:
+    vc = table[col].value_counts().to_pandas()
+    vc = vc.sort_values(vc.columns[1], ascending=False).head(8)
+    return ", ".join(f"{v!r} ({n:,})" for v, n in zip(vc.iloc[:, 0], vc.iloc[:, 1]))
+
+
+def _reasons(m: _Mapped, *, unit_value: str, unit_ids: ibis.Table | None, all_ids: ibis.Table | None,
+             month_end: dt.date | None) -> ibis.Value:
+    t = m.table
+    date_col = DATE_COLUMN[m.name]
+    cases = []
+    has_bu = "business_unit" in m.present and m.name in ("customers", "orders")
+    if has_bu:
+        cases.append((t.business_unit.isnull(), "missing business_unit"))
+        cases.append((t.business_unit != unit_value, "other business unit"))
+    cases.append((t.customer_id.isnull(), "missing customer_id"))
+    if m.name != "customers":
+        if all_ids is not None:
+            cases.append((~t.customer_id.isin(all_ids.customer_id), "unknown customer"))
+        if unit_ids is not None and not has_bu:
+            cases.append((~t.customer_id.isin(unit_ids.customer_id), "other business unit"))
+        elif unit_ids is not None:
+            cases.append((~t.customer_id.isin(unit_ids.customer_id), "unknown customer"))
+        cases.append((t[date_col].isnull(), f"missing {date_col}"))
+    if m.name == "orders":
+        canon = [c for c in m.present]
+        dup_rank = ibis.row_number().over(ibis.window(group_by=[t[c] for c in canon], order_by=t._row))
+        cases.append((dup_rank > 0, "exact duplicate row"))
+    if month_end is not None:
+        label = "signed up after report month" if m.name == "customers" else "after report month"
+        cases.append((t[date_col] > ibis.literal(month_end), label))
+    if m.name == "orders":
+        cases.append((t.amount > 0, "used: purchase"))
+        cases.append((t.amount < 0, "used: refund (negative amount)"))
+        cases.append((t.amount == 0, "used: zero amount (not a purchase)"))
+        return ibis.cases(*cases, else_="missing amount")
+    return ibis.cases(*cases, else_="used")
+
+
+def _outcome(reason: str) -> str:
+    if reason.startswith("used") or reason == "used":
+        return "used"
+    if reason in ("other business unit", "after report month", "signed up after report month"):
+        return "excluded"
+    return "dropped"
+
+
+def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
+    """Read, validate and prepare the canonical tables of one business unit.
+
+    Parameters
+    ----------
+    cfg
+        The unit's configuration (:func:`retention_utils.config.load_config`).
+    con
+        An Ibis DuckDB backend to use; a new in-process one by default.
+
+    Returns
+    -------
+    UnitData
+        Canonical tables (Ibis, in the engine) with the report month and the
+        data-quality accounting. ``customers`` has ``customer_id, signup_date``
+        (+ ``churn_date, churn_type, churn_reason`` and attributes when given);
+        ``orders`` has one row per order: ``order_id, customer_id, order_date,
+        amount, n_lines`` (+ optional columns).
+
+    Raises
+    ------
+    DataError
+        Every hard contract violation found, in one message.
+    """
+    con = con if con is not None else connect()
+    problems: list[str] = []
+    raws: dict[str, RawSource] = {}
+    for name in ("customers", "orders", "interactions", "campaigns"):
+        if getattr(cfg.sources, name) is not None:
+            raws[name] = read_source(con, cfg, name)
+    mapped: dict[str, _Mapped] = {}
+    for name, src in raws.items():
+        m = _map_and_type(src, getattr(cfg.sources, name), problems)
+        if m is not None:
+            mapped[name] = m
+    if problems:
+        raise DataError(_join(cfg, problems))
+
+    unit_value = cfg.unit_value
+    cust = mapped.get("customers")
+    if cfg.churn.method == "explicit" and (cust is None or "churn_date" not in cust.present):
+        raise DataError(f"unit {cfg.unit!r}: churn.method is 'explicit' but "
+                        f"{cust.src.label if cust else 'no customers source'} has no churn_date column; map "
+                        "sources.customers.columns.churn_date, or use churn.method: inactivity.")
+    # hard rules on customers
+    if cust is not None:
+        t = cust.table
+        nulls = t.filter(t.customer_id.notnull() & t.signup_date.isnull())
+        n_null = int(nulls.count().to_pyarrow().as_py())
+        if n_null:
+            ex = nulls.order_by("_row").limit(5).to_pandas()
+            problems.append(f"{cust.src.label}: column {(cust.spec.columns.get('signup_date') or 'signup_date')!r} "
+                            f"is empty on {n_null:,} rows (data rows {examples_text(ex._row.tolist())}); every "
+                            "customer needs a signup date: fill it in the export (e.g. the first order date).")
+        nn = t.filter(t.customer_id.notnull())
+        dup = (nn.group_by("customer_id").aggregate(n=nn.count(), first_rows=nn._row.collect())
+               .filter(lambda x: x.n > 1))
+        n_dup = int(dup.count().to_pyarrow().as_py())
+        if n_dup:
+            ex = dup.order_by("customer_id").limit(5).to_pandas()
+            shown = "; ".join(f"{cid!r} on rows {examples_text(sorted(rows), limit=3)}"
+                              for cid, rows in zip(ex.customer_id, ex.first_rows))
+            problems.append(f"{cust.src.label}: column {(cust.spec.columns.get('customer_id') or 'customer_id')!r} "
+                            f"has {n_dup:,} duplicate customer ids ({shown}); each customer must appear once: "
+                            "deduplicate the export or map the right key column.")
+        if "business_unit" in cust.present:
+            n_unit = int(t.filter(t.business_unit == unit_value).count().to_pyarrow().as_py())
+            if n_unit == 0:
+                problems.append(f"{cust.src.label}: no rows have business_unit = {unit_value!r} (unit {cfg.unit!r}). "
+                                f"Values present: {_value_counts_text(t, 'business_unit')}. Set "
+                                "business_unit_value in the unit's params file to one of them.")
+    orders = mapped["orders"]
+    if cust is None and "business_unit" in orders.present:
+        t = orders.table
+        n_unit = int(t.filter(t.business_unit == unit_value).count().to_pyarrow().as_py())
+        if n_unit == 0:
+            problems.append(f"{orders.src.label}: no rows have business_unit = {unit_value!r} (unit {cfg.unit!r}). "
+                            f"Values present: {_value_counts_text(t, 'business_unit')}. Set "
+                            "business_unit_value in the unit's params file to one of them.")
+    if problems:
+        raise DataError(_join(cfg, problems))
+
+    # customer keys of the unit (before the month rule: used for linking only)
+    all_ids = unit_ids = None
+    if cust is not None:
+        t = cust.table
+        all_ids = t.filter(t.customer_id.notnull()).select("customer_id").distinct()
+        keep = t.customer_id.notnull()
+        if "business_unit" in cust.present:
+            keep = keep & (t.business_unit == unit_value)
+        unit_ids = t.filter(keep).select("customer_id").distinct()
+
+    # report month: params, else the last complete month of the unit's orders
+    if cfg.report_month:
+        month = parse_month(cfg.report_month, where="report_month")
+    else:
+        r = _reasons(orders, unit_value=unit_value, unit_ids=unit_ids, all_ids=all_ids, month_end=None)
+        ot = orders.table.mutate(_reason=r)
+        max_date = ot.filter(ot._reason.startswith("used")).order_date.max().to_pyarrow().as_py()
+        if max_date is None:
+            raise DataError(f"{orders.src.label}: unit {cfg.unit!r} has no usable orders, so there is no month "
+                            "to report; check the unit's business_unit_value and the orders' customer ids.")
+        month = _last_complete_month(max_date)
+    end = _month_end(month)
+
+    # classify every row, count, and keep the used ones
+    acc_rows = []
+    inputs = []
+    notes = []
+    classified: dict[str, ibis.Table] = {}
+    for name in ("customers", "orders", "interactions", "campaigns"):
+        if name not in mapped:
+            continue
+        m = mapped[name]
+        if name in ("interactions", "campaigns") and cust is None:
+            continue  # linked below, once the customers are derived from orders
+        r = _reasons(m, unit_value=unit_value, unit_ids=unit_ids, all_ids=all_ids, month_end=end)
+        classified[name] = con.create_table(f"cls_{name}", m.table.mutate(_reason=r), temp=True, overwrite=True)
+    if cust is None:  # customers derived from the unit's orders
+        o = classified["orders"]
+        used = o.filter(o._reason.startswith("used"))
+        derived = used.group_by("customer_id").aggregate(signup_date=used.order_date.min())
+        unit_ids = derived.select("customer_id")
+        for name in ("interactions", "campaigns"):
+            if name in mapped:
+                m = mapped[name]
+                r = _reasons(m, unit_value=unit_value, unit_ids=unit_ids, all_ids=None, month_end=end)
+                classified[name] = con.create_table(f"cls_{name}", m.table.mutate(_reason=r), temp=True,
+                                                    overwrite=True)
+    for name, t in classified.items():
+        m = mapped[name]
+        counts = t.group_by("_reason").aggregate(rows=t.count()).to_pandas()
+        for reason, n in zip(counts["_reason"], counts["rows"]):
+            acc_rows.append({"table": name, "source": m.src.label, "outcome": _outcome(reason),
+                             "reason": reason, "rows": int(n)})
+        inputs.append({"table": name, "source": m.src.label, "rows": m.src.n_rows})
+
+    # canonical tables
+    o = classified["orders"]
+    o = o.filter(o._reason.startswith("used"))
+    agg = {"amount": o.amount.sum(), "n_lines": o.count()}
+    for c in ("discount",):
+        if c in orders.present:
+            agg[c] = o[c].sum()
+    if "returned" in orders.present:
+        agg["returned"] = o.returned.any()
+    for c in ("category", "channel"):
+        if c in orders.present:
+            agg[c] = o[c].arbitrary()
+    orders_u = con.create_table("orders_u", o.group_by(["order_id", "customer_id", "order_date"]).aggregate(**agg),
+                                temp=True, overwrite=True)
+    n_used_lines = int(o.count().to_pyarrow().as_py())
+    n_orders = int(orders_u.count().to_pyarrow().as_py())
+    if n_used_lines != n_orders:
+        notes.append({"table": "orders", "note": f"{n_used_lines:,} used order lines combined into "
+                      f"{n_orders:,} orders (same order_id, customer and date)", "rows": n_used_lines - n_orders})
+    if cust is not None:
+        c = classified["customers"]
+        c = c.filter(c._reason == "used")
+        cols = ["customer_id", "signup_date"] + [x for x in ("churn_date", "churn_type", "churn_reason")
+                                                  if x in cust.present] + list(cust.attributes)
+        c = c.select(*cols)
+        if "churn_date" in cust.present:
+            future = int(c.filter(c.churn_date > ibis.literal(end)).count().to_pyarrow().as_py())
+            if future:
+                notes.append({"table": "customers", "note": "churn date after the report month: treated as "
+                              "not churned yet", "rows": future})
+            after = c.churn_date > ibis.literal(end)
+            c = c.mutate(churn_date=ibis.ifelse(after, ibis.null("date"), c.churn_date),
+                         **({"churn_type": ibis.ifelse(after, ibis.null("string"), c.churn_type)}
+                            if "churn_type" in cust.present else {}))
+        customers_u = con.create_table("customers_u", c, temp=True, overwrite=True)
+    else:
+        o2 = orders_u
+        customers_u = con.create_table(
+            "customers_u", o2.group_by("customer_id").aggregate(signup_date=o2.order_date.min()),
+            temp=True, overwrite=True)
+    extra = {}
+    for name in ("interactions", "campaigns"):
+        if name in classified:
+            t = classified[name]
+            t = t.filter(t._reason == "used").drop("_reason", "_row")
+            extra[name] = con.create_table(f"{name}_u", t, temp=True, overwrite=True)
+    data_start = orders_u.order_date.min().to_pyarrow().as_py()
+    if data_start is None or data_start > end:
+        raise DataError(f"{orders.src.label}: unit {cfg.unit!r} has no orders on or before the report month "
+                        f"{month:%Y-%m}; choose a later --month or check the unit's rows.")
+    quality = DataQuality(
+        rows=pd.DataFrame(acc_rows, columns=["table", "source", "outcome", "reason", "rows"]),
+        inputs=pd.DataFrame(inputs, columns=["table", "source", "rows"]),
+        notes=pd.DataFrame(notes, columns=["table", "note", "rows"]),
+    )
+    files = tuple(f for src in raws.values() for f in src.files)
+    return UnitData(config=cfg, con=con, customers=customers_u, orders=orders_u,
+                    interactions=extra.get("interactions"), campaigns=extra.get("campaigns"),
+                    month=month, month_end=end, data_start=data_start, quality=quality, files=files)
+
+
+def _join(cfg: UnitConfig, problems: list[str]) -> str:
+    head = f"unit {cfg.unit!r}: the input breaks the data contract ({len(problems)} problem" + \
+           ("s" if len(problems) > 1 else "") + "); nothing was analysed:"
+    return head + "\n" + "\n".join(f"  - {p}" for p in problems)

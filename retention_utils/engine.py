@@ -1,0 +1,265 @@
+"""Reductions over raw rows, as Ibis expressions executed by the engine.
+
+Every function here takes canonical Ibis tables (see
+:mod:`retention_utils.contract`) and returns either an Ibis expression or a
+small tidy pandas frame; nothing loops over orders in Python. The expressions
+use only portable operations (window functions, group-bys, integer month and
+day arithmetic: ``year * 12 + month - 1`` and epoch days, never ``delta()``),
+so the same code can run on another Ibis backend.
+
+Churn definition (shared by every analysis, one place: :func:`purchase_spells`):
+
+* ``inactivity``: a customer with no purchase for more than ``D`` days is
+  churned on day ``last purchase + D + 1``; a purchase after such a gap is a
+  reactivation. Purchases are orders with a positive amount (refunds are not).
+* ``explicit``: the customer's ``churn_date`` is the churn; no reactivation.
+* Dormant: not churned, and no purchase for more than ``dormant_days``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import pandas as pd
+
+__all__ = [
+    "month_index",
+    "index_to_month",
+    "epoch_day",
+    "purchase_spells",
+    "monthly_revenue",
+    "monthly_flows",
+    "customer_snapshot",
+    "monthly_activity",
+    "cohort_counts",
+]
+
+
+def month_index(d: ibis.Value) -> ibis.Value:
+    """Integer month number ``year * 12 + month - 1`` of a date expression."""
+    return d.year() * 12 + d.month() - 1
+
+
+def epoch_day(d: ibis.Value) -> ibis.Value:
+    """Integer days since 1970-01-01 of a date expression."""
+    return d.epoch_days()
+
+
+def month_index_py(d: dt.date) -> int:
+    """Python twin of :func:`month_index`.
+
+    Examples
+    --------
+    >>> month_index_py(dt.date(2025, 3, 31))
+    24302
+    """
+    return d.year * 12 + d.month - 1
+
+
+def index_to_month(idx: int) -> dt.date:
+    """First day of the month with index ``idx``.
+
+    Examples
+    --------
+    >>> index_to_month(24302)
+    datetime.date(2025, 3, 1)
+    """
+    return dt.date(idx // 12, idx % 12 + 1, 1)
+
+
+def purchase_spells(orders: ibis.Table, *, inactivity_days: int, dormant_days: int,
+                    method: str = "inactivity", customers: ibis.Table | None = None) -> ibis.Table:
+    """One row per purchase day of each customer, with what follows it.
+
+    Parameters
+    ----------
+    orders
+        Canonical orders (``customer_id, order_date, amount``).
+    inactivity_days, dormant_days, method
+        The unit's churn definition (``params: churn``).
+    customers
+        Canonical customers with ``churn_date``; required for ``method='explicit'``.
+
+    Returns
+    -------
+    ibis.Table
+        ``customer_id, day, day_n, prev_gap, next_day_n, is_first, is_reactivation,
+        churn_day_n, dormant_from_n, dormant_until_n``: ``*_n`` are epoch days;
+        ``churn_day_n`` is the day the customer counts as churned after this
+        purchase (null if they buy again in time, or under the explicit method);
+        dormancy runs over ``[dormant_from_n, dormant_until_n)`` (until null = open).
+    """
+    p = orders.filter(orders.amount > 0).select("customer_id", day=orders.order_date).distinct()
+    p = p.mutate(day_n=epoch_day(p.day))
+    w = ibis.window(group_by=p.customer_id, order_by=p.day_n)
+    p = p.mutate(prev_n=p.day_n.lag().over(w), next_day_n=p.day_n.lead().over(w))
+    p = p.mutate(prev_gap=p.day_n - p.prev_n, is_first=p.prev_n.isnull())
+    d = int(inactivity_days)
+    if method == "inactivity":
+        churns = p.next_day_n.isnull() | ((p.next_day_n - p.day_n) > d)
+        p = p.mutate(
+            is_reactivation=(~p.is_first) & (p.prev_gap > d),
+            churn_day_n=ibis.ifelse(churns, p.day_n + (d + 1), ibis.null("int64")),
+        )
+        until = ibis.least(p.next_day_n.fill_null(p.day_n + (d + 1)), p.day_n + (d + 1))
+    else:
+        if customers is None or "churn_date" not in customers.columns:
+            raise ValueError("method='explicit' needs customers with a churn_date column")
+        c = customers.select("customer_id", c_churn_n=epoch_day(customers.churn_date))
+        p = p.left_join(c, "customer_id").drop("customer_id_right")
+        p = p.mutate(is_reactivation=ibis.literal(False), churn_day_n=ibis.null("int64"))
+        p = p.mutate(dormant_until_n=ibis.least(p.next_day_n.fill_null(p.c_churn_n),
+                                                p.c_churn_n.fill_null(p.next_day_n))).drop("c_churn_n")
+        return p.mutate(dormant_from_n=p.day_n + (int(dormant_days) + 1)).drop("prev_n")
+    return p.mutate(dormant_from_n=p.day_n + (int(dormant_days) + 1), dormant_until_n=until).drop("prev_n")
+
+
+def monthly_revenue(orders: ibis.Table, *, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Revenue and order counts per calendar month.
+
+    Returns
+    -------
+    DataFrame
+        ``month_idx, n_orders, purchase_revenue, refunds, net_revenue,
+        n_active, n_first_purchase``: orders and revenue from purchases
+        (amount > 0), refunds as a positive amount, net revenue including refunds,
+        customers with a purchase in the month, and of them those whose first
+        purchase ever (in the data) is in the month.
+    """
+    o = orders.filter((orders.order_date >= start) & (orders.order_date <= end))
+    o = o.mutate(month_idx=month_index(o.order_date))
+    rev = o.group_by("month_idx").aggregate(
+        n_orders=(o.amount > 0).cast("int64").sum(),
+        purchase_revenue=ibis.ifelse(o.amount > 0, o.amount, 0.0).sum(),
+        refunds=ibis.ifelse(o.amount < 0, -o.amount, 0.0).sum(),
+        net_revenue=o.amount.sum(),
+    )
+    buys = orders.filter(orders.amount > 0)
+    first = buys.group_by("customer_id").aggregate(first_idx=month_index(buys.order_date.min()))
+    act = o.filter(o.amount > 0).select("customer_id", "month_idx").distinct()
+    act = act.left_join(first, "customer_id")
+    active = act.group_by("month_idx").aggregate(
+        n_active=act.count(), n_first_purchase=(act.first_idx == act.month_idx).cast("int64").sum())
+    out = rev.left_join(active, "month_idx").drop("month_idx_right").to_pandas()
+    return out.sort_values("month_idx").reset_index(drop=True)
+
+
+def _by_month(expr: ibis.Value, table: ibis.Table, name: str) -> ibis.Table:
+    t = table.mutate(month_idx=expr)
+    return t.group_by("month_idx").aggregate(**{name: t.count()})
+
+
+def _day_to_month_idx(day_n: ibis.Value) -> ibis.Value:
+    d = ibis.date("1970-01-01") + day_n.as_interval("D")
+    return month_index(d)
+
+
+def monthly_flows(orders: ibis.Table, customers: ibis.Table, *, method: str, inactivity_days: int,
+                  dormant_days: int, end: dt.date) -> pd.DataFrame:
+    """Customer flows per month: new, reactivated, churned, and dormancy changes.
+
+    Returns
+    -------
+    DataFrame
+        ``month_idx, n_new, n_reactivated, n_churned, dormant_in, dormant_out``.
+        ``dormant_in``/``dormant_out`` count dormancy spells starting / ending by
+        month (a spell counts at a month end if it started on or before it and
+        ends after it), so cumulative sums give the dormant stock. Events after
+        ``end`` are not counted.
+    """
+    end_n = (end - dt.date(1970, 1, 1)).days
+    s = purchase_spells(orders, inactivity_days=inactivity_days, dormant_days=dormant_days, method=method,
+                        customers=customers)
+    if method == "inactivity":
+        new = _by_month(month_index(s.day), s.filter(s.is_first), "n_new")
+        react = _by_month(month_index(s.day), s.filter(s.is_reactivation), "n_reactivated")
+        ch = s.filter(s.churn_day_n.notnull() & (s.churn_day_n <= end_n))
+        churned = _by_month(_day_to_month_idx(ch.churn_day_n), ch, "n_churned")
+    else:
+        c = customers.filter(customers.signup_date <= end)
+        new = _by_month(month_index(c.signup_date), c, "n_new")
+        react = None
+        cc = c.filter(c.churn_date.notnull() & (c.churn_date <= end))
+        churned = _by_month(month_index(cc.churn_date), cc, "n_churned")
+    dz = s.filter((s.dormant_from_n <= end_n) & (s.dormant_until_n.isnull() | (s.dormant_from_n < s.dormant_until_n)))
+    d_in = _by_month(_day_to_month_idx(dz.dormant_from_n), dz, "dormant_in")
+    dz2 = dz.filter(dz.dormant_until_n.notnull())
+    d_out = _by_month(_day_to_month_idx(dz2.dormant_until_n), dz2, "dormant_out")
+    frames = [new.to_pandas(), churned.to_pandas(), d_in.to_pandas(), d_out.to_pandas()]
+    if react is not None:
+        frames.append(react.to_pandas())
+    out = frames[0]
+    for f in frames[1:]:
+        out = out.merge(f, on="month_idx", how="outer")
+    for col in ("n_new", "n_reactivated", "n_churned", "dormant_in", "dormant_out"):
+        if col not in out:
+            out[col] = 0
+        out[col] = out[col].fillna(0).astype("int64")
+    return out.sort_values("month_idx").reset_index(drop=True)
+
+
+def customer_snapshot(orders: ibis.Table, customers: ibis.Table, *, as_of: dt.date, method: str,
+                      inactivity_days: int, dormant_days: int) -> ibis.Table:
+    """Per-customer state as of a date (orders after ``as_of`` are ignored).
+
+    Returns
+    -------
+    ibis.Table
+        ``customer_id, signup_date, first_purchase, last_purchase, n_purchases,
+        revenue, days_since_last, tenure_days, status`` with status one of
+        ``active``, ``dormant``, ``churned``. Customers who signed up after
+        ``as_of`` are left out.
+    """
+    as_of_n = (as_of - dt.date(1970, 1, 1)).days
+    o = orders.filter(orders.order_date <= as_of)
+    buys = o.filter(o.amount > 0)
+    per = buys.group_by("customer_id").aggregate(
+        first_purchase=buys.order_date.min(), last_purchase=buys.order_date.max(),
+        n_purchases=buys.count())
+    rev = o.group_by("customer_id").aggregate(revenue=o.amount.sum())
+    c = customers.filter(customers.signup_date <= as_of)
+    cols = ["customer_id", "signup_date"] + (["churn_date"] if "churn_date" in c.columns else [])
+    snap = c.select(*cols).left_join(per, "customer_id").drop("customer_id_right")
+    snap = snap.left_join(rev, "customer_id").drop("customer_id_right")
+    since = as_of_n - epoch_day(snap.last_purchase.fill_null(snap.signup_date))
+    snap = snap.mutate(
+        n_purchases=snap.n_purchases.fill_null(0), revenue=snap.revenue.fill_null(0.0),
+        days_since_last=since, tenure_days=as_of_n - epoch_day(snap.signup_date))
+    if method == "explicit":
+        churned = snap.churn_date.notnull() & (snap.churn_date <= as_of)
+    else:
+        churned = snap.days_since_last > int(inactivity_days)
+    status = ibis.cases((churned, "churned"), (snap.days_since_last > int(dormant_days), "dormant"),
+                        else_="active")
+    snap = snap.mutate(status=status)
+    return snap.drop("churn_date") if "churn_date" in snap.columns else snap
+
+
+def monthly_activity(orders: ibis.Table) -> ibis.Table:
+    """Customer x month panel of purchases.
+
+    Returns
+    -------
+    ibis.Table
+        ``customer_id, month_idx, n_orders, revenue`` for months with at least
+        one order (refunds included in ``revenue``; ``n_orders`` counts purchases).
+    """
+    o = orders.mutate(month_idx=month_index(orders.order_date))
+    return o.group_by(["customer_id", "month_idx"]).aggregate(
+        n_orders=(o.amount > 0).cast("int64").sum(), revenue=o.amount.sum())
+
+
+def cohort_counts(orders: ibis.Table) -> ibis.Table:
+    """Active customers by first-purchase cohort and months since it.
+
+    Returns
+    -------
+    ibis.Table
+        ``cohort_idx, period, n_active``: ``period`` 0 is the cohort month.
+    """
+    buys = orders.filter(orders.amount > 0)
+    act = buys.select("customer_id", month_idx=month_index(buys.order_date)).distinct()
+    w = ibis.window(group_by=act.customer_id)
+    act = act.mutate(cohort_idx=act.month_idx.min().over(w))
+    act = act.mutate(period=act.month_idx - act.cohort_idx)
+    return act.group_by(["cohort_idx", "period"]).aggregate(n_active=act.count())

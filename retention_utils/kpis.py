@@ -1,0 +1,169 @@
+"""Monthly customer and revenue KPIs of a business unit.
+
+Definitions (``params: churn`` sets the thresholds; see
+:mod:`retention_utils.engine` for the churn rule):
+
+* ``n_active``: customers with a purchase (order with amount > 0) in the month.
+* ``n_new``: customers acquired in the month (first purchase; under the
+  explicit method, signup).
+* ``n_reactivated``: purchases after a gap longer than the inactivity window.
+* ``n_churned``: customers who became churned in the month.
+* ``n_customers_start``: customers acquired and not churned at the start of the
+  month; ``churn_rate = n_churned / n_customers_start`` with a Wilson 95% interval.
+* ``n_active_end`` / ``n_dormant_end`` / ``n_churned_total_end``: status of all
+  acquired customers at the month end.
+* ``net_revenue`` (refunds deducted), ``n_orders``, ``aov`` = purchase revenue /
+  purchases, ``revenue_per_active`` = net revenue / active customers,
+  ``repurchase_rate`` = share of active customers who had bought before.
+* ``warm_up``: months in the first inactivity window after the data starts, in
+  which customers who bought before the data begins look new (left-censoring);
+  their flows are unreliable and never used as a headline comparison.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
+
+from .contract import UnitData
+from .engine import index_to_month, month_index_py, monthly_flows, monthly_revenue
+
+__all__ = ["monthly_kpis", "headline_kpis", "wilson_interval", "KPI_LABELS"]
+
+#: Headline KPIs: column -> (label, unit kind, higher is better)
+KPI_LABELS: dict[str, tuple[str, str, bool]] = {
+    "n_active": ("Active customers", "count", True),
+    "n_new": ("New customers", "count", True),
+    "churn_rate": ("Monthly churn rate", "rate", False),
+    "net_revenue": ("Net revenue", "money", True),
+    "aov": ("Average order value", "money", True),
+    "revenue_per_active": ("Revenue per active customer", "money", True),
+    "repurchase_rate": ("Repurchase rate", "rate", True),
+}
+
+
+def wilson_interval(count: pd.Series | np.ndarray, nobs: pd.Series | np.ndarray,
+                    *, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of ``count / nobs`` (NaN where ``nobs`` is 0).
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval(np.array([5]), np.array([50]))
+    >>> round(float(lo[0]), 4), round(float(hi[0]), 4)
+    (0.0435, 0.2136)
+    """
+    count = np.asarray(count, dtype=float)
+    nobs = np.asarray(nobs, dtype=float)
+    ok = nobs > 0
+    lo = np.full(count.shape, np.nan)
+    hi = np.full(count.shape, np.nan)
+    if ok.any():
+        lo[ok], hi[ok] = proportion_confint(count[ok], nobs[ok], alpha=alpha, method="wilson")
+    return lo, hi
+
+
+def monthly_kpis(data: UnitData) -> pd.DataFrame:
+    """Monthly KPI table from the first month of data to the report month.
+
+    Returns
+    -------
+    DataFrame
+        One row per month: ``month`` (first day), ``n_active, n_new,
+        n_reactivated, n_churned, n_customers_start, churn_rate, churn_rate_ci_lower,
+        churn_rate_ci_upper, n_active_end, n_dormant_end, n_churned_total_end,
+        n_orders, purchase_revenue, refunds, net_revenue, aov, revenue_per_active,
+        n_returning, repurchase_rate, warm_up``.
+    """
+    cfg = data.config
+    start_idx = month_index_py(data.data_start)
+    end_idx = month_index_py(data.month)
+    frame = pd.DataFrame({"month_idx": np.arange(start_idx, end_idx + 1, dtype="int64")})
+    flows = monthly_flows(data.orders, data.customers, method=cfg.churn.method,
+                          inactivity_days=cfg.churn.inactivity_days, dormant_days=cfg.churn.dormant_days,
+                          end=data.month_end)
+    rev = monthly_revenue(data.orders, start=data.data_start, end=data.month_end)
+    # flows before the first order month (explicit signups) roll into the first row's stock
+    early = flows[flows.month_idx < start_idx]
+    flows = flows[flows.month_idx >= start_idx]
+    out = frame.merge(flows, on="month_idx", how="left").merge(rev, on="month_idx", how="left")
+    counts = ["n_new", "n_reactivated", "n_churned", "dormant_in", "dormant_out", "n_orders", "n_active",
+              "n_first_purchase"]
+    for col in counts:
+        out[col] = out[col].fillna(0).astype("int64")
+    for col in ("purchase_revenue", "refunds", "net_revenue"):
+        out[col] = out[col].fillna(0.0).astype(float)
+    net_flow = out.n_new + out.n_reactivated - out.n_churned
+    base0 = int((early.n_new + early.n_reactivated - early.n_churned).sum()) if len(early) else 0
+    alive_end = base0 + net_flow.cumsum()
+    out["n_customers_start"] = (alive_end - net_flow).astype("int64")
+    dormant0 = int((early.dormant_in - early.dormant_out).sum()) if len(early) else 0
+    out["n_dormant_end"] = (dormant0 + (out.dormant_in - out.dormant_out).cumsum()).astype("int64")
+    out["n_active_end"] = (alive_end - out.n_dormant_end).astype("int64")
+    lost0 = int((early.n_churned - early.n_reactivated).sum()) if len(early) else 0
+    out["n_churned_total_end"] = (lost0 + (out.n_churned - out.n_reactivated).cumsum()).astype("int64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["churn_rate"] = np.where(out.n_customers_start > 0, out.n_churned / out.n_customers_start.where(
+            out.n_customers_start > 0), np.nan)
+        out["churn_rate_ci_lower"], out["churn_rate_ci_upper"] = wilson_interval(out.n_churned,
+                                                                                 out.n_customers_start)
+        out["aov"] = out.purchase_revenue / out.n_orders.where(out.n_orders > 0)
+        out["revenue_per_active"] = out.net_revenue / out.n_active.where(out.n_active > 0)
+        out["n_returning"] = (out.n_active - out.n_first_purchase).astype("int64")
+        out["repurchase_rate"] = out.n_returning / out.n_active.where(out.n_active > 0)
+    warm_days = cfg.churn.inactivity_days if cfg.churn.method == "inactivity" else 0
+    warm_until = data.data_start + dt.timedelta(days=warm_days)
+    out["month"] = pd.to_datetime([index_to_month(int(i)) for i in out.month_idx])
+    out["warm_up"] = out["month"] < pd.Timestamp(warm_until)
+    cols = ["month", "n_active", "n_new", "n_reactivated", "n_churned", "n_customers_start", "churn_rate",
+            "churn_rate_ci_lower", "churn_rate_ci_upper", "n_active_end", "n_dormant_end",
+            "n_churned_total_end", "n_orders", "purchase_revenue", "refunds", "net_revenue", "aov",
+            "revenue_per_active", "n_returning", "repurchase_rate", "warm_up"]
+    return out[cols]
+
+
+def headline_kpis(kpis: pd.DataFrame, *, month: dt.date | None = None) -> pd.DataFrame:
+    """Headline KPIs of a month with their change vs the previous month and a year before.
+
+    Parameters
+    ----------
+    kpis
+        Output of :func:`monthly_kpis`.
+    month
+        The month to report (default: the last row).
+
+    Returns
+    -------
+    DataFrame
+        One row per KPI: ``kpi, label, kind, higher_is_better, value,
+        previous, delta_previous, pct_previous, last_year, delta_last_year,
+        pct_last_year, ci_lower, ci_upper``. Deltas of rates are in percentage
+        points (``delta_*`` as a fraction, e.g. 0.012 = +1.2 pp); comparisons
+        with warm-up months are left empty.
+    """
+    k = kpis.set_index("month")
+    m = pd.Timestamp(month) if month is not None else k.index.max()
+    prev = m - pd.DateOffset(months=1)
+    ly = m - pd.DateOffset(years=1)
+    rows = []
+    for col, (label, kind, better) in KPI_LABELS.items():
+        value = k.at[m, col] if m in k.index else np.nan
+
+        def ref(when: pd.Timestamp) -> float:
+            if when not in k.index or bool(k.at[when, "warm_up"]):
+                return np.nan
+            return float(k.at[when, col])
+
+        p, y = ref(prev), ref(ly)
+        row = {"kpi": col, "label": label, "kind": kind, "higher_is_better": better, "value": float(value),
+               "previous": p, "delta_previous": value - p,
+               "pct_previous": (value - p) / p if kind != "rate" and p not in (0,) and not np.isnan(p) else np.nan,
+               "last_year": y, "delta_last_year": value - y,
+               "pct_last_year": (value - y) / y if kind != "rate" and y not in (0,) and not np.isnan(y) else np.nan,
+               "ci_lower": np.nan, "ci_upper": np.nan}
+        if col == "churn_rate":
+            row["ci_lower"] = float(k.at[m, "churn_rate_ci_lower"])
+            row["ci_upper"] = float(k.at[m, "churn_rate_ci_upper"])
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,345 @@
+"""The monthly job: run every notebook for every unit and render HTML reports.
+
+For each unit: load and validate the params and data (a user error stops the
+unit with its message, not a traceback), execute each notebook with papermill
+into a staging folder, render each executed notebook to self-contained HTML
+(code, prompts and the injected-parameters cell hidden; figures embedded as
+data URIs), write the unit's landing page, and move the unit folder into
+``reports/<month>/<unit>/`` in one rename, so a half-written report never
+appears. ``reports/<month>/index.html`` lists every unit of the month with its
+headline KPIs and status, and ``manifest.json`` records what ran.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import importlib.metadata as md
+import json
+import math
+import os
+import platform
+import shutil
+import sys
+import time
+import traceback
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import jinja2
+
+from .config import NOTEBOOKS, list_units, load_config
+from .errors import ConfigError, RetentionError
+
+__all__ = ["run_month", "RunResult", "render_notebook_html", "default_notebooks_dir", "package_versions"]
+
+_PACKAGES = ("retention-kit", "pandas", "numpy", "ibis-framework", "duckdb", "sqlglot", "pandera", "pyarrow",
+             "papermill", "nbconvert", "matplotlib", "seaborn", "statsmodels", "scikit-learn", "pydantic")
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages a report depends on."""
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = md.version(name)
+        except md.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def default_notebooks_dir() -> Path:
+    """``./notebooks`` when it exists, else the notebooks folder beside the package."""
+    here = Path.cwd() / "notebooks"
+    return here if here.is_dir() else Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def _env() -> jinja2.Environment:
+    loader = jinja2.FileSystemLoader(str(Path(__file__).parent / "templates"))
+    env = jinja2.Environment(loader=loader, autoescape=True)
+    return env
+
+
+def render_notebook_html(ipynb: Path, out_html: Path, *, title: str) -> None:
+    """Render an executed notebook to self-contained HTML without code.
+
+    Hidden: input cells, prompts, the ``parameters`` and ``injected-parameters``
+    cells, and any stderr stream output (warnings never reach executives).
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    nb = nbformat.read(str(ipynb), as_version=4)
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [o for o in cell.get("outputs", [])
+                               if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.embed_images = True
+    tags = TagRemovePreprocessor(remove_cell_tags={"parameters", "injected-parameters"}, enabled=True)
+    exporter.register_preprocessor(tags, enabled=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    # no external scripts: the report must open offline (drop the MathJax / require.js CDN tags)
+    body = _strip_external_scripts(body)
+    out_html.write_text(body, encoding="utf-8")
+
+
+def _strip_external_scripts(body: str) -> str:
+    import re
+
+    return re.sub(r"<script[^>]+src=\"https?://[^\"]+\"[^>]*>\s*</script>", "", body)
+
+
+@dataclass
+class UnitResult:
+    unit: str
+    label: str
+    month: str | None
+    status: str  # ok | failed
+    error: str = ""
+    failed_step: str = ""
+    headline: list[dict[str, Any]] = field(default_factory=list)
+    currency: str = ""
+    notebooks: list[dict[str, Any]] = field(default_factory=list)
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+    staging: str = ""
+
+
+@dataclass
+class RunResult:
+    """What a monthly run produced."""
+
+    months: dict[str, Path]
+    units: list[UnitResult]
+
+    @property
+    def ok(self) -> bool:
+        return all(u.status == "ok" for u in self.units)
+
+
+def _say(unit: str, msg: str) -> None:
+    print(f"[{unit}] {msg}", flush=True)
+
+
+def _run_unit(unit: str, params_dir: str, month: str | None, notebooks_dir: str, staging_root: str,
+              notebooks: tuple[str, ...]) -> UnitResult:
+    """Run one unit into ``staging_root/<unit>`` (executed in a worker process)."""
+    import papermill as pm
+
+    from .contract import load_unit_data
+    from .kpis import headline_kpis, monthly_kpis
+    from .sources import fingerprint
+
+    t0 = time.perf_counter()
+    result = UnitResult(unit=unit, label=unit, month=month, status="ok")
+    stage = Path(staging_root) / unit
+    stage.mkdir(parents=True, exist_ok=True)
+    result.staging = str(stage)
+    try:
+        _say(unit, "validating params and data ...")
+        cfg = load_config(params_dir, unit, month=month)
+        result.label = cfg.label
+        result.currency = cfg.currency
+        result.params = cfg.model_dump(mode="json")
+        data = load_unit_data(cfg)
+        result.month = data.month_label
+        result.inputs = [fingerprint(Path(f)) for f in data.files]
+        head = headline_kpis(monthly_kpis(data))
+        result.headline = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+                           for r in head.to_dict(orient="records")]
+        _say(unit, f"data ok: report month {data.month_label}, {len(data.quality.rows)} data-quality lines "
+                   f"({time.perf_counter() - t0:.1f} s)")
+    except RetentionError as exc:
+        result.status, result.failed_step, result.error = "failed", "validation", str(exc)
+        _say(unit, f"FAILED validation: {exc}")
+        result.seconds = time.perf_counter() - t0
+        return result
+    except Exception as exc:  # an unexpected bug: keep the other units going, record the trace
+        result.status, result.failed_step = "failed", "validation"
+        result.error = f"unexpected error {type(exc).__name__}: {exc}"
+        (stage / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        _say(unit, f"FAILED: {result.error}")
+        result.seconds = time.perf_counter() - t0
+        return result
+    for nb in notebooks:
+        t1 = time.perf_counter()
+        src = Path(notebooks_dir) / f"{nb}.ipynb"
+        out_nb = stage / f"{nb}.ipynb"
+        entry: dict[str, Any] = {"name": nb, "ipynb": out_nb.name, "html": f"{nb}.html", "status": "ok"}
+        _say(unit, f"{nb}: executing ...")
+        try:
+            pm.execute_notebook(str(src), str(out_nb), parameters={
+                "unit": unit, "month": result.month, "params_dir": str(Path(params_dir).resolve())},
+                cwd=str(Path(notebooks_dir).resolve()), kernel_name="python3", progress_bar=False,
+                log_output=False, report_mode=True)
+            render_notebook_html(out_nb, stage / f"{nb}.html", title=f"{cfg.label} {result.month} {nb}")
+        except Exception as exc:
+            entry["status"] = "failed"
+            entry["html"] = None
+            evalue = getattr(exc, "evalue", None) or str(exc)
+            ename = getattr(exc, "ename", type(exc).__name__)
+            entry["error"] = f"{ename}: {evalue}".strip()[:2000]
+            result.status, result.failed_step = "failed", nb
+            result.error = f"notebook {nb} failed: {entry['error']}"
+            _say(unit, f"{nb}: FAILED ({entry['error'][:200]})")
+        entry["seconds"] = round(time.perf_counter() - t1, 2)
+        if entry["status"] == "ok":
+            _say(unit, f"{nb}: done ({entry['seconds']:.1f} s)")
+        result.notebooks.append(entry)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _write_unit_page(stage: Path, res: UnitResult, month: str) -> None:
+    env = _env()
+    stage.mkdir(parents=True, exist_ok=True)
+    page = env.get_template("unit.html").render(r=res, month=month, cards=_cards(res),
+                                                generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
+    (stage / "index.html").write_text(page, encoding="utf-8")
+    (stage / "summary.json").write_text(json.dumps(_jsonable(res), indent=2, default=str), encoding="utf-8")
+
+
+def _jsonable(res: UnitResult) -> dict[str, Any]:
+    d = dict(res.__dict__)
+    d.pop("staging", None)
+    return d
+
+
+def _cards(res: UnitResult) -> list[dict[str, str]]:
+    from .display import fmt_delta, fmt_value
+
+    out = []
+    for h in res.headline:
+        def num(key: str) -> float:
+            v = h.get(key)
+            return float("nan") if v is None else float(v)
+
+        good = None
+        d = num("delta_previous")
+        if not math.isnan(d) and d != 0:
+            good = (d > 0) == bool(h["higher_is_better"])
+        out.append({"label": h["label"], "value": fmt_value(num("value"), h["kind"], res.currency),
+                    "delta": fmt_delta(d, num("pct_previous"), h["kind"], res.currency),
+                    "tone": "" if good is None else ("good" if good else "bad")})
+    return out
+
+
+def _replace_dir(src: Path, dst: Path) -> None:
+    """Move ``src`` to ``dst`` replacing it; the new folder appears in one rename."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    trash = dst.parent / f".old-{dst.name}-{uuid.uuid4().hex[:8]}"
+    if dst.exists():
+        os.replace(dst, trash)
+    os.replace(src, dst)
+    if trash.exists():
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def _write_month_index(month_dir: Path, month: str, manifest: dict[str, Any]) -> Path:
+    units = []
+    for summary in sorted(month_dir.glob("*/summary.json")):
+        data = json.loads(summary.read_text(encoding="utf-8"))
+        res = UnitResult(**{k: v for k, v in data.items() if k in UnitResult.__dataclass_fields__})
+        units.append({"r": res, "cards": [c for c in _cards(res) if c["label"] in (
+            "Active customers", "Monthly churn rate", "Net revenue")]})
+    page = _env().get_template("month.html").render(
+        month=month, units=units, generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
+    tmp = month_dir / f".index-{uuid.uuid4().hex[:8]}.html"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, month_dir / "index.html")
+    tmpm = month_dir / f".manifest-{uuid.uuid4().hex[:8]}.json"
+    tmpm.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+    os.replace(tmpm, month_dir / "manifest.json")
+    return month_dir / "index.html"
+
+
+def run_month(params_dir: str | Path = "params", reports_dir: str | Path = "reports", *,
+              month: str | None = None, units: list[str] | None = None, jobs: int = 1,
+              notebooks_dir: str | Path | None = None, notebooks: tuple[str, ...] = NOTEBOOKS,
+              say: Callable[[str], None] = print) -> RunResult:
+    """Run the monthly reports.
+
+    Parameters
+    ----------
+    params_dir
+        Folder with ``defaults.yaml`` and one YAML file per unit.
+    reports_dir
+        Output root; each unit lands in ``<reports_dir>/<month>/<unit>/``.
+    month
+        ``YYYY-MM``; default: each unit's params ``report_month``, else the last
+        complete month in its data.
+    units
+        Units to run (default all); unknown names raise :class:`ConfigError`.
+    jobs
+        Units run in parallel worker processes.
+
+    Returns
+    -------
+    RunResult
+        Month folders written and each unit's result; ``ok`` is False when any
+        unit failed (the others are still written).
+    """
+    params_dir = Path(params_dir)
+    reports_dir = Path(reports_dir)
+    notebooks_dir = Path(notebooks_dir) if notebooks_dir else default_notebooks_dir()
+    known = list_units(params_dir)
+    if not known:
+        raise ConfigError(f"params folder {str(params_dir)!r} has no unit files (<unit>.yaml besides "
+                          "defaults.yaml).")
+    chosen = units or known
+    for u in chosen:
+        load_config(params_dir, u, month=month) if u not in known else None  # raises for unknown/bad names
+    if jobs < 1:
+        raise ConfigError(f"--jobs must be at least 1, got {jobs}.")
+    started = dt.datetime.now().isoformat(timespec="seconds")
+    run_id = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    staging_root = reports_dir / ".staging" / run_id
+    staging_root.mkdir(parents=True, exist_ok=True)
+    args = [(u, str(params_dir), month, str(notebooks_dir), str(staging_root), tuple(notebooks)) for u in chosen]
+    if jobs == 1:
+        results = [_run_unit(*a) for a in args]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(_run_unit, *zip(*args)))
+    # units that failed before knowing their month join the run's month
+    months_seen = sorted({r.month for r in results if r.month})
+    fallback = month or (months_seen[-1] if months_seen else
+                         (dt.date.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m"))
+    written: dict[str, Path] = {}
+    for res in results:
+        m = res.month or fallback
+        res.month = m
+        stage = Path(res.staging)
+        _write_unit_page(stage, res, m)
+        _replace_dir(stage, reports_dir / m / res.unit)
+    for m in sorted({r.month for r in results}):
+        manifest = {
+            "run_id": run_id, "started": started, "finished": dt.datetime.now().isoformat(timespec="seconds"),
+            "command": {"params_dir": str(params_dir.resolve()), "month": month, "units": chosen, "jobs": jobs},
+            "packages": package_versions(), "python_executable": sys.executable,
+            "units": [{"unit": r.unit, "status": r.status, "error": r.error, "seconds": round(r.seconds, 2),
+                       "params": r.params, "inputs": r.inputs,
+                       "notebooks": [{k: v for k, v in nb.items() if k != "error"} | {"error": nb.get("error", "")}
+                                     for nb in r.notebooks]}
+                      for r in results if r.month == m],
+        }
+        written[m] = _write_month_index(reports_dir / m, m, manifest)
+    shutil.rmtree(staging_root, ignore_errors=True)
+    try:
+        (reports_dir / ".staging").rmdir()
+    except OSError:
+        pass
+    return RunResult(months=written, units=results)
+
+
+def escape(text: str) -> str:  # pragma: no cover - convenience re-export for templates
+    return html.escape(text)

@@ -1,0 +1,50 @@
+"""Shared fixtures: Agg backend, tiny data, paths to the real data sets."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "data" / "tiny"
+REAL = ROOT.parent / "shared" / "data" / "real"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def real_data() -> Path:
+    """Folder of the public real data sets; tests skip (saying so) where it is absent."""
+    if not REAL.is_dir():
+        pytest.skip(f"real data sets not found at {REAL} (they sit beside the repo in CI; a user's own clone "
+                    "may not have them)")
+    return REAL
+
+
+def write_unit(root: Path, *, files: dict[str, str], sources: dict, unit: str = "shop",
+               unit_yaml: str = "", defaults_extra: str = "") -> Path:
+    """Write CSV files and a params folder for one unit; returns the params folder."""
+    import yaml
+
+    root.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        mode = "wb" if isinstance(text, bytes) else "w"
+        with open(root / name, mode) as fh:
+            fh.write(text)
+    params = root / "params"
+    params.mkdir(exist_ok=True)
+    defaults = {"churn": {"method": "inactivity", "inactivity_days": 31, "dormant_days": 10},
+                "sources": sources}
+    (params / "defaults.yaml").write_text(yaml.safe_dump(defaults) + defaults_extra, encoding="utf-8")
+    (params / f"{unit}.yaml").write_text(unit_yaml or "display_name: Test unit\n", encoding="utf-8")
+    return params
