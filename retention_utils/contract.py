@@ -291,6 +291,9 @@ def _map_and_type(src: RawSource, spec: SourceSpec, problems: list[str]) -> _Map
             f"e.g. {canon}: <your column name>.")
     if missing:
         return None
+    if name == "orders":  # an exact duplicate repeats every field of the source row, not just the mapped ones
+        everything = [raw[c] for c in src.columns]
+        exprs["_dup"] = ibis.row_number().over(ibis.window(group_by=everything, order_by=raw._row)) > 0
     table = raw.select(**exprs)
     # unparseable values: present in the file, empty after parsing
     if checks:
@@ -364,9 +367,7 @@ def _reasons(m: _Mapped, *, unit_value: str, unit_ids: ibis.Table | None, all_id
             cases.append((~t.customer_id.isin(unit_ids.customer_id), "unknown customer"))
         cases.append((t[date_col].isnull(), f"missing {date_col}"))
     if m.name == "orders":
-        canon = [c for c in m.present]
-        dup_rank = ibis.row_number().over(ibis.window(group_by=[t[c] for c in canon], order_by=t._row))
-        cases.append((dup_rank > 0, "exact duplicate row"))
+        cases.append((t._dup, "exact duplicate row"))
     if month_end is not None:
         label = "signed up after report month" if m.name == "customers" else "after report month"
         cases.append((t[date_col] > ibis.literal(month_end), label))
@@ -478,16 +479,14 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
             keep = keep & (t.business_unit == unit_value)
         unit_ids = t.filter(keep).select("customer_id").distinct()
 
-    # report month: params, else the last complete month of the unit's orders
+    # report month: params, else the last complete month of the orders export (all units: the
+    # export's extent, so that a unit whose last invoice falls on the 28th still reports that month)
     if cfg.report_month:
         month = parse_month(cfg.report_month, where="report_month")
     else:
-        r = _reasons(orders, unit_value=unit_value, unit_ids=unit_ids, all_ids=all_ids, month_end=None)
-        ot = orders.table.mutate(_reason=r)
-        max_date = ot.filter(ot._reason.startswith("used")).order_date.max().to_pyarrow().as_py()
+        max_date = orders.table.order_date.max().to_pyarrow().as_py()
         if max_date is None:
-            raise DataError(f"{orders.src.label}: unit {cfg.unit!r} has no usable orders, so there is no month "
-                            "to report; check the unit's business_unit_value and the orders' customer ids.")
+            raise DataError(f"{orders.src.label}: no order has a date, so there is no month to report.")
         month = _last_complete_month(max_date)
     end = _month_end(month)
 

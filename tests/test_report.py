@@ -1,0 +1,139 @@
+"""End to end: demo data -> papermill -> HTML, with a broken unit and hostile names."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from retention_utils import ConfigError, load_config
+from retention_utils.cli import main
+from retention_utils.demo import write_demo
+from retention_utils.report import run_month
+from tests.conftest import ROOT
+
+XSS = '<script>alert("x")</script>'
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("e2e")
+    write_demo(base / "data", n_customers=400, seed=3)
+    params = base / "params"
+    params.mkdir()
+    defaults = yaml.safe_load((ROOT / "params" / "defaults.yaml").read_text())
+    for spec in defaults["sources"].values():
+        spec["path"] = str(base / "data" / Path(spec["path"]).name)
+    (params / "defaults.yaml").write_text(yaml.safe_dump(defaults))
+    for unit in ("retail", "subscriptions", "b2b"):
+        shutil.copy(ROOT / "params" / f"{unit}.yaml", params / f"{unit}.yaml")
+    # a broken export: the orders file lacks its date column
+    (base / "broken_orders.csv").write_text("order_id,customer_id,amount\n1,C0000001,10\n")
+    (params / "broken.yaml").write_text(yaml.safe_dump({
+        "display_name": "Broken unit", "business_unit_value": "retail",
+        "sources": {"orders": {"path": str(base / "broken_orders.csv")}}}))
+    # hostile display name and data values
+    (base / "x_customers.csv").write_text(
+        "customer_id,business_unit,signup_date,channel\n"
+        f"X1,evil,2025-01-03,\"{XSS}\"\nX2,evil,2025-02-03,web\n")
+    (base / "x_orders.csv").write_text(
+        "order_id,customer_id,order_date,amount\n1,X1,2025-01-03,10\n2,X2,2025-02-03,20\n3,X1,2025-03-03,5\n")
+    (params / "evil.yaml").write_text(yaml.safe_dump({
+        "display_name": f"Evil {XSS}", "business_unit_value": "evil", "report_month": "2025-12",
+        "sources": {"customers": {"path": str(base / "x_customers.csv"), "attributes": ["channel"]},
+                    "orders": {"path": str(base / "x_orders.csv")},
+                    "interactions": None, "campaigns": None}}))
+    reports = base / "reports"
+    # a stale file from an earlier run of the same month must disappear (the month is replaced)
+    (reports / "2025-12" / "retail").mkdir(parents=True)
+    (reports / "2025-12" / "retail" / "stale.html").write_text("old")
+    result = run_month(params, reports, jobs=2, notebooks_dir=ROOT / "notebooks")
+    return base, params, reports, result
+
+
+def test_units_rendered_and_broken_unit_isolated(demo_run):
+    _, _, reports, result = demo_run
+    status = {u.unit: u.status for u in result.units}
+    assert status == {"b2b": "ok", "broken": "failed", "evil": "ok", "retail": "ok", "subscriptions": "ok"}
+    assert not result.ok
+    broken = next(u for u in result.units if u.unit == "broken")
+    assert "required column 'order_date'" in broken.error
+    page = (reports / "2025-12" / "broken" / "index.html").read_text()
+    assert "required column" in page and "failed" in page
+    index = (reports / "2025-12" / "index.html").read_text()
+    for unit in ("retail", "subscriptions", "b2b", "broken"):
+        assert f'href="{unit}/index.html"' in index
+    assert "4 ok, 1 failed" in index
+    assert not (reports / "2025-12" / "retail" / "stale.html").exists()
+    assert not (reports / ".staging").exists()
+
+
+def test_html_is_clean_self_contained_and_has_figures(demo_run):
+    _, _, reports, _ = demo_run
+    for unit in ("retail", "subscriptions", "b2b"):
+        html = (reports / "2025-12" / unit / "kpi_overview.html").read_text()
+        assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', html)) >= 3
+        assert not re.search(r'<(script|link)[^>]+(src|href)="https?://', html)  # opens offline
+        for bad in ("Traceback", "Warning", "warnings.warn", "ru.load_config", "import retention_utils",
+                    "injected-parameters", "params_dir ="):
+            assert bad not in html, (unit, bad)
+        assert "Data quality" in html and "Headline" in html
+        assert (reports / "2025-12" / unit / "kpi_overview.ipynb").exists()
+
+
+def test_hostile_text_is_escaped(demo_run):
+    _, _, reports, _ = demo_run
+    for page in (reports / "2025-12").rglob("*.html"):
+        text = page.read_text()
+        assert XSS not in text, page
+    assert "&lt;script&gt;" in (reports / "2025-12" / "evil" / "index.html").read_text()
+    assert "&lt;script&gt;" in (reports / "2025-12" / "evil" / "kpi_overview.html").read_text()
+    assert "&lt;script&gt;" in (reports / "2025-12" / "index.html").read_text()
+
+
+def test_manifest_records_inputs_versions_and_timings(demo_run):
+    _, _, reports, _ = demo_run
+    manifest = json.loads((reports / "2025-12" / "manifest.json").read_text())
+    assert manifest["packages"]["pandas"] and manifest["packages"]["duckdb"]
+    retail = next(u for u in manifest["units"] if u["unit"] == "retail")
+    assert {Path(i["path"]).name for i in retail["inputs"]} >= {"customers.csv", "orders.csv"}
+    assert all(len(i["sha256"]) == 64 for i in retail["inputs"])
+    assert retail["notebooks"][0]["seconds"] > 0
+    assert retail["params"]["churn"]["inactivity_days"] == 90
+
+
+def test_cli_exit_codes_and_unit_name_escape(demo_run, capsys):
+    _, params, reports, _ = demo_run
+    assert main(["run", "--params", str(params), "--reports", str(reports), "--unit", "../x"]) == 2
+    err = capsys.readouterr().err
+    assert "unit name '../x' is not allowed" in err and "Traceback" not in err
+    with pytest.raises(ConfigError, match="not allowed"):
+        load_config(params, "../x")
+    assert main(["validate", "--params", str(params), "--unit", "broken"]) == 1
+    assert "required column 'order_date'" in capsys.readouterr().err
+    assert main(["units", "--params", str(params)]) == 0
+    assert capsys.readouterr().out.split() == ["b2b", "broken", "evil", "retail", "subscriptions"]
+
+
+def test_every_subcommand_has_help(capsys):
+    for cmd in ("run", "validate", "units", "demo-data"):
+        with pytest.raises(SystemExit) as exc:
+            main([cmd, "--help"])
+        assert exc.value.code == 0
+        assert "usage: retention" in capsys.readouterr().out
+
+
+def test_params_files_match_notebook_parameters():
+    import papermill as pm
+
+    from retention_utils.config import NOTEBOOKS, list_units
+
+    for nb in NOTEBOOKS:
+        declared = pm.inspect_notebook(str(ROOT / "notebooks" / f"{nb}.ipynb"))
+        assert set(declared) == {"unit", "month", "params_dir"}
+    for params in (ROOT / "params", ROOT / "examples" / "online_retail" / "params"):
+        for unit in list_units(params):
+            load_config(params, unit)  # every shipped params file validates
