@@ -186,8 +186,8 @@ class UnitConfig(_Strict):
     @field_validator("report_month")
     @classmethod
     def _month(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_month(value)
+        if value is not None and not (isinstance(value, str) and MONTH_RE.match(value)):
+            raise ValueError("not a month; write it as YYYY-MM in quotes, e.g. '2025-03'")
         return value
 
     @property

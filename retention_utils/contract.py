@@ -45,7 +45,7 @@ from .config import CANONICAL_COLUMNS, Product, SourceSpec, UnitConfig, parse_mo
 from .errors import ConfigError, DataError, examples_text
 from .sources import RawSource, connect, read_source
 
-__all__ = ["CONTRACT", "ColumnRule", "DataQuality", "UnitData", "load_unit_data", "contract_frame"]
+__all__ = ["CONTRACT", "ColumnRule", "canonical_schema", "enforce_schema", "DataQuality", "UnitData", "load_unit_data", "contract_frame"]
 
 
 @dataclass(frozen=True)
@@ -162,6 +162,49 @@ class UnitData:
     @property
     def month_label(self) -> str:
         return self.month.strftime("%Y-%m")
+
+
+# ----------------------------------------------------------------------------- pandera schemas
+
+
+def canonical_schema(table: str, columns: list[str] | tuple[str, ...]) -> Any:
+    """The pandera (Ibis backend) schema of a canonical table, built from :data:`CONTRACT`.
+
+    It is the last gate before any analysis: types, required keys not null,
+    allowed values. The row-level checks above it produce the user-facing
+    messages; this guard catches anything they would miss.
+    """
+    import ibis.expr.datatypes as idt
+    import pandera.ibis as pa
+
+    kinds = {"id": idt.String(), "text": idt.String(), "category": idt.String(), "date": idt.Date(),
+             "number": idt.Float64(), "flag": idt.Boolean()}
+    cols = {}
+    for col in columns:
+        rule = CONTRACT[table].get(col)
+        if rule is None:
+            continue
+        checks = [pa.Check.isin(list(rule.allowed))] if rule.allowed else []
+        nullable = not (rule.required and col != "amount")
+        if table == "interactions" and col == "date":
+            nullable = False
+        cols[col] = pa.Column(kinds[rule.kind], checks=checks, nullable=nullable)
+    return pa.DataFrameSchema(cols, strict=False, name=table)
+
+
+def enforce_schema(table_name: str, table: ibis.Table, *, label: str) -> None:
+    """Validate a canonical table with its pandera schema; raise :class:`DataError` on failure."""
+    import pandera.errors
+
+    if int(table.count().to_pyarrow().as_py()) == 0:
+        return  # pandera's Ibis backend reports nulls on an empty table; an empty table has nothing to check
+    schema = canonical_schema(table_name, table.columns)
+    try:
+        schema.validate(table, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        found = [item["error"] for group in exc.message.values() for items in group.values() for item in items]
+        raise DataError(f"{label}: the {table_name} table breaks the data contract after loading: "
+                        f"{'; '.join(found[:5])}. Please report this with the file.") from None
 
 
 # ----------------------------------------------------------------------------- typing
@@ -568,6 +611,10 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
             t = classified[name]
             t = t.filter(t._reason == "used").drop("_reason", "_row")
             extra[name] = con.create_table(f"{name}_u", t, temp=True, overwrite=True)
+    enforce_schema("orders", orders_u, label=orders.src.label)
+    enforce_schema("customers", customers_u, label=cust.src.label if cust else orders.src.label)
+    for name, t in extra.items():
+        enforce_schema(name, t, label=mapped[name].src.label)
     data_start = orders_u.order_date.min().to_pyarrow().as_py()
     if data_start is None or data_start > end:
         raise DataError(f"{orders.src.label}: unit {cfg.unit!r} has no orders on or before the report month "

@@ -126,6 +126,22 @@ class RunResult:
         return all(u.status == "ok" for u in self.units)
 
 
+def _kernel_manager_class() -> type:
+    """A kernel manager on local IPC sockets: no network port, and no TCP warning on the terminal."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            # the socket path prefix must be unique per kernel, or parallel units cross wires
+            import tempfile
+
+            self.ip = str(Path(tempfile.gettempdir()) / f"retention-kernel-{uuid.uuid4().hex}")
+
+    return IPCKernelManager
+
+
 def _say(unit: str, msg: str) -> None:
     print(f"[{unit}] {msg}", flush=True)
 
@@ -180,7 +196,8 @@ def _run_unit(unit: str, params_dir: str, month: str | None, notebooks_dir: str,
             pm.execute_notebook(str(src), str(out_nb), parameters={
                 "unit": unit, "month": result.month, "params_dir": str(Path(params_dir).resolve())},
                 cwd=str(Path(notebooks_dir).resolve()), kernel_name="python3", progress_bar=False,
-                log_output=False, report_mode=True)
+                log_output=False, report_mode=True,
+                kernel_manager_class=_kernel_manager_class())
             render_notebook_html(out_nb, stage / f"{nb}.html", title=f"{cfg.label} {result.month} {nb}")
         except Exception as exc:
             entry["status"] = "failed"

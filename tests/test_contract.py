@@ -197,3 +197,20 @@ def test_churn_date_after_report_month_is_not_churn_yet(tmp_path):
     c = data.customers.to_pandas()
     assert c.churn_date.isna().all()
     assert data.quality.notes.rows.tolist() == [1]
+
+
+def test_pandera_guard_rejects_a_broken_canonical_table():
+    import datetime as dt
+
+    import ibis
+
+    from retention_utils.contract import enforce_schema
+
+    good = ibis.memtable({"customer_id": ["a", "b"], "campaign_id": ["k", "k"],
+                          "sent_date": [dt.date(2024, 1, 1)] * 2, "group": ["treatment", "control"]})
+    good = good.mutate(sent_date=good.sent_date.cast("date"))
+    enforce_schema("campaigns", good, label="campaigns.csv")
+    bad = good.mutate(group=ibis.literal("holdout"), customer_id=ibis.null("string"))
+    with pytest.raises(DataError, match=r"campaigns\.csv: the campaigns table breaks the data contract after "
+                                        r"loading: .*customer_id.*holdout|campaigns\.csv: .*group"):
+        enforce_schema("campaigns", bad, label="campaigns.csv")

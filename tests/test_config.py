@@ -1,0 +1,74 @@
+"""Params files: merging, validation, and errors that name the file and the key."""
+from __future__ import annotations
+
+import pytest
+
+from retention_utils import ConfigError, load_config
+from retention_utils.config import parse_month
+from tests.conftest import TINY, write_unit
+
+SRC = {"orders": {"path": "../orders.csv"}}
+
+
+def test_defaults_merged_with_unit_file():
+    cfg = load_config(TINY / "params", "shop")
+    assert cfg.display_name == "Tiny shop" and cfg.report_month == "2024-04"
+    assert cfg.churn.inactivity_days == 31 and cfg.churn.dormant_days == 10
+    assert cfg.sources.customers.attributes == ["channel"]
+    assert load_config(TINY / "params", "shop", month="2024-03").report_month == "2024-03"
+
+
+def test_unknown_key_names_file_and_key(tmp_path):
+    params = write_unit(tmp_path, files={}, sources=SRC, unit_yaml="churn:\n  inactivty_days: 60\n")
+    with pytest.raises(ConfigError, match=r"shop\.yaml: unknown key 'churn\.inactivty_days'"):
+        load_config(params, "shop")
+
+
+def test_unknown_key_in_defaults_names_defaults(tmp_path):
+    params = write_unit(tmp_path, files={}, sources=SRC, defaults_extra="currencey: USD\n")
+    with pytest.raises(ConfigError, match=r"defaults\.yaml: unknown key 'currencey'"):
+        load_config(params, "shop")
+
+
+def test_wrong_type_and_bad_month(tmp_path):
+    params = write_unit(tmp_path, files={}, sources=SRC, unit_yaml="churn:\n  inactivity_days: ninety\n")
+    with pytest.raises(ConfigError, match=r"shop\.yaml: key 'churn\.inactivity_days': .*got 'ninety'"):
+        load_config(params, "shop")
+    params = write_unit(tmp_path / "b", files={}, sources=SRC, unit_yaml="report_month: 2024-13\n")
+    with pytest.raises(ConfigError, match=r"key 'report_month'"):
+        load_config(params, "shop")
+    with pytest.raises(ConfigError, match=r"--month: '2024/03' is not a month; write it as YYYY-MM"):
+        load_config(params, "shop", month="2024/03")
+
+
+def test_dormant_must_be_shorter_than_inactivity(tmp_path):
+    params = write_unit(tmp_path, files={}, sources=SRC,
+                        unit_yaml="churn:\n  inactivity_days: 60\n  dormant_days: 60\n")
+    with pytest.raises(ConfigError, match=r"dormant_days \(60\) must be smaller than churn\.inactivity_days \(60\)"):
+        load_config(params, "shop")
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", "..", "x y", ".hidden"])
+def test_unit_names_that_would_escape_reports_are_rejected(tmp_path, name):
+    params = write_unit(tmp_path, files={}, sources=SRC)
+    with pytest.raises(ConfigError, match="not allowed"):
+        load_config(params, name)
+
+
+def test_unit_key_must_match_file_name(tmp_path):
+    params = write_unit(tmp_path, files={}, sources=SRC, unit_yaml="unit: other\n")
+    with pytest.raises(ConfigError, match=r"key 'unit' is 'other' but the file is named 'shop'"):
+        load_config(params, "shop")
+
+
+def test_unknown_canonical_column_in_mapping(tmp_path):
+    src = {"orders": {"path": "../orders.csv", "columns": {"revenue": "Amount"}}}
+    params = write_unit(tmp_path, files={}, sources=src)
+    with pytest.raises(ConfigError, match=r"sources\.orders\.columns: unknown canonical column\(s\) \['revenue'\]"):
+        load_config(params, "shop")
+
+
+def test_parse_month():
+    assert parse_month("2025-12").isoformat() == "2025-12-01"
+    with pytest.raises(ConfigError):
+        parse_month("2025-1")

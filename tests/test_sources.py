@@ -1,0 +1,86 @@
+"""Every source kind (Excel, database URL from the environment, Parquet glob, DuckDB file) and credential hygiene."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+import yaml
+
+from retention_utils import ConfigError, load_config, load_unit_data
+from retention_utils.report import run_month
+from tests.conftest import ROOT
+
+TOKEN = "s3cr3t-t0ken"
+
+
+@pytest.fixture
+def mixed_sources(tmp_path, monkeypatch):
+    customers = pd.DataFrame({"Customer": ["A", "B", "C"], "Unit": ["shop"] * 3,
+                              "Joined": pd.to_datetime(["2024-01-05", "2024-01-20", "2024-02-10"]),
+                              "Plan": ["gold", "basic", "<b>basic</b>"]})
+    customers.to_excel(tmp_path / "customers.xlsx", index=False)
+    orders = pd.DataFrame({"order_id": ["1", "2", "3", "4"], "customer_id": ["A", "A", "B", "C"],
+                           "order_date": pd.to_datetime(["2024-01-05", "2024-02-01", "2024-01-20", "2024-02-10"]),
+                           "amount": [100.0, 50.0, 80.0, 30.0]})
+    db = tmp_path / f"crm-{TOKEN}.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.register("o", orders)
+        con.execute("CREATE TABLE orders AS SELECT * FROM o").fetchall()
+        con.execute("CREATE TABLE campaigns AS SELECT 'A' AS customer_id, 'K1' AS campaign_id, "
+                    "DATE '2024-02-05' AS sent_date, 'treatment' AS \"group\", 1.5 AS cost").fetchall()
+    (tmp_path / "inter").mkdir()
+    for i, cid in enumerate(["A", "B"]):
+        pd.DataFrame({"customer_id": [cid], "date": pd.to_datetime(["2024-02-01"]), "kind": ["survey"],
+                      "score": [9.0]}).to_parquet(tmp_path / "inter" / f"part{i}.parquet")
+    monkeypatch.setenv("RETENTION_TEST_DB_URL", f"duckdb://{db}")
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "defaults.yaml").write_text(yaml.safe_dump({
+        "churn": {"method": "inactivity", "inactivity_days": 31, "dormant_days": 10},
+        "report_month": "2024-02",
+        "sources": {
+            "customers": {"path": "../customers.xlsx", "attributes": ["Plan"],
+                          "columns": {"customer_id": "Customer", "business_unit": "Unit", "signup_date": "Joined"}},
+            "orders": {"format": "database", "url_env": "RETENTION_TEST_DB_URL", "table": "orders"},
+            "interactions": {"path": "../inter/*.parquet"},
+            "campaigns": {"path": f"../crm-{TOKEN}.duckdb", "table": "campaigns"},
+        }}))
+    (params / "shop.yaml").write_text("display_name: Mixed sources\n")
+    return params
+
+
+def test_every_source_kind_loads(mixed_sources):
+    data = load_unit_data(load_config(mixed_sources, "shop"))
+    assert data.quality.balanced()
+    inputs = data.quality.inputs.set_index("table")["rows"].to_dict()
+    assert inputs == {"customers": 3, "orders": 4, "interactions": 2, "campaigns": 1}
+    assert data.orders.amount.sum().to_pyarrow().as_py() == pytest.approx(260.0)
+    assert sorted(data.customers.to_pandas().plan) == ["<b>basic</b>", "basic", "gold"]
+    label = data.quality.inputs.set_index("table").source["orders"]
+    assert label == "orders @ $RETENTION_TEST_DB_URL"
+
+
+def test_credentials_never_reach_reports(mixed_sources, tmp_path):
+    result = run_month(mixed_sources, tmp_path / "reports", notebooks_dir=ROOT / "notebooks")
+    assert result.ok, [u.error for u in result.units]
+    url_text = f"duckdb://{tmp_path}"
+    for path in (tmp_path / "reports").rglob("*"):
+        if path.is_file():
+            text = path.read_text(errors="ignore")
+            assert url_text not in text, path
+    html = (tmp_path / "reports" / "2024-02" / "shop" / "kpi_overview.html").read_text()
+    assert "$RETENTION_TEST_DB_URL" in html  # the source is named by its variable, not its value
+
+
+def test_missing_environment_variable(mixed_sources, monkeypatch):
+    monkeypatch.delenv("RETENTION_TEST_DB_URL")
+    with pytest.raises(ConfigError, match=r"environment variable RETENTION_TEST_DB_URL is not set"):
+        load_unit_data(load_config(mixed_sources, "shop"))
+
+
+def test_url_in_params_is_refused(mixed_sources):
+    text = (mixed_sources / "defaults.yaml").read_text().replace("url_env: RETENTION_TEST_DB_URL",
+                                                                  "url_env: postgresql://u:pw@host/db")
+    (mixed_sources / "defaults.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=r"'url_env' is the NAME of an environment variable"):
+        load_config(mixed_sources, "shop")
