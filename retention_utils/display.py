@@ -98,13 +98,16 @@ def fmt_delta(delta: float, pct: float, kind: str, currency: str = "") -> str:
     '+1.2 pp'
     >>> fmt_delta(-50, -0.1, "count")
     '-50 (-10.0%)'
+    >>> fmt_delta(0.11, 0.006, "money", "EUR")
+    '+EUR 0.11 (+0.6%)'
     """
     if delta is None or (isinstance(delta, float) and math.isnan(delta)):
         return "n/a"
     if kind == "rate":
         return f"{delta * 100:+.1f} pp"
     if kind == "money":
-        base = f"{'+' if delta >= 0 else '-'}{currency} {abs(delta):,.0f}"
+        digits = 0 if abs(delta) >= 100 else 2
+        base = f"{'+' if delta >= 0 else '-'}{currency} {abs(delta):,.{digits}f}"
     else:
         base = f"{delta:+,.0f}"
     if pct is not None and not (isinstance(pct, float) and math.isnan(pct)):
@@ -116,7 +119,8 @@ def _month_name(month: Any) -> str:
     return pd.Timestamp(month).strftime("%B %Y")
 
 
-def headline_sentences(headline: pd.DataFrame, *, month: Any, currency: str) -> list[str]:
+def headline_sentences(headline: pd.DataFrame, *, month: Any, currency: str,
+                       min_customers: int = 30) -> list[str]:
     """Plain-language headline sentences from :func:`~retention_utils.kpis.headline_kpis` (plain text)."""
     h = headline.set_index("kpi")
     prev_name = _month_name(pd.Timestamp(month) - pd.DateOffset(months=1)).split(" ")[0]
@@ -129,7 +133,10 @@ def headline_sentences(headline: pd.DataFrame, *, month: Any, currency: str) -> 
         s += f" and {fmt_delta(act.delta_last_year, act.pct_last_year, 'count')} vs a year before"
     out.append(s + ".")
     ch = h.loc["churn_rate"]
-    if not math.isnan(ch.value):
+    if not math.isnan(ch.value) and ch.n_obs < min_customers:
+        out.append(f"The monthly churn rate ({fmt_value(ch.value, 'rate')}) rests on only {ch.n_obs:,.0f} "
+                   f"customers at the start of the month, too few for a reliable rate.")
+    elif not math.isnan(ch.value):
         s = (f"The monthly churn rate was {fmt_value(ch.value, 'rate')} (95% interval "
              f"{fmt_value(ch.ci_lower, 'rate')} to {fmt_value(ch.ci_upper, 'rate')})")
         if not math.isnan(ch.delta_previous):
@@ -153,10 +160,10 @@ def title_html(label: str, month: Any, *, subtitle: str = "") -> HTML:
                 f"{sub}")
 
 
-def headline_html(headline: pd.DataFrame, *, month: Any, currency: str) -> HTML:
+def headline_html(headline: pd.DataFrame, *, month: Any, currency: str, min_customers: int = 30) -> HTML:
     """Headline sentences and KPI cards (value, vs previous month, vs last year)."""
-    sentences = "".join(f"<li>{html.escape(s)}</li>" for s in headline_sentences(headline, month=month,
-                                                                                 currency=currency))
+    sentences = "".join(f"<li>{html.escape(s)}</li>" for s in headline_sentences(
+        headline, month=month, currency=currency, min_customers=min_customers))
     cards = []
     for row in headline.itertuples():
         def colour(delta: float) -> str:
@@ -166,7 +173,9 @@ def headline_html(headline: pd.DataFrame, *, month: Any, currency: str) -> HTML:
             return "#1b7f3b" if good else "#b3261e"
 
         ci = ""
-        if not math.isnan(row.ci_lower):
+        if not math.isnan(row.n_obs) and row.n_obs < min_customers:
+            ci = f"<div style='font-size:11px;color:#b3261e'>small sample: {row.n_obs:,.0f} customers</div>"
+        elif not math.isnan(row.ci_lower):
             ci = (f"<div style='font-size:11px;color:#666'>95% interval {fmt_value(row.ci_lower, row.kind)}–"
                   f"{fmt_value(row.ci_upper, row.kind)}</div>")
         cards.append(

@@ -84,7 +84,9 @@ def purchase_spells(orders: ibis.Table, *, inactivity_days: int, dormant_days: i
     -------
     ibis.Table
         ``customer_id, day, day_n, prev_gap, next_day_n, is_first, is_reactivation,
-        churn_day_n, dormant_from_n, dormant_until_n``: ``*_n`` are epoch days;
+        churn_day_n, dormant_from_n, dormant_until_n`` (under ``explicit``, one row
+        per purchase *or signup* day with ``day, day_n, dormant_from_n,
+        dormant_until_n`` and constant flags: the signup starts the dormancy clock): ``*_n`` are epoch days;
         ``churn_day_n`` is the day the customer counts as churned after this
         purchase (null if they buy again in time, or under the explicit method);
         dormancy runs over ``[dormant_from_n, dormant_until_n)`` (until null = open).
@@ -105,12 +107,26 @@ def purchase_spells(orders: ibis.Table, *, inactivity_days: int, dormant_days: i
     else:
         if customers is None or "churn_date" not in customers.columns:
             raise ValueError("method='explicit' needs customers with a churn_date column")
+        # under a contract the signup itself starts the clock: a subscriber who has not bought for
+        # more than dormant_days since signup (or since the last purchase) is dormant
+        sign = customers.select("customer_id", day=customers.signup_date)
+        ev = p.select("customer_id", "day").union(sign, distinct=True)
+        ev = ev.mutate(day_n=epoch_day(ev.day))
+        we = ibis.window(group_by=ev.customer_id, order_by=ev.day_n)
+        ev = ev.mutate(next_day_n=ev.day_n.lead().over(we))
         c = customers.select("customer_id", c_churn_n=epoch_day(customers.churn_date))
-        p = p.left_join(c, "customer_id").drop("customer_id_right")
-        p = p.mutate(is_reactivation=ibis.literal(False), churn_day_n=ibis.null("int64"))
-        p = p.mutate(dormant_until_n=ibis.least(p.next_day_n.fill_null(p.c_churn_n),
-                                                p.c_churn_n.fill_null(p.next_day_n))).drop("c_churn_n")
-        return p.mutate(dormant_from_n=p.day_n + (int(dormant_days) + 1)).drop("prev_n")
+        ev = ev.left_join(c, "customer_id").drop("customer_id_right")
+        ev = ev.mutate(dormant_until_n=ibis.least(ev.next_day_n.fill_null(ev.c_churn_n),
+                                                  ev.c_churn_n.fill_null(ev.next_day_n)))
+        ev = ev.mutate(dormant_from_n=ev.day_n + (int(dormant_days) + 1))
+        spells = ev.select("customer_id", "day", "dormant_from_n", "dormant_until_n")
+        p = p.mutate(is_reactivation=ibis.literal(False), churn_day_n=ibis.null("int64")).drop("prev_n")
+        p = p.drop("day_n", "next_day_n", "prev_gap", "is_first")
+        # one row per activity day (purchase or signup) with the purchase flags where it is a purchase
+        joined = spells.left_join(p.mutate(_purchase=ibis.literal(True)), ["customer_id", "day"])
+        joined = joined.drop("customer_id_right", "day_right")
+        return joined.mutate(is_reactivation=ibis.literal(False), churn_day_n=ibis.null("int64"),
+                             is_first=ibis.literal(False), day_n=epoch_day(joined.day))
     return p.mutate(dormant_from_n=p.day_n + (int(dormant_days) + 1), dormant_until_n=until).drop("prev_n")
 
 

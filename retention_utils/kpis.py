@@ -112,10 +112,12 @@ def monthly_kpis(data: UnitData) -> pd.DataFrame:
         out["revenue_per_active"] = out.net_revenue / out.n_active.where(out.n_active > 0)
         out["n_returning"] = (out.n_active - out.n_first_purchase).astype("int64")
         out["repurchase_rate"] = out.n_returning / out.n_active.where(out.n_active > 0)
-    warm_days = cfg.churn.inactivity_days if cfg.churn.method == "inactivity" else 0
-    warm_until = data.data_start + dt.timedelta(days=warm_days)
     out["month"] = pd.to_datetime([index_to_month(int(i)) for i in out.month_idx])
-    out["warm_up"] = out["month"] < pd.Timestamp(warm_until)
+    if cfg.churn.method == "inactivity":
+        warm_until = data.data_start + dt.timedelta(days=cfg.churn.inactivity_days)
+        out["warm_up"] = out["month"] < pd.Timestamp(warm_until)
+    else:  # explicit signup and cancellation dates: nothing is left-censored by the data's start
+        out["warm_up"] = False
     cols = ["month", "n_active", "n_new", "n_reactivated", "n_churned", "n_customers_start", "churn_rate",
             "churn_rate_ci_lower", "churn_rate_ci_upper", "n_active_end", "n_dormant_end",
             "n_churned_total_end", "n_orders", "purchase_revenue", "refunds", "net_revenue", "aov",
@@ -138,7 +140,8 @@ def headline_kpis(kpis: pd.DataFrame, *, month: dt.date | None = None) -> pd.Dat
     DataFrame
         One row per KPI: ``kpi, label, kind, higher_is_better, value,
         previous, delta_previous, pct_previous, last_year, delta_last_year,
-        pct_last_year, ci_lower, ci_upper``. Deltas of rates are in percentage
+        pct_last_year, ci_lower, ci_upper, n_obs`` (``n_obs``: the churn rate's
+        denominator, customers at the start of the month). Deltas of rates are in percentage
         points (``delta_*`` as a fraction, e.g. 0.012 = +1.2 pp); comparisons
         with warm-up months are left empty.
     """
@@ -161,8 +164,9 @@ def headline_kpis(kpis: pd.DataFrame, *, month: dt.date | None = None) -> pd.Dat
                "pct_previous": (value - p) / p if kind != "rate" and p not in (0,) and not np.isnan(p) else np.nan,
                "last_year": y, "delta_last_year": value - y,
                "pct_last_year": (value - y) / y if kind != "rate" and y not in (0,) and not np.isnan(y) else np.nan,
-               "ci_lower": np.nan, "ci_upper": np.nan}
+               "ci_lower": np.nan, "ci_upper": np.nan, "n_obs": np.nan}
         if col == "churn_rate":
+            row["n_obs"] = float(k.at[m, "n_customers_start"]) if "n_customers_start" in k else np.nan
             row["ci_lower"] = float(k.at[m, "churn_rate_ci_lower"])
             row["ci_upper"] = float(k.at[m, "churn_rate_ci_upper"])
         rows.append(row)

@@ -95,10 +95,15 @@ def plot_customer_flows(kpis: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def plot_churn_rate(kpis: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Monthly churn rate with its 95% interval band (percent)."""
+def plot_churn_rate(kpis: pd.DataFrame, *, min_customers: int = 30, ax: Axes | None = None) -> Axes:
+    """Monthly churn rate with its 95% interval band (percent).
+
+    Months with fewer than ``min_customers`` customers at the start are not
+    plotted (their rate is noise); a note under the chart says how many.
+    """
     ax = _ax(ax)
-    k = kpis[kpis["n_customers_start"] > 0]
+    small = kpis[(kpis["n_customers_start"] > 0) & (kpis["n_customers_start"] < min_customers)]
+    k = kpis[kpis["n_customers_start"] >= max(min_customers, 1)]
     sns.lineplot(x=k["month"], y=k["churn_rate"] * 100, marker="o", color=PALETTE["line"], ax=ax,
                  label="churn rate")
     ax.fill_between(k["month"], k["churn_rate_ci_lower"] * 100, k["churn_rate_ci_upper"] * 100,
@@ -109,6 +114,10 @@ def plot_churn_rate(kpis: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_ylim(bottom=0)
     ax.set_title("Monthly churn rate", loc="left")
     ax.legend(loc="upper left", frameon=False)
+    if len(small):
+        ax.annotate(f"{len(small)} month(s) with fewer than {min_customers} customers at the start are not "
+                    "plotted (too few to give a reliable rate).", xy=(0, -0.16), xycoords="axes fraction",
+                    fontsize=9, color="0.35")
     _months_axis(ax)
     return ax
 

@@ -30,7 +30,7 @@ from statsmodels.stats.proportion import proportion_confint
 from retention_utils import load_config, load_unit_data
 from retention_utils.demo import write_demo
 from retention_utils.kpis import KPI_LABELS, headline_kpis, monthly_kpis, wilson_interval
-from tests.conftest import ROOT, TINY
+from tests.conftest import ROOT, TINY, write_unit
 
 N_CUSTOMERS = 1500
 SEED = 7
@@ -120,6 +120,26 @@ def test_tiny_table_is_the_hand_computed_one(tiny):
         np.testing.assert_array_equal(k[col].to_numpy(), np.array(values), err_msg=col)
     for col in COUNT_COLUMNS:
         assert pd.api.types.is_integer_dtype(k[col]), col
+
+
+def test_inactivity_window_boundary(tmp_path):
+    """D = 31: a gap of exactly 31 days keeps the customer; a gap of 32 is a churn and a reactivation.
+
+    A buys 2024-01-01 and 2024-02-01 (gap 31); B buys 2024-01-01 and 2024-02-02 (gap 32: B counts
+    as churned on 01-01 + 32 = 02-02 and is reactivated by the purchase of that same day).
+    """
+    params = write_unit(tmp_path, files={
+        "orders.csv": "order_id,customer_id,order_date,amount\n1,A,2024-01-01,10\n2,A,2024-02-01,10\n"
+                      "3,B,2024-01-01,10\n4,B,2024-02-02,10\n"},
+        sources={"orders": {"path": "../orders.csv"}}, unit_yaml="report_month: '2024-02'\n")
+    _, k = kpis_of(params, "shop")
+    assert list(k.n_new) == [2, 0]
+    assert list(k.n_churned) == [0, 1] and list(k.n_reactivated) == [0, 1]
+    assert list(k.n_customers_start) == [0, 2] and list(k.churn_rate.fillna(-1)) == [-1, 0.5]
+    # month ends: Jan 31 both 30 days since 01-01 (> 10: dormant); Feb 29 A 28 days, B 27 days
+    assert list(k.n_dormant_end) == [2, 2] and list(k.n_active_end) == [0, 0]
+    assert list(k.n_churned_total_end) == [0, 0]
+    assert list(k.n_returning) == [0, 2]
 
 
 def test_tiny_churn_interval_is_wilson_of_churned_over_start(tiny):
@@ -337,7 +357,7 @@ def test_monthly_kpis_match_naive_loop_on_demo(demo, demo_kpis, unit):
     naive = naive_kpis(raw["customers"], raw["orders"], unit=unit, method=churn.method,
                        inactivity_days=churn.inactivity_days, dormant_days=churn.dormant_days,
                        report_month=data.month)
-    assert len(k) == 36 if unit == "retail" else len(k) == len(naive)
+    assert len(k) == len(naive) == 36
     assert_tables_equal(k, naive, COMPARED)
     if churn.method == "inactivity":
         assert_tables_equal(k, naive, ["warm_up"])
@@ -347,6 +367,54 @@ def test_monthly_kpis_match_naive_loop_on_demo(demo, demo_kpis, unit):
         assert naive[col].sum() > 0, col
     if unit == "retail":
         assert naive.n_reactivated.sum() > 0
+
+
+@pytest.fixture(scope="module")
+def gappy_subscriptions(demo, tmp_path_factory):
+    """Subscriptions with 40 % of the invoices after each customer's first one removed (seed 0).
+
+    The demo invoices every month, so no subscriber is ever dormant; the gaps exercise the explicit
+    method's dormancy (dormant from last invoice + 46 days until the next invoice or the churn date).
+    """
+    _, raw = demo
+    o = raw["orders"]
+    subs = raw["customers"].customer_id[raw["customers"].business_unit == "subscriptions"]
+    rng = np.random.default_rng(0)
+    drop = o.customer_id.isin(subs) & o.customer_id.duplicated() & (rng.random(len(o)) < 0.4)
+    orders = o[~drop]
+    params = _write_unit_root(tmp_path_factory.mktemp("gaps"), raw["customers"], orders)
+    return orders, kpis_of(params, "subscriptions")
+
+
+def test_explicit_dormancy_matches_naive_loop(demo, gappy_subscriptions):
+    _, raw = demo
+    orders, (data, k) = gappy_subscriptions
+    naive = naive_kpis(raw["customers"], orders, unit="subscriptions", method="explicit", inactivity_days=90,
+                       dormant_days=45, report_month=data.month)
+    assert naive.n_dormant_end.sum() > 100  # dormancy really occurs
+    assert_tables_equal(k, naive, COMPARED)
+
+
+def test_explicit_signup_without_purchase_counts_as_dormant(tmp_path):
+    """Explicit method: B signs up 2024-01-01 and first buys 2024-03-20 (dormant_days 45).
+
+    By the engine's definition ("Dormant: not churned, and no purchase for more than
+    dormant_days") and by ``customer_snapshot`` (which measures from the signup date when there
+    is no purchase yet), B is dormant at 2024-02-29 (59 days without a purchase). A is invoiced
+    on the 1st of every month and is always active.
+    """
+    params = write_unit(tmp_path, files={
+        "customers.csv": "customer_id,signup_date,churn_date\nA,2024-01-01,\nB,2024-01-01,\n",
+        "orders.csv": "order_id,customer_id,order_date,amount\n1,A,2024-01-01,10\n2,A,2024-02-01,10\n"
+                      "3,A,2024-03-01,10\n4,B,2024-03-20,10\n"},
+        sources={"customers": {"path": "../customers.csv"}, "orders": {"path": "../orders.csv"}},
+        unit_yaml="report_month: '2024-03'\nchurn:\n  method: explicit\n  dormant_days: 45\n")
+    _, k = kpis_of(params, "shop")
+    assert list(k.n_new) == [2, 0, 0]  # both signed up in January
+    assert list(k.n_active) == [1, 1, 2]  # buyers: A; A; A and B
+    # Jan 31: B 30 days since signup (active); Feb 29: 59 days (dormant); Mar 31: bought 03-20
+    assert list(k.n_dormant_end) == [0, 1, 0]
+    assert list(k.n_active_end) == [2, 1, 2]
 
 
 # ============================================================================ invariants
@@ -546,3 +614,15 @@ def test_wilson_hand_values_and_empty_groups():
     assert np.isnan(lo[3]) and np.isnan(hi[3])
     lo, hi = wilson_interval(np.array([0]), np.array([0]))
     assert np.isnan(lo).all() and np.isnan(hi).all()
+
+
+def test_small_churn_base_is_flagged_in_headline_not_reported_as_a_rate():
+    from retention_utils.display import headline_html, headline_sentences
+    from retention_utils.kpis import headline_kpis
+
+    data = load_unit_data(load_config(TINY / "params", "shop", month="2024-03"))
+    head = headline_kpis(monthly_kpis(data))
+    assert head.set_index("kpi").n_obs["churn_rate"] == 2
+    text = " ".join(headline_sentences(head, month=data.month, currency="EUR", min_customers=30))
+    assert "rests on only 2 customers" in text and "95% interval" not in text
+    assert "small sample: 2 customers" in headline_html(head, month=data.month, currency="EUR").data

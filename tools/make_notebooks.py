@@ -40,7 +40,7 @@ kpis = ru.monthly_kpis(data)
 headline = ru.headline_kpis(kpis)
 ru.title_html(cfg.label, data.month, subtitle=f"Customer and revenue KPIs · amounts in {cfg.currency}")'''),
     ("markdown", "## Headline"),
-    ("code", "ru.headline_html(headline, month=data.month, currency=cfg.currency)"),
+    ("code", "ru.headline_html(headline, month=data.month, currency=cfg.currency, min_customers=cfg.thresholds.min_customers)"),
     ("markdown", "## Customers: who we keep, win and lose\n"
      "Active customers bought in the last weeks, dormant ones have not bought for a while but have not churned yet. "
      "A customer is churned after the unit's churn definition (see *About this report*)."),
@@ -51,7 +51,7 @@ fig.tight_layout()'''),
     ("markdown", "## Churn rate\nShare of the customers at the start of each month who churned during it; "
      "the band is the 95% interval."),
     ("code", '''fig, ax = plt.subplots(figsize=(14, 4))
-ru.plot_churn_rate(kpis, ax=ax);'''),
+ru.plot_churn_rate(kpis, min_customers=cfg.thresholds.min_customers, ax=ax);'''),
     ("markdown", "## Revenue and orders"),
     ("code", '''fig, axes = plt.subplots(2, 2, figsize=(14, 8))
 ru.plot_kpi_trend(kpis, "net_revenue", kind="money", currency=cfg.currency, bars=True, title="Net revenue (refunds deducted)", ylabel=f"{cfg.currency} per month", ax=axes[0, 0])
