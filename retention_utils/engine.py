@@ -279,3 +279,43 @@ def cohort_counts(orders: ibis.Table) -> ibis.Table:
     act = act.mutate(cohort_idx=act.month_idx.min().over(w))
     act = act.mutate(period=act.month_idx - act.cohort_idx)
     return act.group_by(["cohort_idx", "period"]).aggregate(n_active=act.count())
+
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def customer_lifetimes(orders: ibis.Table, customers: ibis.Table, *, method: str, inactivity_days: int,
+                       end: dt.date) -> ibis.Table:
+    """One row per customer: the first customer life as of ``end`` (the shared churn definition).
+
+    * ``explicit``: from ``signup_date`` to ``churn_date`` (event) or ``end`` (censored).
+    * ``inactivity``: from the first purchase to the last purchase before the first gap longer
+      than ``inactivity_days`` (event: the customer churned at that last order), or, while the
+      window after the latest purchase has not elapsed by ``end``, censored at that purchase
+      (the customer is known to have lived at least until then).
+
+    Returns
+    -------
+    ibis.Table
+        ``customer_id, start, stop, duration_days, event``.
+    """
+    end_n = (end - dt.date(1970, 1, 1)).days
+    if method == "explicit":
+        c = customers.filter(customers.signup_date <= end)
+        churned = c.churn_date.notnull() & (c.churn_date <= end)
+        stop = ibis.ifelse(churned, c.churn_date, ibis.literal(end))
+        out = c.select("customer_id", start=c.signup_date, stop=stop, event=churned)
+        return out.mutate(duration_days=epoch_day(out.stop) - epoch_day(out.start))
+    s = purchase_spells(orders.filter(orders.order_date <= end), inactivity_days=inactivity_days,
+                        dormant_days=1, method="inactivity")
+    first = s.group_by("customer_id").aggregate(start_n=s.day_n.min())
+    ends = s.filter(s.churn_day_n.notnull())
+    life = ends.group_by("customer_id").aggregate(stop_n=ends.day_n.min())
+    life = life.join(ends.select("customer_id", stop_n=ends.day_n, churn_day_n=ends.churn_day_n),
+                     ["customer_id", "stop_n"])
+    out = first.join(life, "customer_id")
+    out = out.select("customer_id", "start_n", "stop_n", event=out.churn_day_n <= end_n)
+    epoch = ibis.date("1970-01-01")
+    return out.select("customer_id", start=epoch + out.start_n.as_interval("D"),
+                      stop=epoch + out.stop_n.as_interval("D"), duration_days=out.stop_n - out.start_n,
+                      event=out.event)

@@ -1,26 +1,26 @@
 """Write the report notebooks (outputs stripped). Run: python tools/make_notebooks.py
 
-Notebooks are generated from this script so that their cells stay short and
-reviewable; edit here, re-run, commit both.
+Each notebook's cells are listed in tools/notebooks/<name>.py (CELLS: (kind, source, *tags)), so that
+cells stay short and reviewable; edit there, re-run this script, commit both.
 """
+import importlib
+import sys
 from pathlib import Path
 
 import nbformat as nbf
 
-HERE = Path(__file__).resolve().parents[1] / "notebooks"
-
-PARAMS = '''unit: str = "retail"  # business unit, the name of a params/<unit>.yaml file
-month: str = ""  # report month as YYYY-MM, empty for the last complete month in the data
-params_dir: str = "../params"  # folder with defaults.yaml and one YAML file per unit'''
+ROOT = Path(__file__).resolve().parents[1]
+SPECS = Path(__file__).resolve().parent / "notebooks"
 
 
-def notebook(cells):
+def notebook(cells, name):
     nb = nbf.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     out = []
-    for kind, src, *tags in cells:
+    for i, (kind, src, *tags) in enumerate(cells):
         cell = nbf.v4.new_code_cell(src) if kind == "code" else nbf.v4.new_markdown_cell(src)
+        cell.id = f"{name.replace('_', '-')}-{i:02d}"  # stable ids: regenerating changes nothing
         if tags:
             cell.metadata["tags"] = list(tags)
         out.append(cell)
@@ -28,49 +28,14 @@ def notebook(cells):
     return nb
 
 
-KPI = [
-    ("code", PARAMS, "parameters"),
-    ("code", '''import matplotlib.pyplot as plt
-import retention_utils as ru
-
-ru.setup_notebook()
-cfg = ru.load_config(params_dir, unit, month=month)
-data = ru.load_unit_data(cfg)
-kpis = ru.monthly_kpis(data)
-headline = ru.headline_kpis(kpis)
-ru.title_html(cfg.label, data.month, subtitle=f"Customer and revenue KPIs · amounts in {cfg.currency}")'''),
-    ("markdown", "## Headline"),
-    ("code", "ru.headline_html(headline, month=data.month, currency=cfg.currency, min_customers=cfg.thresholds.min_customers)"),
-    ("markdown", "## Customers: who we keep, win and lose\n"
-     "Active customers bought in the last weeks, dormant ones have not bought for a while but have not churned yet. "
-     "A customer is churned after the unit's churn definition (see *About this report*)."),
-    ("code", '''fig, axes = plt.subplots(1, 2, figsize=(14, 4.5))
-ru.plot_customer_base(kpis, ax=axes[0])
-ru.plot_customer_flows(kpis, ax=axes[1])
-fig.tight_layout()'''),
-    ("markdown", "## Churn rate\nShare of the customers at the start of each month who churned during it; "
-     "the band is the 95% interval."),
-    ("code", '''fig, ax = plt.subplots(figsize=(14, 4))
-ru.plot_churn_rate(kpis, min_customers=cfg.thresholds.min_customers, ax=ax);'''),
-    ("markdown", "## Revenue and orders"),
-    ("code", '''fig, axes = plt.subplots(2, 2, figsize=(14, 8))
-ru.plot_kpi_trend(kpis, "net_revenue", kind="money", currency=cfg.currency, bars=True, title="Net revenue (refunds deducted)", ylabel=f"{cfg.currency} per month", ax=axes[0, 0])
-ru.plot_kpi_trend(kpis, "aov", kind="money", currency=cfg.currency, title="Average order value", ylabel=f"{cfg.currency} per order", ax=axes[0, 1])
-ru.plot_kpi_trend(kpis, "revenue_per_active", kind="money", currency=cfg.currency, title="Revenue per active customer", ylabel=f"{cfg.currency} per customer", ax=axes[1, 0])
-ru.plot_kpi_trend(kpis, "repurchase_rate", kind="rate", title="Repurchase rate", ylabel="active customers who bought before (%)", ax=axes[1, 1])
-fig.tight_layout()'''),
-    ("markdown", "## Monthly KPIs (last 13 months)"),
-    ("code", "ru.kpi_table_html(kpis, currency=cfg.currency)"),
-    ("markdown", "## Data quality\nEvery input row is either used or counted here with the reason it was left out."),
-    ("code", "ru.quality_html(data.quality)"),
-    ("markdown", "## About this report"),
-    ("code", "ru.definitions_html(cfg, data)"),
-]
-
-
 def main():
-    HERE.mkdir(exist_ok=True)
-    nbf.write(notebook(KPI), HERE / "kpi_overview.ipynb")
+    sys.path.insert(0, str(SPECS))
+    (ROOT / "notebooks").mkdir(exist_ok=True)
+    for spec in sorted(SPECS.glob("*.py")):
+        if spec.stem == "common":
+            continue
+        cells = importlib.import_module(spec.stem).CELLS
+        nbf.write(notebook(cells, spec.stem), ROOT / "notebooks" / f"{spec.stem}.ipynb")
 
 
 if __name__ == "__main__":
