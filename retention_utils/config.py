@@ -27,6 +27,8 @@ __all__ = [
     "Sources",
     "ChurnSpec",
     "Thresholds",
+    "SurvivalSpec",
+    "DriversSpec",
     "UnitConfig",
     "list_units",
     "load_config",
@@ -161,6 +163,38 @@ class Thresholds(_Strict):
     min_customers: int = Field(30, ge=1)
 
 
+class SurvivalSpec(_Strict):
+    """Settings of the survival analysis (notebook ``survival``)."""
+
+    group_by: str | None = None  # customer attribute for Kaplan-Meier curves and log-rank tests
+    covariates: list[str] = Field(default_factory=list)  # Cox covariates: attributes or derived features
+    horizon_months: int = Field(24, ge=1, le=240)  # restricted mean survival time horizon
+    early_days: int = Field(90, ge=1, le=3650)  # window after the start of life for early complaints / NPS
+
+
+class Tiers(_Strict):
+    """Churn-probability thresholds of the risk tiers (high >= high, medium >= medium)."""
+
+    high: float = Field(0.5, gt=0, lt=1)
+    medium: float = Field(0.2, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> "Tiers":
+        if self.medium >= self.high:
+            raise ValueError(f"drivers.tiers.medium ({self.medium}) must be below drivers.tiers.high ({self.high})")
+        return self
+
+
+class DriversSpec(_Strict):
+    """Settings of the churn model and early warning (notebook ``churn_drivers``)."""
+
+    horizon_days: int = Field(90, ge=7, le=730)  # label: churned within this many days after the cut-off
+    n_cutoffs: int = Field(6, ge=1, le=36)  # monthly training cut-offs before the evaluation cut-off
+    attributes: list[str] = Field(default_factory=list)  # categorical customer attributes used as features
+    tiers: Tiers = Field(default_factory=Tiers)
+    top_n: int = Field(25, ge=1, le=1000)  # rows of the at-risk list shown in the HTML
+
+
 class UnitConfig(_Strict):
     """All settings of one business unit (defaults merged with the unit's file)."""
 
@@ -173,6 +207,8 @@ class UnitConfig(_Strict):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     sources: Sources
     show_customer_ids: bool = False
+    survival: SurvivalSpec = Field(default_factory=SurvivalSpec)
+    drivers: DriversSpec = Field(default_factory=DriversSpec)
     params_dir: Path = Path(".")
 
     @field_validator("unit")

@@ -147,7 +147,7 @@ def _say(unit: str, msg: str) -> None:
 
 
 def _run_unit(unit: str, params_dir: str, month: str | None, notebooks_dir: str, staging_root: str,
-              notebooks: tuple[str, ...]) -> UnitResult:
+              notebooks: tuple[str, ...], reports_root: str = "reports") -> UnitResult:
     """Run one unit into ``staging_root/<unit>`` (executed in a worker process)."""
     import papermill as pm
 
@@ -192,9 +192,16 @@ def _run_unit(unit: str, params_dir: str, month: str | None, notebooks_dir: str,
         out_nb = stage / f"{nb}.ipynb"
         entry: dict[str, Any] = {"name": nb, "ipynb": out_nb.name, "html": f"{nb}.html", "status": "ok"}
         _say(unit, f"{nb}: executing ...")
+        parameters = {"unit": unit, "month": result.month, "params_dir": str(Path(params_dir).resolve())}
         try:
-            pm.execute_notebook(str(src), str(out_nb), parameters={
-                "unit": unit, "month": result.month, "params_dir": str(Path(params_dir).resolve())},
+            declared = pm.inspect_notebook(str(src))
+            # optional parameters, passed only to notebooks that declare them: where the run's files go
+            # (e.g. the at-risk CSV) and the reports root (earlier months, for the closed loop)
+            if "output_dir" in declared:
+                parameters["output_dir"] = str(stage.resolve())
+            if "reports_dir" in declared:
+                parameters["reports_dir"] = str(Path(reports_root).resolve())
+            pm.execute_notebook(str(src), str(out_nb), parameters=parameters,
                 cwd=str(Path(notebooks_dir).resolve()), kernel_name="python3", progress_bar=False,
                 log_output=False, report_mode=True,
                 kernel_manager_class=_kernel_manager_class())
@@ -321,7 +328,8 @@ def run_month(params_dir: str | Path = "params", reports_dir: str | Path = "repo
     run_id = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
     staging_root = reports_dir / ".staging" / run_id
     staging_root.mkdir(parents=True, exist_ok=True)
-    args = [(u, str(params_dir), month, str(notebooks_dir), str(staging_root), tuple(notebooks)) for u in chosen]
+    args = [(u, str(params_dir), month, str(notebooks_dir), str(staging_root), tuple(notebooks), str(reports_dir))
+            for u in chosen]
     if jobs == 1:
         results = [_run_unit(*a) for a in args]
     else:
