@@ -7,6 +7,9 @@ from __future__ import annotations
 from .config import UnitConfig, list_units, load_config
 from .contract import CONTRACT, DataQuality, UnitData, contract_frame, load_unit_data
 from .display import (
+    cohort_headline_html,
+    group_test_html,
+    recent_cohorts_html,
     definitions_html,
     headline_html,
     headline_sentences,
@@ -17,9 +20,27 @@ from .display import (
 )
 from .errors import ConfigError, DataError, RetentionError
 from .kpis import headline_kpis, monthly_kpis, wilson_interval
-from .plotting import plot_churn_rate, plot_customer_base, plot_customer_flows, plot_kpi_trend
+from .plotting import (
+    plot_churn_control,
+    plot_churn_rate,
+    plot_cohort_heatmap,
+    plot_cohort_value,
+    plot_customer_base,
+    plot_customer_flows,
+    plot_group_curves,
+    plot_kpi_trend,
+    plot_retention_curves,
+)
 
 __all__ = [
+    "cohort_headline_html",
+    "group_test_html",
+    "recent_cohorts_html",
+    "plot_churn_control",
+    "plot_cohort_heatmap",
+    "plot_cohort_value",
+    "plot_group_curves",
+    "plot_retention_curves",
     "CONTRACT",
     "ConfigError",
     "DataError",

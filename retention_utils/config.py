@@ -27,6 +27,7 @@ __all__ = [
     "Sources",
     "ChurnSpec",
     "Thresholds",
+    "CohortSpec",
     "SurvivalSpec",
     "DriversSpec",
     "UnitConfig",
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 #: Notebooks of the monthly run, in report order.
-NOTEBOOKS: tuple[str, ...] = ("kpi_overview",)
+NOTEBOOKS: tuple[str, ...] = ("kpi_overview", "cohort_retention")
 
 UNIT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -163,6 +164,18 @@ class Thresholds(_Strict):
     min_customers: int = Field(30, ge=1)
 
 
+class CohortSpec(_Strict):
+    """Settings of the cohort report (notebook ``cohort_retention``); None = the unit's natural choice."""
+
+    by: Literal["first_purchase", "signup"] | None = None  # default: signup (explicit churn), else first purchase
+    period: Literal["month", "quarter", "week"] = "month"
+    definition: Literal["period", "unbounded", "subscribed"] | None = None  # default: subscribed / period
+    split_by: str | None = None  # customer attribute for retention curves by group
+    n_recent: int = Field(3, ge=1, le=24)  # latest cohorts compared with the trailing ones
+    n_trailing: int = Field(12, ge=1, le=60)
+    max_periods: int = Field(24, ge=1, le=120)
+
+
 class SurvivalSpec(_Strict):
     """Settings of the survival analysis (notebook ``survival``)."""
 
@@ -207,6 +220,7 @@ class UnitConfig(_Strict):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     sources: Sources
     show_customer_ids: bool = False
+    cohorts: CohortSpec = Field(default_factory=CohortSpec)
     survival: SurvivalSpec = Field(default_factory=SurvivalSpec)
     drivers: DriversSpec = Field(default_factory=DriversSpec)
     params_dir: Path = Path(".")

@@ -255,3 +255,91 @@ def definitions_html(cfg: Any, data: Any) -> HTML:
         f"Sources: {sources}.",
     ]
     return HTML("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
+
+
+def _pct(v: float) -> str:
+    return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v * 100:.1f}%"
+
+
+def cohort_headline_sentences(result: Any) -> list[str]:
+    """Plain-language findings of a :class:`~retention_utils.cohorts.CohortResult` (plain text)."""
+    out = []
+    unit = result.period
+    p = result.pooled
+    what = {"period": "still buying", "unbounded": "still customers", "subscribed": "still subscribed"}[result.definition]
+    for k in (3, 12):
+        row = p[p.period == k]
+        if len(row):
+            r = row.iloc[0]
+            out.append(f"On average {_pct(r.retention_rate)} of a cohort is {what} {k} {unit}s after joining "
+                       f"(95% interval {_pct(r.ci_lower)} to {_pct(r.ci_upper)}; {int(r.n_customers):,} customers "
+                       f"in {int(r.n_cohorts)} cohorts).")
+    rec = result.recent
+    if len(rec):
+        sig = rec[rec.significant]
+        if len(sig):
+            for cohort, g in sig.groupby("cohort"):
+                best = g.loc[g.difference.abs().idxmax()]
+                word = "better" if best.difference > 0 else "worse"
+                out.append(f"The {pd.Timestamp(cohort):%B %Y} cohort retains {word} than the cohorts before it at "
+                           f"the same age: {best.difference * 100:+.1f} pp at {unit} {int(best.period)} "
+                           f"({_pct(best.retention_rate)} vs {_pct(best.trailing_rate)}).")
+        else:
+            n = rec.cohort.nunique()
+            out.append(f"None of the latest {n} cohorts differs significantly from the cohorts before them at the "
+                       "same age.")
+    c = result.control
+    if len(c):
+        last = c.iloc[-1]
+        if not math.isnan(last.ucl):
+            if last.alert == "above":
+                out.append(f"ALERT: this month's churn rate ({_pct(last.churn_rate)}) is above its upper control "
+                           f"limit ({_pct(last.ucl)}): more churn than normal variation explains.")
+            elif last.alert == "below":
+                out.append(f"This month's churn rate ({_pct(last.churn_rate)}) is below its lower control limit "
+                           f"({_pct(last.lcl)}): unusually low churn.")
+            else:
+                out.append(f"This month's churn rate ({_pct(last.churn_rate)}) is within its control limits "
+                           f"({_pct(last.lcl)} to {_pct(last.ucl)}): normal variation.")
+        n_alerts = int((c.tail(12).alert != "").sum())
+        if n_alerts:
+            out.append(f"{n_alerts} of the last 12 months were outside their control limits.")
+    return out
+
+
+def cohort_headline_html(result: Any) -> HTML:
+    """Headline list of the cohort report."""
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in cohort_headline_sentences(result))
+    return HTML(f"<ul style='font-size:15px;line-height:1.5'>{items}</ul>")
+
+
+def recent_cohorts_html(result: Any) -> HTML:
+    """The recent-vs-trailing comparison as a readable table."""
+    r = result.recent
+    if r.empty:
+        return HTML("<p>Not enough cohorts to compare.</p>")
+    show = pd.DataFrame({
+        "Cohort": pd.to_datetime(r.cohort).dt.strftime("%b %Y"),
+        f"{result.period.title()}s since joining": r.period,
+        "Retained": r.retention_rate.map(_pct),
+        "Earlier cohorts": r.trailing_rate.map(_pct),
+        "Difference": r.difference.map(lambda v: f"{v * 100:+.1f} pp"),
+        "95% interval": [f"{lo * 100:+.1f} to {hi * 100:+.1f} pp" for lo, hi in zip(r.diff_ci_lower, r.diff_ci_upper)],
+        "Significant": r.significant.map({True: "yes", False: "no"}),
+        "Customers": r.n_customers.map(lambda v: f"{v:,}"),
+    })
+    return HTML(show.to_html(index=False, escape=True, border=0))
+
+
+def group_test_html(test: pd.DataFrame, *, period: str = "month") -> HTML:
+    """One sentence on whether retention differs between groups."""
+    t = test.iloc[0]
+    if math.isnan(t.p_value):
+        text = f"Not enough customers observed at {period} {int(t.period)} to compare the groups of {t.attribute}."
+    elif t.significant:
+        text = (f"Retention at {period} {int(t.period)} differs between {t.attribute} groups "
+                f"(chi-square test, p = {t.p_value:.3g}, {t.n_customers:,} customers).")
+    else:
+        text = (f"No significant difference in retention at {period} {int(t.period)} between {t.attribute} groups "
+                f"(chi-square test, p = {t.p_value:.2f}, {t.n_customers:,} customers).")
+    return HTML(f"<p>{html.escape(text)}</p>")

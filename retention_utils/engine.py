@@ -319,3 +319,95 @@ def customer_lifetimes(orders: ibis.Table, customers: ibis.Table, *, method: str
     return out.select("customer_id", start=epoch + out.start_n.as_interval("D"),
                       stop=epoch + out.stop_n.as_interval("D"), duration_days=out.stop_n - out.start_n,
                       event=out.event)
+
+
+def period_index(d: ibis.Value, period: str) -> ibis.Value:
+    """Integer index of the calendar period containing date ``d``.
+
+    ``month``: ``year * 12 + month - 1``; ``quarter``: ``year * 4 + (month - 1) // 3``;
+    ``week``: weeks starting on Monday, ``(epoch_day + 3) // 7`` (1970-01-01 was a Thursday).
+    """
+    if period == "month":
+        return month_index(d)
+    if period == "quarter":
+        return d.year() * 4 + (d.month() - 1) // 3
+    if period == "week":
+        return (epoch_day(d) + 3) // 7
+    raise ValueError(f"The 'period' parameter must be one of {{'month', 'quarter', 'week'}}. Got {period!r} instead.")
+
+
+def period_index_py(d: dt.date, period: str) -> int:
+    """Python twin of :func:`period_index`.
+
+    Examples
+    --------
+    >>> period_index_py(dt.date(2024, 5, 31), "quarter"), period_index_py(dt.date(1970, 1, 5), "week")
+    (8097, 1)
+    """
+    if period == "month":
+        return month_index_py(d)
+    if period == "quarter":
+        return d.year * 4 + (d.month - 1) // 3
+    return ((d - dt.date(1970, 1, 1)).days + 3) // 7
+
+
+def period_start_py(idx: int, period: str) -> dt.date:
+    """First day of the period with index ``idx`` (inverse of :func:`period_index_py`)."""
+    if period == "month":
+        return index_to_month(idx)
+    if period == "quarter":
+        return dt.date(idx // 4, (idx % 4) * 3 + 1, 1)
+    return dt.date(1970, 1, 1) + dt.timedelta(days=idx * 7 - 3)
+
+
+def cohort_activity(orders: ibis.Table, customers: ibis.Table, *, by: str = "first_purchase",
+                    period: str = "month") -> dict[str, pd.DataFrame]:
+    """Cohort reductions: activity, revenue, last-active and churn offsets by cohort.
+
+    Parameters
+    ----------
+    by
+        ``first_purchase`` (cohort = period of the first purchase) or ``signup``.
+    period
+        ``month``, ``quarter`` or ``week``.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``sizes``: ``cohort_idx, cohort_size``;
+        ``cells``: ``cohort_idx, period, n_active, revenue, revenue_gross`` (``revenue``
+        is net of refunds; ``revenue_gross`` caps each customer's period revenue at
+        their period-0 revenue, floored at 0);
+        ``last``: ``cohort_idx, last_offset, n`` (customers by the offset of their last
+        active period, for unbounded retention);
+        ``churn``: ``cohort_idx, churn_offset, n`` (customers by the offset of the period
+        of their churn date; null offset = not churned; only when customers have
+        ``churn_date``).
+    """
+    buys = orders.filter(orders.amount > 0)
+    if by == "first_purchase":
+        coh = buys.group_by("customer_id").aggregate(cohort_idx=period_index(buys.order_date.min(), period))
+    elif by == "signup":
+        coh = customers.select("customer_id", cohort_idx=period_index(customers.signup_date, period))
+    else:
+        raise ValueError(f"The 'by' parameter must be one of {{'first_purchase', 'signup'}}. Got {by!r} instead.")
+    sizes = coh.group_by("cohort_idx").aggregate(cohort_size=coh.count())
+    o = orders.mutate(pidx=period_index(orders.order_date, period))
+    per = o.group_by(["customer_id", "pidx"]).aggregate(
+        revenue=o.amount.sum(), active=(o.amount > 0).any())
+    per = per.join(coh, "customer_id")
+    per = per.mutate(period=per.pidx - per.cohort_idx).filter(lambda t: t.period >= 0)
+    base = per.filter(per.period == 0).select("customer_id", rev0=per.revenue)
+    per = per.left_join(base, "customer_id").drop("customer_id_right")
+    capped = ibis.greatest(ibis.least(per.revenue, per.rev0.fill_null(0.0)), 0.0)
+    cells = per.group_by(["cohort_idx", "period"]).aggregate(
+        n_active=per.active.cast("int64").sum(), revenue=per.revenue.sum(), revenue_gross=capped.sum())
+    act = per.filter(per.active)
+    last = act.group_by(["customer_id", "cohort_idx"]).aggregate(last_offset=act.period.max())
+    last = last.group_by(["cohort_idx", "last_offset"]).aggregate(n=last.count())
+    out = {"sizes": sizes.to_pandas(), "cells": cells.to_pandas(), "last": last.to_pandas()}
+    if "churn_date" in customers.columns:
+        ch = customers.select("customer_id", cp=period_index(customers.churn_date, period)).join(coh, "customer_id")
+        ch = ch.mutate(churn_offset=ch.cp - ch.cohort_idx)
+        out["churn"] = ch.group_by(["cohort_idx", "churn_offset"]).aggregate(n=ch.count()).to_pandas()
+    return out

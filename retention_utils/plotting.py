@@ -20,6 +20,11 @@ __all__ = [
     "plot_churn_rate",
     "plot_kpi_trend",
     "money_formatter",
+    "plot_cohort_heatmap",
+    "plot_retention_curves",
+    "plot_churn_control",
+    "plot_group_curves",
+    "plot_cohort_value",
 ]
 
 PALETTE = {"active": "#2a9d8f", "dormant": "#e9c46a", "new": "#2a9d8f", "reactivated": "#8ab17d",
@@ -145,4 +150,142 @@ def plot_kpi_trend(kpis: pd.DataFrame, column: str, *, kind: str = "count", curr
     ax.set_ylabel(ylabel or column)
     ax.set_title(title or column, loc="left")
     _months_axis(ax)
+    return ax
+
+
+def _period_label(ts: pd.Timestamp, period: str) -> str:
+    if period == "quarter":
+        return f"Q{(ts.month - 1) // 3 + 1} {ts.year}"
+    if period == "week":
+        return f"wk {ts:%d %b %Y}"
+    return ts.strftime("%b %Y")
+
+
+def plot_cohort_heatmap(table: pd.DataFrame, *, value: str = "retention_rate", period: str = "month",
+                        min_customers: int = 30, max_periods: int = 12, max_cohorts: int = 18,
+                        title: str | None = None, ax: Axes | None = None) -> Axes:
+    """Annotated cohort x period heatmap of a rate column (percent).
+
+    Unobservable cells stay blank (never 0); cohorts smaller than
+    ``min_customers`` are greyed out and labelled, not coloured as if reliable.
+    Rows: the latest ``max_cohorts`` cohorts, labelled with their size.
+    """
+    ax = _ax(ax)
+    t = table[table["period"] <= max_periods]
+    keep = sorted(t["cohort"].unique())[-max_cohorts:]
+    t = t[t["cohort"].isin(keep)]
+    grid = t.pivot(index="cohort", columns="period", values=value).astype(float) * 100
+    sizes = t.groupby("cohort")["cohort_size"].first()
+    small = sizes < min_customers
+    shown = grid.copy()
+    shown.loc[small[small].index] = np.nan
+    labels = [f"{_period_label(pd.Timestamp(c), period)}  (n={sizes[c]:,}{', too small' if small[c] else ''})"
+              for c in grid.index]
+    annot = shown.map(lambda v: "" if np.isnan(v) else f"{v:.0f}")
+    sns.heatmap(shown, ax=ax, cmap="YlGnBu", vmin=0, vmax=100, annot=annot, fmt="", cbar_kws={"label": "%"},
+                linewidths=0.5, linecolor="white", annot_kws={"fontsize": 8})
+    for i, c in enumerate(grid.index):
+        if small[c]:
+            ax.axhspan(i, i + 1, color="0.9", zorder=0)
+    ax.grid(False)
+    ax.set_yticks(np.arange(len(labels)) + 0.5)
+    ax.set_yticklabels(labels, rotation=0, fontsize=9)
+    ax.set_xlabel(f"{period}s since acquisition")
+    ax.set_ylabel("cohort (customers acquired)")
+    ax.set_title(title or "Share of each cohort retained (%)", loc="left")
+    return ax
+
+
+def plot_retention_curves(table: pd.DataFrame, pooled: pd.DataFrame, *, n_recent: int = 3, period: str = "month",
+                          min_customers: int = 30, max_periods: int = 24, ax: Axes | None = None) -> Axes:
+    """Pooled retention curve with its 95% band, the recent cohorts highlighted, the others in grey."""
+    ax = _ax(ax)
+    t = table[table["observable"] & (table["period"] <= max_periods)]
+    cohorts = sorted(t["cohort"].unique())
+    recent = [c for c in cohorts if t.loc[t.cohort == c, "cohort_size"].iloc[0] >= min_customers][-n_recent:]
+    for c in cohorts:
+        if c in recent:
+            continue
+        s = t[t.cohort == c]
+        if s["cohort_size"].iloc[0] >= min_customers:
+            ax.plot(s["period"], s["retention_rate"] * 100, color="0.8", linewidth=0.8, zorder=1)
+    p = pooled[pooled["period"] <= max_periods]
+    ax.fill_between(p["period"], p["ci_lower"] * 100, p["ci_upper"] * 100, color=PALETTE["line"], alpha=0.15)
+    ax.plot(p["period"], p["retention_rate"] * 100, color=PALETTE["line"], linewidth=2.5,
+            label="all cohorts (pooled, 95% band)")
+    colors = sns.color_palette("Set2", len(recent))
+    for col, c in zip(colors, recent):
+        s = t[t.cohort == c]
+        ax.plot(s["period"], s["retention_rate"] * 100, marker="o", color=col, linewidth=2,
+                label=f"{_period_label(pd.Timestamp(c), period)} cohort")
+    ax.set_xlabel(f"{period}s since acquisition")
+    ax.set_ylabel("customers retained (%)")
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
+    ax.set_ylim(0, 105)
+    ax.set_title("Retention curves: recent cohorts against the usual curve", loc="left")
+    ax.legend(frameon=False, loc="upper right")
+    return ax
+
+
+def plot_churn_control(control: pd.DataFrame, *, min_customers: int = 30, ax: Axes | None = None) -> Axes:
+    """Monthly churn rate with its p-chart control limits; months outside the limits marked."""
+    ax = _ax(ax)
+    c = control[control["n_customers_start"] >= min_customers]
+    ax.fill_between(c["month"], c["lcl"] * 100, c["ucl"] * 100, step="mid", color=PALETTE["line"], alpha=0.12,
+                    label="control limits (expected range)")
+    ax.plot(c["month"], c["centre"] * 100, color="0.4", linestyle="--", linewidth=1, label="baseline churn rate")
+    ax.plot(c["month"], c["churn_rate"] * 100, marker="o", color=PALETTE["line"], label="churn rate")
+    out = c[c["alert"] != ""]
+    if len(out):
+        ax.scatter(out["month"], out["churn_rate"] * 100, s=120, facecolors="none", edgecolors=PALETTE["churned"],
+                   linewidths=2, zorder=5, label="outside the limits (alert)")
+    ax.set_ylabel("churned / customers at month start (%)")
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=1))
+    ax.set_ylim(bottom=0)
+    ax.set_title("Churn rate against its control limits", loc="left")
+    ax.legend(frameon=False, loc="upper left", ncol=2)
+    _months_axis(ax)
+    return ax
+
+
+def plot_group_curves(curves: pd.DataFrame, *, attribute: str, period: str = "month", max_periods: int = 24,
+                      min_customers: int = 30, ax: Axes | None = None) -> Axes:
+    """Pooled retention curve per group of a customer attribute, with 95% bands."""
+    ax = _ax(ax)
+    if curves.empty:
+        ax.text(0.5, 0.5, "No customer attribute configured for this split\n(params: cohorts.split_by)",
+                ha="center", va="center", transform=ax.transAxes, color="0.4")
+        ax.set_axis_off()
+        return ax
+    c = curves[(curves["period"] <= max_periods) & (curves["n_customers"] >= min_customers)]
+    for col, (group, g) in zip(sns.color_palette("Set2", c["group"].nunique()), c.groupby("group")):
+        ax.fill_between(g["period"], g["ci_lower"] * 100, g["ci_upper"] * 100, color=col, alpha=0.15)
+        ax.plot(g["period"], g["retention_rate"] * 100, color=col, linewidth=2, label=str(group))
+    ax.set_xlabel(f"{period}s since acquisition")
+    ax.set_ylabel("customers retained (%)")
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
+    ax.set_ylim(0, 105)
+    ax.set_title(f"Retention by {attribute}", loc="left")
+    ax.legend(frameon=False, title=attribute)
+    return ax
+
+
+def plot_cohort_value(table: pd.DataFrame, *, currency: str = "", n_recent: int = 6, period: str = "month",
+                      min_customers: int = 30, max_periods: int = 24, ax: Axes | None = None) -> Axes:
+    """Cumulative net revenue per acquired customer by cohort age (the cohort value curve)."""
+    ax = _ax(ax)
+    t = table[table["observable"] & (table["period"] <= max_periods) & (table["cohort_size"] >= min_customers)]
+    cohorts = sorted(t["cohort"].unique())
+    colors = sns.color_palette("crest", max(len(cohorts), 1))
+    for col, c in zip(colors, cohorts):
+        s = t[t.cohort == c]
+        is_recent = c in cohorts[-n_recent:]
+        ax.plot(s["period"], s["cumulative_revenue_per_customer"], color=col, linewidth=1.8 if is_recent else 0.8,
+                alpha=1 if is_recent else 0.5,
+                label=f"{_period_label(pd.Timestamp(c), period)}" if c in (cohorts[0], cohorts[-1]) else None)
+    ax.yaxis.set_major_formatter(money_formatter(currency))
+    ax.set_xlabel(f"{period}s since acquisition")
+    ax.set_ylabel(f"cumulative revenue per customer ({currency})")
+    ax.set_title("Cohort value: revenue per acquired customer over time", loc="left")
+    ax.legend(frameon=False, title="cohort (oldest, newest)")
     return ax

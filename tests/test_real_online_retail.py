@@ -71,4 +71,28 @@ def test_notebook_renders_on_real_data(tmp_path, real_data_module):
     assert result.ok, [u.error for u in result.units]
     html = (tmp_path / "2011-11" / "germany" / "kpi_overview.html").read_text()
     assert "Online Retail — Germany" in html and "Data quality" in html
+    cohort = (tmp_path / "2011-11" / "germany" / "cohort_retention.html").read_text()
+    assert "Cohort retention" in cohort and cohort.count("data:image/png") >= 5 and "Traceback" not in cohort
     assert "Traceback" not in html and "GBP" in html
+
+
+@pytest.mark.parametrize("unit,country", [("germany", "Germany"), ("united_kingdom", "United Kingdom")])
+def test_cohort_table_matches_pandas(unit, country, retail_raw):
+    from retention_utils.cohorts import cohort_analysis
+
+    data = load_unit_data(load_config(PARAMS, unit))
+    t = cohort_analysis(data, monthly_kpis(data), max_periods=None).table
+    o = _independent(retail_raw, country)["orders"]
+    buys = o[o.amount > 0].copy()
+    buys["m"] = buys.date.dt.to_period("M")
+    buys["cohort"] = buys.groupby("cid").m.transform("min")
+    buys["k"] = (buys.m - buys.cohort).apply(lambda x: x.n)
+    ref = buys.drop_duplicates(["cid", "m"]).groupby(["cohort", "k"]).cid.nunique()
+    sizes = buys.drop_duplicates("cid").groupby("cohort").cid.nunique()
+    got_sizes = t.groupby("cohort").cohort_size.first()
+    assert got_sizes.tolist() == sizes.tolist()
+    obs = t[t.observable & (t.n_retained > 0)]
+    got = {(c.strftime("%Y-%m"), k): int(n) for c, k, n in zip(obs.cohort, obs.period, obs.n_retained)}
+    want = {(str(c), int(k)): int(n) for (c, k), n in ref.items()}
+    assert got == want
+    assert t[~t.observable].retention_rate.isna().all()

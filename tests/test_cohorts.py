@@ -1,0 +1,234 @@
+"""Cohort retention: hand-computed tiny cases, an independent loop on demo data, invariances."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from statsmodels.stats.proportion import confint_proportions_2indep
+
+from retention_utils import load_config, load_unit_data, monthly_kpis
+from retention_utils.cohorts import (
+    churn_control_chart,
+    cohort_analysis,
+    last_complete_period,
+    recent_vs_trailing,
+    retention_by_group,
+)
+from retention_utils.demo import write_demo
+from tests.conftest import ROOT, TINY
+
+
+def _cell(table, cohort, period, col="n_retained"):
+    row = table[(table.cohort == pd.Timestamp(cohort)) & (table.period == period)]
+    return row[col].iloc[0]
+
+
+def test_tiny_period_retention_by_hand():
+    # Jan cohort {A, B}: A buys Jan, Feb; B buys Jan (and a Jan refund). Feb cohort {C}: C buys Feb, Apr.
+    data = load_unit_data(load_config(TINY / "params", "shop"))
+    t = cohort_analysis(data, monthly_kpis(data)).table
+    assert t[t.cohort == "2024-01-01"].n_retained.tolist() == [2, 1, 0, 0]
+    assert t[t.cohort == "2024-01-01"].retention_rate.tolist() == [1.0, 0.5, 0.0, 0.0]
+    feb = t[t.cohort == "2024-02-01"]
+    assert feb.n_retained.iloc[:3].tolist() == [1, 0, 1]          # a reactivation counts in its period
+    assert pd.isna(feb.n_retained.iloc[3]) and np.isnan(feb.retention_rate.iloc[3])  # May: not observable
+    assert feb.observable.tolist() == [True, True, True, False]
+    # revenue: Jan cohort period 0 = 100 + 80 - 20 (refund) = 160; period 1 = 50
+    assert _cell(t, "2024-01-01", 1, "net_revenue_retention") == pytest.approx(50 / 160)
+    # C spends 30 then 40: net 40/30, gross capped at the first-period spend: 30/30
+    assert _cell(t, "2024-02-01", 2, "net_revenue_retention") == pytest.approx(40 / 30)
+    assert _cell(t, "2024-02-01", 2, "gross_revenue_retention") == pytest.approx(1.0)
+    assert _cell(t, "2024-01-01", 1, "cumulative_revenue_per_customer") == pytest.approx((160 + 50) / 2)
+    # Wilson interval of 1/2
+    assert _cell(t, "2024-01-01", 1, "ci_lower") == pytest.approx(0.0945312, abs=1e-6)
+
+
+def test_tiny_unbounded_retention_by_hand():
+    data = load_unit_data(load_config(TINY / "params", "shop"))
+    t = cohort_analysis(data, monthly_kpis(data), definition="unbounded").table
+    assert t[t.cohort == "2024-01-01"].n_retained.tolist() == [2, 1, 0, 0]
+    assert t[t.cohort == "2024-02-01"].n_retained.iloc[:3].tolist() == [1, 1, 1]  # C comes back in April
+
+
+def test_only_period_zero_buyers_and_subscribed_definition(tmp_path):
+    from tests.conftest import write_unit
+
+    cust = ("customer_id,business_unit,signup_date,churn_date\n"
+            "A,shop,2024-01-03,2024-02-10\nB,shop,2024-01-05,\nC,shop,2024-01-09,2024-01-30\nD,shop,2024-02-01,\n")
+    orders = ("order_id,customer_id,order_date,amount\n1,A,2024-01-03,10\n2,B,2024-01-05,10\n3,C,2024-01-09,10\n"
+              "4,D,2024-02-01,10\n5,B,2024-03-05,10\n")
+    params = write_unit(tmp_path, files={"customers.csv": cust, "orders.csv": orders},
+                        sources={"customers": {"path": "../customers.csv"}, "orders": {"path": "../orders.csv"}},
+                        unit_yaml="report_month: '2024-03'\nchurn:\n  method: explicit\n")
+    data = load_unit_data(load_config(params, "shop"))
+    res = cohort_analysis(data, monthly_kpis(data))
+    assert res.definition == "subscribed" and res.by == "signup"
+    t = res.table
+    # Jan cohort {A, B, C}: C cancels in January, A in February, B stays
+    assert t[t.cohort == "2024-01-01"].n_retained.tolist() == [2, 1, 1]
+    assert t[t.cohort == "2024-02-01"].n_retained.iloc[:2].tolist() == [1, 1]
+    period = cohort_analysis(data, monthly_kpis(data), definition="period").table
+    # A, C bought only in period 0: period retention 1/3 in month 2 (B's March order)
+    assert period[period.cohort == "2024-01-01"].n_retained.tolist() == [3, 0, 1]
+
+
+def test_last_complete_period():
+    assert last_complete_period(dt.date(2024, 4, 30), "month") == 2024 * 12 + 3
+    assert last_complete_period(dt.date(2024, 4, 30), "quarter") == 2024 * 4 + 0  # Q2 not over
+    assert last_complete_period(dt.date(2024, 6, 30), "quarter") == 2024 * 4 + 1
+    sunday = dt.date(2024, 3, 31)  # a Sunday: that week is complete
+    assert last_complete_period(sunday, "week") == ((sunday - dt.date(1970, 1, 1)).days + 3) // 7
+
+
+def test_control_chart_by_hand():
+    kpis = pd.DataFrame({"month": pd.date_range("2024-01-01", periods=4, freq="MS"),
+                         "n_customers_start": [100, 100, 100, 100], "n_churned": [10, 10, 10, 40],
+                         "churn_rate": [0.1, 0.1, 0.1, 0.4], "warm_up": [False] * 4})
+    c = churn_control_chart(kpis)
+    assert np.isnan(c.centre.iloc[0])
+    assert c.centre.iloc[3] == pytest.approx(0.1)
+    assert c.ucl.iloc[3] == pytest.approx(0.1 + 3 * np.sqrt(0.09 / 100))
+    assert c.alert.tolist() == ["", "", "", "above"]
+
+
+def test_recent_vs_trailing_matches_statsmodels():
+    table = pd.DataFrame({
+        "cohort": pd.to_datetime(["2024-01-01"] * 2 + ["2024-02-01"] * 2 + ["2024-03-01"] * 2),
+        "cohort_idx": [1, 1, 2, 2, 3, 3], "period": [0, 1] * 3, "cohort_size": [50, 50, 60, 60, 40, 40],
+        "n_retained": [50, 20, 60, 30, 40, 30], "observable": [True, True, True, True, True, True]})
+    r = recent_vs_trailing(table, n_recent=1, n_trailing=2)
+    row = r[r.period == 1].iloc[0]
+    lo, hi = confint_proportions_2indep(30, 40, 50, 110, method="newcomb")
+    assert row.trailing_rate == pytest.approx(50 / 110) and row.difference == pytest.approx(0.75 - 50 / 110)
+    assert (row.diff_ci_lower, row.diff_ci_upper) == pytest.approx((lo, hi))
+    assert bool(row.significant) == bool(lo > 0)
+
+
+@pytest.fixture(scope="module")
+def demo_params(tmp_path_factory):
+    base = tmp_path_factory.mktemp("cohorts")
+    write_demo(base / "data", n_customers=1500, seed=5)
+    params = base / "params"
+    params.mkdir()
+    defaults = yaml.safe_load((ROOT / "params" / "defaults.yaml").read_text())
+    for spec in defaults["sources"].values():
+        spec["path"] = str(base / "data" / spec["path"].split("/")[-1])
+    (params / "defaults.yaml").write_text(yaml.safe_dump(defaults))
+    for unit in ("retail", "subscriptions"):
+        shutil.copy(ROOT / "params" / f"{unit}.yaml", params / f"{unit}.yaml")
+    return base, params
+
+
+def _naive_period_retention(orders: pd.DataFrame, last_idx: int):
+    """Per customer loop: cohort = month of first purchase; retained at k = bought in cohort month + k."""
+    months = defaultdict(set)
+    for cid, d, amt in zip(orders.customer_id, orders.order_date, orders.amount):
+        if amt > 0:
+            months[cid].add(d.year * 12 + d.month - 1)
+    size = defaultdict(int)
+    kept = defaultdict(int)
+    for cid, ms in months.items():
+        c = min(ms)
+        size[c] += 1
+        for m in ms:
+            if m <= last_idx:
+                kept[(c, m - c)] += 1
+    return size, kept
+
+
+def test_engine_equals_naive_loop_on_demo(demo_params):
+    _, params = demo_params
+    data = load_unit_data(load_config(params, "retail"))
+    t = cohort_analysis(data, monthly_kpis(data), max_periods=None).table
+    orders = data.orders.to_pandas()
+    last = data.month.year * 12 + data.month.month - 1
+    size, kept = _naive_period_retention(orders, last)
+    assert dict(t.groupby("cohort_idx").cohort_size.first()) == dict(size)
+    obs = t[t.observable]
+    got = {(c, k): int(n) for c, k, n in zip(obs.cohort_idx, obs.period, obs.n_retained) if n > 0}
+    assert got == dict(kept)
+    assert not t[~t.observable].n_retained.notna().any()  # blanks, never zeros
+
+
+def test_duplicating_data_doubles_counts_keeps_rates(demo_params, tmp_path):
+    base, params = demo_params
+    data_dir = tmp_path / "dup"
+    data_dir.mkdir()
+    for name in ("customers", "orders", "interactions", "campaigns"):
+        df = pd.read_csv(base / "data" / f"{name}.csv", dtype=str, keep_default_na=False)
+        twin = df.copy()
+        twin["customer_id"] = "D" + twin["customer_id"]
+        if name == "orders":
+            twin["order_id"] = "D" + twin["order_id"]
+        pd.concat([df, twin]).to_csv(data_dir / f"{name}.csv", index=False)
+    p2 = tmp_path / "params"
+    shutil.copytree(params, p2)
+    d = yaml.safe_load((p2 / "defaults.yaml").read_text())
+    for spec in d["sources"].values():
+        spec["path"] = str(data_dir / spec["path"].split("/")[-1])
+    (p2 / "defaults.yaml").write_text(yaml.safe_dump(d))
+    for unit in ("retail", "subscriptions"):
+        a_data = load_unit_data(load_config(params, unit))
+        b_data = load_unit_data(load_config(p2, unit))
+        a = cohort_analysis(a_data, monthly_kpis(a_data)).table
+        b = cohort_analysis(b_data, monthly_kpis(b_data)).table
+        assert (b.cohort_size == 2 * a.cohort_size).all()
+        assert (b.n_retained.fillna(-1) == (2 * a.n_retained).fillna(-1)).all()
+        np.testing.assert_allclose(b.retention_rate, a.retention_rate, equal_nan=True)
+        np.testing.assert_allclose(b.net_revenue_retention, a.net_revenue_retention, equal_nan=True)
+
+
+def test_shifting_dates_by_whole_months_changes_nothing(demo_params, tmp_path):
+    base, params = demo_params
+    data_dir = tmp_path / "shift"
+    data_dir.mkdir()
+    date_cols = {"customers": ["signup_date", "churn_date"], "orders": ["order_date"], "interactions": ["date"],
+                 "campaigns": ["sent_date"]}
+    for name, cols in date_cols.items():
+        df = pd.read_csv(base / "data" / f"{name}.csv", dtype=str, keep_default_na=False)
+        for col in cols:
+            d = pd.to_datetime(df[col].replace("", None))
+            # +4 years keeps every weekday-free calendar fact: day-of-month, month lengths, leap days
+            df[col] = (d + pd.DateOffset(years=4)).dt.strftime("%Y-%m-%d").fillna("")
+        df.to_csv(data_dir / f"{name}.csv", index=False)
+    p2 = tmp_path / "params"
+    shutil.copytree(params, p2)
+    d = yaml.safe_load((p2 / "defaults.yaml").read_text())
+    for spec in d["sources"].values():
+        spec["path"] = str(data_dir / spec["path"].split("/")[-1])
+    (p2 / "defaults.yaml").write_text(yaml.safe_dump(d))
+    for unit in ("retail", "subscriptions"):
+        a_data = load_unit_data(load_config(params, unit))
+        b_data = load_unit_data(load_config(p2, unit))
+        a = cohort_analysis(a_data, monthly_kpis(a_data)).table
+        b = cohort_analysis(b_data, monthly_kpis(b_data)).table
+        assert (b.cohort - pd.DateOffset(years=4) == a.cohort).all()
+        cols = ["period", "cohort_size", "n_retained", "retention_rate", "net_revenue_retention"]
+        pd.testing.assert_frame_equal(a[cols], b[cols])
+
+
+def test_split_by_attribute_and_its_test(demo_params):
+    _, params = demo_params
+    data = load_unit_data(load_config(params, "subscriptions"))
+    curves, test = retention_by_group(data, attribute="plan", by="signup", definition="subscribed")
+    assert set(curves.group) == {"basic", "standard", "premium"}
+    assert curves.retention_rate.between(0, 1).all()
+    # the per-group counts add up to the pooled counts
+    pooled = cohort_analysis(data, monthly_kpis(data), max_periods=24).pooled.set_index("period")
+    summed = curves.groupby("period")[["n_customers", "n_retained"]].sum()
+    assert (summed.n_customers == pooled.n_customers.reindex(summed.index)).all()
+    assert (summed.n_retained == pooled.n_retained.reindex(summed.index)).all()
+    assert test.dof.iloc[0] == 2 and 0 <= test.p_value.iloc[0] <= 1
+    with pytest.raises(ValueError, match="attribute 'colour' is not a customer column"):
+        retention_by_group(data, attribute="colour")
+
+
+def test_control_chart_with_no_comparable_month():
+    kpis = pd.DataFrame({"month": pd.date_range("2024-01-01", periods=2, freq="MS"), "n_customers_start": [0, 0],
+                         "n_churned": [0, 0], "churn_rate": [np.nan, np.nan], "warm_up": [True, False]})
+    assert churn_control_chart(kpis).empty
