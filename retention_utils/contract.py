@@ -42,7 +42,7 @@ import ibis
 import pandas as pd
 
 from .config import CANONICAL_COLUMNS, Product, SourceSpec, UnitConfig, parse_month
-from .errors import ConfigError, DataError, examples_text
+from .errors import DataError, examples_text
 from .sources import RawSource, connect, read_source
 
 __all__ = ["CONTRACT", "ColumnRule", "canonical_schema", "enforce_schema", "DataQuality", "UnitData", "load_unit_data", "contract_frame"]

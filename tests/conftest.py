@@ -1,7 +1,6 @@
 """Shared fixtures: Agg backend, tiny data, paths to the real data sets."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
@@ -48,3 +47,27 @@ def write_unit(root: Path, *, files: dict[str, str], sources: dict, unit: str = 
     (params / "defaults.yaml").write_text(yaml.safe_dump(defaults) + defaults_extra, encoding="utf-8")
     (params / f"{unit}.yaml").write_text(unit_yaml or "display_name: Test unit\n", encoding="utf-8")
     return params
+
+
+def copy_repo_params(root: Path, *, drop_sources: tuple[str, ...] = ()) -> Path:
+    """A copy of the repo's ``params`` at ``root/params``; its relative paths read ``root/data/demo``."""
+    import shutil
+
+    import yaml
+
+    params = root / "params"
+    shutil.copytree(ROOT / "params", params)
+    if drop_sources:
+        defaults = yaml.safe_load((params / "defaults.yaml").read_text(encoding="utf-8"))
+        for name in drop_sources:
+            defaults["sources"].pop(name, None)
+        (params / "defaults.yaml").write_text(yaml.safe_dump(defaults), encoding="utf-8")
+    return params
+
+
+def demo_layout(root: Path, *, n_customers: int, seed: int, drop_sources: tuple[str, ...] = ()) -> Path:
+    """Demo data at ``root/data/demo`` beside a copy of the repo's params; returns the params folder."""
+    from retention_utils.demo import write_demo
+
+    write_demo(root / "data" / "demo", n_customers=n_customers, seed=seed)
+    return copy_repo_params(root, drop_sources=drop_sources)

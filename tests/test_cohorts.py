@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
+from pathlib import Path
 from collections import defaultdict
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from retention_utils import load_config, load_unit_data, monthly_kpis
@@ -19,8 +18,7 @@ from retention_utils.cohorts import (
     recent_vs_trailing,
     retention_by_group,
 )
-from retention_utils.demo import write_demo
-from tests.conftest import ROOT, TINY
+from tests.conftest import TINY, copy_repo_params, demo_layout
 
 
 def _cell(table, cohort, period, col="n_retained"):
@@ -112,16 +110,16 @@ def test_recent_vs_trailing_matches_statsmodels():
 @pytest.fixture(scope="module")
 def demo_params(tmp_path_factory):
     base = tmp_path_factory.mktemp("cohorts")
-    write_demo(base / "data", n_customers=1500, seed=5)
-    params = base / "params"
-    params.mkdir()
-    defaults = yaml.safe_load((ROOT / "params" / "defaults.yaml").read_text())
-    for spec in defaults["sources"].values():
-        spec["path"] = str(base / "data" / spec["path"].split("/")[-1])
-    (params / "defaults.yaml").write_text(yaml.safe_dump(defaults))
-    for unit in ("retail", "subscriptions"):
-        shutil.copy(ROOT / "params" / f"{unit}.yaml", params / f"{unit}.yaml")
-    return base, params
+    return base, demo_layout(base, n_customers=1500, seed=5)
+
+
+def _variant(base, tmp_path, transform) -> Path:
+    """A copy of the demo data with ``transform(name, frame)`` applied to each CSV, beside the repo's params."""
+    (tmp_path / "data" / "demo").mkdir(parents=True)
+    for name in ("customers", "orders", "interactions", "campaigns"):
+        df = pd.read_csv(base / "data" / "demo" / f"{name}.csv", dtype=str, keep_default_na=False)
+        transform(name, df).to_csv(tmp_path / "data" / "demo" / f"{name}.csv", index=False)
+    return copy_repo_params(tmp_path)
 
 
 def _naive_period_retention(orders: pd.DataFrame, last_idx: int):
@@ -155,28 +153,37 @@ def test_engine_equals_naive_loop_on_demo(demo_params):
     assert not t[~t.observable].n_retained.notna().any()  # blanks, never zeros
 
 
+def _twin(name, df):
+    twin = df.copy()
+    twin["customer_id"] = "D" + twin["customer_id"]
+    if name == "orders":
+        twin["order_id"] = "D" + twin["order_id"]
+    return pd.concat([df, twin])
+
+
+DATE_COLUMNS = {"customers": ["signup_date", "churn_date"], "orders": ["order_date"], "interactions": ["date"],
+                "campaigns": ["sent_date"]}
+
+
+def _shift_4_years(name, df):
+    # +4 years keeps every calendar fact the analysis uses: day of month, month lengths, leap days
+    for col in DATE_COLUMNS[name]:
+        d = pd.to_datetime(df[col].replace("", None))
+        df[col] = (d + pd.DateOffset(years=4)).dt.strftime("%Y-%m-%d").fillna("")
+    return df
+
+
+def _both(params_a, params_b, unit):
+    a_data = load_unit_data(load_config(params_a, unit))
+    b_data = load_unit_data(load_config(params_b, unit))
+    return cohort_analysis(a_data, monthly_kpis(a_data)).table, cohort_analysis(b_data, monthly_kpis(b_data)).table
+
+
 def test_duplicating_data_doubles_counts_keeps_rates(demo_params, tmp_path):
     base, params = demo_params
-    data_dir = tmp_path / "dup"
-    data_dir.mkdir()
-    for name in ("customers", "orders", "interactions", "campaigns"):
-        df = pd.read_csv(base / "data" / f"{name}.csv", dtype=str, keep_default_na=False)
-        twin = df.copy()
-        twin["customer_id"] = "D" + twin["customer_id"]
-        if name == "orders":
-            twin["order_id"] = "D" + twin["order_id"]
-        pd.concat([df, twin]).to_csv(data_dir / f"{name}.csv", index=False)
-    p2 = tmp_path / "params"
-    shutil.copytree(params, p2)
-    d = yaml.safe_load((p2 / "defaults.yaml").read_text())
-    for spec in d["sources"].values():
-        spec["path"] = str(data_dir / spec["path"].split("/")[-1])
-    (p2 / "defaults.yaml").write_text(yaml.safe_dump(d))
+    p2 = _variant(base, tmp_path, _twin)
     for unit in ("retail", "subscriptions"):
-        a_data = load_unit_data(load_config(params, unit))
-        b_data = load_unit_data(load_config(p2, unit))
-        a = cohort_analysis(a_data, monthly_kpis(a_data)).table
-        b = cohort_analysis(b_data, monthly_kpis(b_data)).table
+        a, b = _both(params, p2, unit)
         assert (b.cohort_size == 2 * a.cohort_size).all()
         assert (b.n_retained.fillna(-1) == (2 * a.n_retained).fillna(-1)).all()
         np.testing.assert_allclose(b.retention_rate, a.retention_rate, equal_nan=True)
@@ -185,28 +192,9 @@ def test_duplicating_data_doubles_counts_keeps_rates(demo_params, tmp_path):
 
 def test_shifting_dates_by_whole_months_changes_nothing(demo_params, tmp_path):
     base, params = demo_params
-    data_dir = tmp_path / "shift"
-    data_dir.mkdir()
-    date_cols = {"customers": ["signup_date", "churn_date"], "orders": ["order_date"], "interactions": ["date"],
-                 "campaigns": ["sent_date"]}
-    for name, cols in date_cols.items():
-        df = pd.read_csv(base / "data" / f"{name}.csv", dtype=str, keep_default_na=False)
-        for col in cols:
-            d = pd.to_datetime(df[col].replace("", None))
-            # +4 years keeps every weekday-free calendar fact: day-of-month, month lengths, leap days
-            df[col] = (d + pd.DateOffset(years=4)).dt.strftime("%Y-%m-%d").fillna("")
-        df.to_csv(data_dir / f"{name}.csv", index=False)
-    p2 = tmp_path / "params"
-    shutil.copytree(params, p2)
-    d = yaml.safe_load((p2 / "defaults.yaml").read_text())
-    for spec in d["sources"].values():
-        spec["path"] = str(data_dir / spec["path"].split("/")[-1])
-    (p2 / "defaults.yaml").write_text(yaml.safe_dump(d))
+    p2 = _variant(base, tmp_path, _shift_4_years)
     for unit in ("retail", "subscriptions"):
-        a_data = load_unit_data(load_config(params, unit))
-        b_data = load_unit_data(load_config(p2, unit))
-        a = cohort_analysis(a_data, monthly_kpis(a_data)).table
-        b = cohort_analysis(b_data, monthly_kpis(b_data)).table
+        a, b = _both(params, p2, unit)
         assert (b.cohort - pd.DateOffset(years=4) == a.cohort).all()
         cols = ["period", "cohort_size", "n_retained", "retention_rate", "net_revenue_retention"]
         pd.testing.assert_frame_equal(a[cols], b[cols])

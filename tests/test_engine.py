@@ -16,13 +16,12 @@ import ibis
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from retention_utils import load_config, load_unit_data
 from retention_utils.demo import write_demo
 from retention_utils.engine import cohort_counts, customer_snapshot, monthly_activity
 from retention_utils.kpis import monthly_kpis
-from tests.conftest import ROOT, TINY
+from tests.conftest import TINY, copy_repo_params
 
 N_CUSTOMERS = 1500
 SEED = 7
@@ -117,12 +116,7 @@ def test_tiny_snapshot_counts_equal_month_end_kpis(tiny):
 
 def copy_params(params: Path) -> Path:
     """The repo's params, without the interactions and campaigns sources (the engine does not read them)."""
-    shutil.copytree(ROOT / "params", params)
-    defaults = yaml.safe_load((params / "defaults.yaml").read_text(encoding="utf-8"))
-    for name in ("interactions", "campaigns"):
-        defaults["sources"].pop(name, None)
-    (params / "defaults.yaml").write_text(yaml.safe_dump(defaults), encoding="utf-8")
-    return params
+    return copy_repo_params(params.parent, drop_sources=("interactions", "campaigns"))
 
 
 @pytest.fixture(scope="module")

@@ -17,20 +17,17 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
-import shutil
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from statsmodels.stats.proportion import proportion_confint
 
 from retention_utils import load_config, load_unit_data
-from retention_utils.demo import write_demo
 from retention_utils.kpis import KPI_LABELS, headline_kpis, monthly_kpis, wilson_interval
-from tests.conftest import ROOT, TINY, write_unit
+from tests.conftest import TINY, copy_repo_params, demo_layout, write_unit
 
 N_CUSTOMERS = 1500
 SEED = 7
@@ -161,30 +158,20 @@ def test_tiny_churn_interval_is_wilson_of_churned_over_start(tiny):
 
 
 def _write_unit_root(root: Path, customers: pd.DataFrame, orders: pd.DataFrame) -> Path:
-    """Demo-like layout: ``root/data/demo/*.csv`` and the repo's params in ``root/params``.
-
-    The params are the repo's files; only ``interactions`` and ``campaigns`` are removed from the
-    sources (the KPIs do not read them). Frames are written as text, exactly as given.
-    """
+    """Demo-like layout: ``root/data/demo/*.csv`` and the repo's params (without interactions and
+    campaigns, which the KPIs do not read) in ``root/params``. Frames are written as text, as given."""
     data = root / "data" / "demo"
     data.mkdir(parents=True)
     customers.to_csv(data / "customers.csv", index=False)
     orders.to_csv(data / "orders.csv", index=False)
-    params = root / "params"
-    shutil.copytree(ROOT / "params", params)
-    defaults = yaml.safe_load((params / "defaults.yaml").read_text(encoding="utf-8"))
-    for name in ("interactions", "campaigns"):
-        defaults["sources"].pop(name, None)
-    (params / "defaults.yaml").write_text(yaml.safe_dump(defaults), encoding="utf-8")
-    return params
+    return copy_repo_params(root, drop_sources=("interactions", "campaigns"))
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The demo data set in the repo's layout: ``data/demo`` beside a verbatim copy of ``params``."""
     root = tmp_path_factory.mktemp("demo")
-    write_demo(root / "data" / "demo", n_customers=N_CUSTOMERS, seed=SEED)
-    shutil.copytree(ROOT / "params", root / "params")
+    demo_layout(root, n_customers=N_CUSTOMERS, seed=SEED)
     raw = {name: pd.read_csv(root / "data" / "demo" / f"{name}.csv", dtype=str, keep_default_na=False)
            for name in ("customers", "orders")}
     return root, raw

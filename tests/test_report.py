@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,9 +10,8 @@ import yaml
 
 from retention_utils import ConfigError, load_config
 from retention_utils.cli import main
-from retention_utils.demo import write_demo
 from retention_utils.report import run_month
-from tests.conftest import ROOT
+from tests.conftest import ROOT, demo_layout
 
 XSS = '<script>alert("x")</script>'
 
@@ -21,15 +19,7 @@ XSS = '<script>alert("x")</script>'
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("e2e")
-    write_demo(base / "data", n_customers=400, seed=3)
-    params = base / "params"
-    params.mkdir()
-    defaults = yaml.safe_load((ROOT / "params" / "defaults.yaml").read_text())
-    for spec in defaults["sources"].values():
-        spec["path"] = str(base / "data" / Path(spec["path"]).name)
-    (params / "defaults.yaml").write_text(yaml.safe_dump(defaults))
-    for unit in ("retail", "subscriptions", "b2b"):
-        shutil.copy(ROOT / "params" / f"{unit}.yaml", params / f"{unit}.yaml")
+    params = demo_layout(base, n_customers=400, seed=3)
     # a broken export: the orders file lacks its date column
     (base / "broken_orders.csv").write_text("order_id,customer_id,amount\n1,C0000001,10\n")
     (params / "broken.yaml").write_text(yaml.safe_dump({
