@@ -625,6 +625,9 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
         notes=pd.DataFrame(notes, columns=["table", "note", "rows"]),
     )
     files = tuple(f for src in raws.values() for f in src.files)
+    for name in list(raws) + [f"cls_{n}" for n in classified]:  # free the engine's intermediate copies
+        table = name if name.startswith("cls_") else f"raw_{name}"
+        con.con.execute(f"DROP TABLE IF EXISTS {table}").fetchall()
     return UnitData(config=cfg, con=con, customers=customers_u, orders=orders_u,
                     interactions=extra.get("interactions"), campaigns=extra.get("campaigns"),
                     month=month, month_end=end, data_start=data_start, quality=quality, files=files)

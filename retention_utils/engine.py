@@ -184,8 +184,17 @@ def monthly_flows(orders: ibis.Table, customers: ibis.Table, *, method: str, ina
         ``end`` are not counted.
     """
     end_n = (end - dt.date(1970, 1, 1)).days
+    # the spells feed five counts: compute them once (a temporary table in the engine), not per count
     s = purchase_spells(orders, inactivity_days=inactivity_days, dormant_days=dormant_days, method=method,
-                        customers=customers)
+                        customers=customers).cache()
+    try:
+        return _flows_from_spells(s, customers, method=method, end=end, end_n=end_n)
+    finally:
+        s.release()
+
+
+def _flows_from_spells(s: ibis.Table, customers: ibis.Table, *, method: str, end: dt.date,
+                       end_n: int) -> pd.DataFrame:
     if method == "inactivity":
         new = _by_month(month_index(s.day), s.filter(s.is_first), "n_new")
         react = _by_month(month_index(s.day), s.filter(s.is_reactivation), "n_reactivated")
@@ -199,7 +208,7 @@ def monthly_flows(orders: ibis.Table, customers: ibis.Table, *, method: str, ina
         churned = _by_month(month_index(cc.churn_date), cc, "n_churned")
     dz = s.filter((s.dormant_from_n <= end_n) & (s.dormant_until_n.isnull() | (s.dormant_from_n < s.dormant_until_n)))
     d_in = _by_month(_day_to_month_idx(dz.dormant_from_n), dz, "dormant_in")
-    dz2 = dz.filter(dz.dormant_until_n.notnull())
+    dz2 = dz.filter(dz.dormant_until_n.notnull() & (dz.dormant_until_n <= end_n))
     d_out = _by_month(_day_to_month_idx(dz2.dormant_until_n), dz2, "dormant_out")
     frames = [new.to_pandas(), churned.to_pandas(), d_in.to_pandas(), d_out.to_pandas()]
     if react is not None:

@@ -296,3 +296,14 @@ def test_kpis_ignore_everything_after_the_report_month(demo, tmp_path, unit):
     q = full.quality.rows.set_index(["table", "reason"])["rows"]
     assert n_after > 0 and q[("orders", "after report month")] == n_after
     assert full.quality.balanced()
+
+
+def test_monthly_flows_count_nothing_after_the_report_month():
+    # C's dormancy (from 04-26) is still open at the April month end; it ends (churn) on 05-17: not counted
+    from retention_utils.engine import monthly_flows
+
+    data = load_unit_data(load_config(TINY / "params", "shop"))
+    flows = monthly_flows(data.orders, data.customers, method="inactivity", inactivity_days=31, dormant_days=10,
+                          end=data.month_end)
+    assert flows.month_idx.max() == 2024 * 12 + 3
+    assert flows.set_index("month_idx").dormant_out.sum() == 2 + 1 + 1  # A (Feb, Mar), B (Feb), C (Mar)
