@@ -216,8 +216,7 @@ def _try_strptime(value: str, fmt: str) -> dt.datetime:  # DuckDB built-in
 
 
 def _blank_to_null(x: ibis.Value) -> ibis.Value:
-    s = x.cast("string").strip()
-    return ibis.ifelse(s == "", ibis.null("string"), s)
+    return x.cast("string").strip().nullif("")
 
 
 def _typed(raw: ibis.Table, source_col: str, rule: ColumnRule, spec: SourceSpec) -> ibis.Value:
@@ -249,8 +248,8 @@ def _typed(raw: ibis.Table, source_col: str, rule: ColumnRule, spec: SourceSpec)
     if rule.kind == "flag":
         if dtype.is_boolean():
             return col
-        s = _blank_to_null(col).lower()
-        return ibis.cases((s.isin(_TRUE), True), (s.isin(_FALSE), False), else_=ibis.null("boolean"))
+        s = _blank_to_null(col).lower()  # one simple CASE on s: the string is trimmed and lowered once
+        return s.substitute({**{v: True for v in _TRUE}, **{v: False for v in _FALSE}}, else_=ibis.null("boolean"))
     raise AssertionError(rule.kind)
 
 
@@ -337,19 +336,31 @@ def _map_and_type(src: RawSource, spec: SourceSpec, problems: list[str]) -> _Map
     if name == "orders":  # an exact duplicate repeats every field of the source row, not just the mapped ones
         everything = [raw[c] for c in src.columns]
         exprs["_dup"] = ibis.row_number().over(ibis.window(group_by=everything, order_by=raw._row)) > 0
-    table = raw.select(**exprs)
+    # one pass over the raw rows: typed columns, plus for each parsed column whether the file had a value
+    for i, (canon, _label, rawcol, typedcol) in enumerate(checks):
+        exprs[f"_has_{i}"] = _blank_to_null(rawcol).notnull()
+        if canon not in exprs or exprs[canon] is not typedcol:  # a factor of a product: keep it to check it
+            exprs[f"_val_{i}"] = typedcol
+    con = raw._find_backend()
+    table = con.create_table(f"map_{name}", raw.select(**exprs), temp=True, overwrite=True)
     # unparseable values: present in the file, empty after parsing
     if checks:
-        flags = {f"bad_{i}": ((_blank_to_null(r).notnull()) & t.isnull()).cast("int64").sum()
-                 for i, (_, _, r, t) in enumerate(checks)}
-        counts = raw.aggregate(**flags).to_pandas().iloc[0]
+        def typed_of(i: int, canon: str) -> ibis.Value:
+            return table[f"_val_{i}"] if f"_val_{i}" in table.columns else table[canon]
+
+        flags = {f"bad_{i}": (table[f"_has_{i}"] & typed_of(i, canon).isnull()).cast("int64").sum()
+                 for i, (canon, _, _, _) in enumerate(checks)}
+        counts = table.aggregate(**flags).to_pandas().iloc[0]
         for i, (canon, label, rawcol, typedcol) in enumerate(checks):
             n_bad = int(counts[f"bad_{i}"] or 0)
             if not n_bad:
                 continue
-            bad = raw.filter((_blank_to_null(rawcol).notnull()) & typedcol.isnull())
-            ex = bad.order_by(bad._row).select(bad._row, v=rawcol.cast("string")).limit(5).to_pandas()
+            bad = table.filter(table[f"_has_{i}"] & typed_of(i, canon).isnull())
+            rows = bad.order_by(bad._row).select("_row").limit(5).to_pandas()._row.tolist()
+            ex = raw.filter(raw._row.isin(rows)).order_by(raw._row).select(raw._row, v=rawcol.cast("string")).to_pandas()
             rule = CONTRACT[name].get(canon, ColumnRule("number"))
+            if canon != label and isinstance(spec.columns.get(canon), Product):
+                rule = ColumnRule("number")
             kind = {"date": "dates", "number": "numbers", "flag": "true/false values"}[rule.kind]
             problems.append(
                 f"{src.label}: column {label!r} has {n_bad:,} unparseable {kind} (data rows "
@@ -625,9 +636,9 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
         notes=pd.DataFrame(notes, columns=["table", "note", "rows"]),
     )
     files = tuple(f for src in raws.values() for f in src.files)
-    for name in list(raws) + [f"cls_{n}" for n in classified]:  # free the engine's intermediate copies
-        table = name if name.startswith("cls_") else f"raw_{name}"
-        con.con.execute(f"DROP TABLE IF EXISTS {table}").fetchall()
+    for name in raws:  # free the engine's intermediate copies
+        for prefix in ("raw_", "map_", "cls_"):
+            con.con.execute(f"DROP TABLE IF EXISTS {prefix}{name}").fetchall()
     return UnitData(config=cfg, con=con, customers=customers_u, orders=orders_u,
                     interactions=extra.get("interactions"), campaigns=extra.get("campaigns"),
                     month=month, month_end=end, data_start=data_start, quality=quality, files=files)
