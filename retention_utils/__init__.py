@@ -4,6 +4,7 @@ The public API is re-exported here; see the module docstrings for details.
 """
 from __future__ import annotations
 
+from . import cohorts, lifetimes, plotting_survival, survival
 from .config import UnitConfig, list_units, load_config
 from .contract import CONTRACT, DataQuality, UnitData, contract_frame, load_unit_data
 from .display import (
@@ -33,6 +34,10 @@ from .plotting import (
 )
 
 __all__ = [
+    "cohorts",
+    "lifetimes",
+    "plotting_survival",
+    "survival",
     "cohort_headline_html",
     "group_test_html",
     "recent_cohorts_html",

@@ -1,0 +1,271 @@
+"""Charts of the survival results. Every function takes an Axes and returns it.
+
+Inputs are outputs of :mod:`retention_utils.survival` (never raw rows);
+nothing here creates figures, shows or saves them (with ``ax=None`` the
+current Axes is used). Time axes are in months since the start of the customer
+life; shares are in percent.
+
+A result that has nothing to draw (a Cox model with too few events, a unit
+without recorded cancellations) draws nothing and returns None, so a report
+shows no empty chart; the matching table says why.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+
+from .survival import LABELS, CompetingRisks, CoxResult, KaplanMeier, term_label
+
+__all__ = ["plot_km", "plot_hazard", "plot_forest", "plot_cumulative_incidence", "plot_sensitivity"]
+
+_MONTHS = LABELS["duration_months"]
+_CAUSE_COLOURS = {"voluntary": "#e76f51", "involuntary": "#264653", "unknown": "#999999"}
+
+
+def _ax(ax: Axes | None) -> Axes:
+    return ax if ax is not None else plt.gca()
+
+
+def _colours(n: int) -> list:
+    return sns.color_palette("deep", max(n, 1))
+
+
+def plot_km(km: KaplanMeier, *, ax: Axes | None = None, bands: bool = True, at_risk: bool = True,
+            title: str | None = None) -> Axes:
+    """Kaplan-Meier curves (percent still active) with 95% bands and the number-at-risk table.
+
+    Parameters
+    ----------
+    km : KaplanMeier
+        Output of :func:`retention_utils.survival.kaplan_meier`.
+    ax : Axes, optional
+    bands : bool
+        Draw the 95% interval bands.
+    at_risk : bool
+        Write the number of customers still followed (``km.at_risk``) under
+        the x axis, one row per group, aligned with the ticks.
+    title : str, optional
+
+    Returns
+    -------
+    Axes
+    """
+    ax = _ax(ax)
+    groups = km.groups
+    cols = _colours(len(groups))
+    med = km.medians.set_index("group")
+    for g, c in zip(groups, cols):
+        cv = km.curve[km.curve["group"] == g]
+        label = f"{g} ({med.loc[g, 'n_customers']:,} customers)"
+        ax.step(cv["duration_months"], cv["survival"] * 100, where="post", color=c, lw=2, label=label)
+        if bands:
+            ax.fill_between(cv["duration_months"], cv["ci_lower"] * 100, cv["ci_upper"] * 100, step="post",
+                            color=c, alpha=0.15, lw=0)
+    ax.axhline(50, color="0.5", lw=0.8, ls="--")
+    ax.annotate("median: half still active", xy=(1, 50), xycoords=("axes fraction", "data"), xytext=(-4, 3),
+                textcoords="offset points", ha="right", va="bottom", fontsize=8, color="0.4")
+    ax.set_ylim(0, 102)
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
+    ax.set_ylabel(LABELS["survival"])
+    ax.set_xlabel(_MONTHS)
+    grid = np.sort(km.at_risk["duration_months"].unique()) if len(km.at_risk) else np.array([0.0])
+    xmax = float(km.curve["duration_months"].max()) if len(km.curve) else 1.0
+    ax.set_xlim(0, max(xmax, 1e-9) * 1.02)
+    ax.set_xticks(grid)
+    ax.xaxis.set_major_formatter(mticker.FormatStrFormatter("%g"))
+    ax.set_title(title or "Share of customers still active, by months since their start", loc="left")
+    ax.legend(loc="lower left", frameon=False, fontsize=9)
+    if at_risk and len(km.at_risk):
+        top = -44
+        ax.annotate("Customers still followed", xy=(0, 0), xycoords="axes fraction", xytext=(-24, top),
+                    textcoords="offset points", ha="right", va="top", fontsize=8, fontweight="bold", color="0.3")
+        for i, (g, c) in enumerate(zip(groups, cols)):
+            y = top - 13 * (i + 1)
+            ax.annotate(str(g)[:24], xy=(0, 0), xycoords="axes fraction", xytext=(-24, y), textcoords="offset points",
+                        ha="right", va="top", fontsize=8, color=c)
+            rows = km.at_risk[km.at_risk["group"] == g]
+            for r in rows.itertuples():
+                ax.annotate(f"{r.n_at_risk:,}", xy=(r.duration_months, 0), xycoords=("data", "axes fraction"),
+                            xytext=(0, y), textcoords="offset points", ha="center", va="top", fontsize=8, color=c)
+    return ax
+
+
+def plot_hazard(hazard: pd.DataFrame, *, ax: Axes | None = None, max_months: int | None = None,
+                title: str | None = None) -> Axes:
+    """Churn risk per month of the customer life (life table), with 95% intervals.
+
+    Months flagged unreliable (too few customers at risk) are not drawn; a
+    note under the chart says how many. One group: bars, the peak highlighted;
+    several: a line per group.
+
+    Parameters
+    ----------
+    hazard : DataFrame
+        Output of :func:`retention_utils.survival.hazard_by_tenure`.
+    ax : Axes, optional
+    max_months : int, optional
+        Last month shown.
+    title : str, optional
+
+    Returns
+    -------
+    Axes, or None (nothing drawn) when ``hazard`` is empty (too few events).
+    """
+    if not len(hazard):
+        return None
+    ax = _ax(ax)
+    h = hazard if max_months is None else hazard[hazard["tenure_month"] <= max_months]
+    ok = h[h["reliable"]]
+    groups = list(dict.fromkeys(h["group"]))
+    if len(groups) <= 1 and len(ok):
+        peak = ok["hazard"].idxmax()
+        colours = ["#e76f51" if i == peak else "#2a9d8f" for i in ok.index]
+        err = np.vstack([(ok["hazard"] - ok["ci_lower"]).clip(lower=0), (ok["ci_upper"] - ok["hazard"]).clip(lower=0)])
+        ax.bar(ok["tenure_month"], ok["hazard"] * 100, color=colours, width=0.8, yerr=err * 100,
+               error_kw={"elinewidth": 0.8, "ecolor": "0.4", "capsize": 0})
+    else:
+        for g, c in zip(groups, _colours(len(groups))):
+            d = ok[ok["group"] == g]
+            ax.plot(d["tenure_month"], d["hazard"] * 100, marker="o", ms=3, color=c, label=str(g))
+            ax.fill_between(d["tenure_month"], d["ci_lower"] * 100, d["ci_upper"] * 100, color=c, alpha=0.15, lw=0)
+        if groups:
+            ax.legend(frameon=False, fontsize=9)
+    ax.set_xlabel(LABELS["tenure_month"])
+    ax.set_ylabel(LABELS["hazard"])
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
+    ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True, nbins=12))
+    ax.set_ylim(bottom=0)
+    ax.set_title(title or "When churn risk peaks: churn by month of the customer life", loc="left")
+    dropped = int((~h["reliable"]).sum())
+    if dropped:
+        ax.annotate(f"{dropped} later month(s) with too few customers still active are not drawn.", xy=(0, -0.28),
+                    xycoords="axes fraction", fontsize=8, color="0.35")
+    return ax
+
+
+def plot_forest(cox: CoxResult, *, ax: Axes | None = None, title: str | None = None) -> Axes | None:
+    """Forest plot of the Cox hazard ratios with 95% intervals (log scale).
+
+    Red: significantly faster churn; green: significantly slower; grey: no
+    clear effect (interval includes 1). The ratio and interval are written at
+    the right.
+
+    Parameters
+    ----------
+    cox : CoxResult
+        Output of :func:`retention_utils.survival.cox_hazard_ratios`.
+    ax : Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    Axes, or None (nothing drawn) when the model has no hazard ratios.
+    """
+    hr = cox.hazard_ratios
+    if not len(hr):
+        return None
+    ax = _ax(ax)
+    hr = hr.iloc[::-1].reset_index(drop=True)
+    y = np.arange(len(hr))
+    colour = np.where(hr["ci_lower"] > 1, "#c0392b", np.where(hr["ci_upper"] < 1, "#1b7f3b", "0.55"))
+    ax.hlines(y, hr["ci_lower"], hr["ci_upper"], color=colour, lw=2)
+    ax.scatter(hr["hazard_ratio"], y, color=colour, zorder=3, s=36)
+    ax.axvline(1, color="0.3", lw=0.8)
+    ax.set_xscale("log")
+    lo = min(float(hr["ci_lower"].min()), 0.5)
+    hi = max(float(hr["ci_upper"].max()), 2.0)
+    ax.set_xlim(lo / 1.15, hi * 1.15)
+    ticks = [t for t in (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10) if lo / 1.15 <= t <= hi * 1.15]
+    ax.xaxis.set_major_locator(mticker.FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(mticker.NullLocator())
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _p: f"{v:g}"))
+    ax.set_yticks(y)
+    days = int(cox.fit["landmark_days"].iloc[0]) if len(cox.fit) else 0
+    ax.set_yticklabels([term_label(r, days) for r in hr.itertuples()])
+    for yi, r in zip(y, hr.itertuples()):
+        ax.annotate(f"{r.hazard_ratio:.2f} ({r.ci_lower:.2f}–{r.ci_upper:.2f})", xy=(1, yi),
+                    xycoords=("axes fraction", "data"), xytext=(6, 0), textcoords="offset points", va="center",
+                    fontsize=9)
+    ax.set_xlabel(LABELS["hazard_ratio"])
+    ax.set_ylim(-0.7, len(hr) - 0.3)
+    ax.grid(axis="y", visible=False)
+    ax.set_title(title or "What changes the churn risk (Cox model, 95% intervals)", loc="left")
+    return ax
+
+
+def plot_cumulative_incidence(cr: CompetingRisks | None, *, ax: Axes | None = None,
+                              title: str | None = None) -> Axes | None:
+    """Cumulative incidence of churn by cause (voluntary vs involuntary) with 95% bands.
+
+    Parameters
+    ----------
+    cr : CompetingRisks or None
+        Output of :func:`retention_utils.survival.competing_risks`; None for
+        units without recorded cancellations.
+    ax : Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    Axes, or None (nothing drawn) when ``cr`` is None or empty.
+    """
+    if cr is None or not len(cr.incidence):
+        return None
+    ax = _ax(ax)
+    for cause in dict.fromkeys(cr.incidence["cause"]):
+        d = cr.incidence[cr.incidence["cause"] == cause]
+        c = _CAUSE_COLOURS.get(cause, "0.4")
+        ax.step(d["duration_months"], d["cumulative_incidence"] * 100, where="post", color=c, lw=2,
+                label=f"{cause} churn")
+        ax.fill_between(d["duration_months"], d["ci_lower"] * 100, d["ci_upper"] * 100, step="post", color=c,
+                        alpha=0.15, lw=0)
+    ax.set_xlabel(_MONTHS)
+    ax.set_ylabel(LABELS["cumulative_incidence"])
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left", frameon=False)
+    ax.set_title(title or "Why customers leave: cumulative share churned, by cause", loc="left")
+    return ax
+
+
+def plot_sensitivity(sensitivity: pd.DataFrame | None, *, ax: Axes | None = None,
+                     title: str | None = None) -> Axes | None:
+    """Share still active after 12 months under each inactivity threshold, with 95% intervals.
+
+    Parameters
+    ----------
+    sensitivity : DataFrame or None
+        Output of :func:`retention_utils.survival.inactivity_sensitivity`; None
+        for units with recorded cancellations.
+    ax : Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    Axes, or None (nothing drawn) when ``sensitivity`` is None or empty.
+    """
+    if sensitivity is None or not len(sensitivity):
+        return None
+    ax = _ax(ax)
+    s = sensitivity.reset_index(drop=True)
+    x = np.arange(len(s))
+    colours = ["#264653" if c else "#8ab17d" for c in s["configured"]]
+    err = np.vstack([(s["survival_at"] - s["survival_ci_lower"]).clip(lower=0),
+                     (s["survival_ci_upper"] - s["survival_at"]).clip(lower=0)]) * 100
+    ax.bar(x, s["survival_at"] * 100, color=colours, yerr=err, error_kw={"elinewidth": 0.8, "ecolor": "0.3"})
+    ax.set_xticks(x)
+    ax.set_xticklabels([f"{d} days" + ("\n(this unit)" if c else "") for d, c in zip(s["threshold_days"],
+                                                                                      s["configured"])])
+    months = float(s["months"].iloc[0])
+    ax.set_xlabel("inactivity threshold: no purchase for more than ... counts as churned")
+    ax.set_ylabel(f"still active after {months:g} months (%)")
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
+    ax.set_ylim(0, 100)
+    ax.set_title(title or f"How much the churn definition matters: share active after {months:g} months",
+                 loc="left")
+    return ax
