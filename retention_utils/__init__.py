@@ -4,7 +4,7 @@ The public API is re-exported here; see the module docstrings for details.
 """
 from __future__ import annotations
 
-from . import cohorts, lifetimes, plotting_survival, survival
+from . import cohorts, drivers, features, lifetimes, plotting_drivers, plotting_survival, survival
 from .config import UnitConfig, list_units, load_config
 from .contract import CONTRACT, DataQuality, UnitData, contract_frame, load_unit_data
 from .display import (
@@ -35,6 +35,9 @@ from .plotting import (
 
 __all__ = [
     "cohorts",
+    "drivers",
+    "features",
+    "plotting_drivers",
     "lifetimes",
     "plotting_survival",
     "survival",
