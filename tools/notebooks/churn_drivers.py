@@ -1,5 +1,5 @@
 """Cells of notebooks/churn_drivers.ipynb: (kind, source, *tags)."""
-from common import PARAMS
+from common import LOAD, PARAMS
 
 CELLS = [
     ("code", PARAMS + '''
@@ -10,9 +10,7 @@ import retention_utils as ru
 from retention_utils import drivers as drv
 from retention_utils import plotting_drivers as drvplot
 
-ru.setup_notebook()
-cfg = ru.load_config(params_dir, unit, month=month)
-data = ru.load_unit_data(cfg)
+''' + LOAD + '''
 result = drv.churn_drivers(data)
 warning = drv.early_warning(data, result)
 saved = drv.write_at_risk_list(warning, output_dir)

@@ -1,5 +1,5 @@
 """Cells of notebooks/cohort_retention.ipynb: (kind, source, *tags)."""
-from common import PARAMS
+from common import LOAD, PARAMS
 
 CELLS = [
     ("code", PARAMS, "parameters"),
@@ -7,9 +7,7 @@ CELLS = [
 import retention_utils as ru
 from retention_utils import cohorts
 
-ru.setup_notebook()
-cfg = ru.load_config(params_dir, unit, month=month)
-data = ru.load_unit_data(cfg)
+''' + LOAD + '''
 kpis = ru.monthly_kpis(data)
 spec = cfg.cohorts
 result = cohorts.cohort_analysis(data, kpis, by=spec.by, period=spec.period, definition=spec.definition, max_periods=spec.max_periods, n_recent=spec.n_recent, n_trailing=spec.n_trailing, min_customers=cfg.thresholds.min_customers)

@@ -1,14 +1,12 @@
 """Cells of notebooks/kpi_overview.ipynb: (kind, source, *tags)."""
-from common import PARAMS
+from common import LOAD, PARAMS
 
 CELLS = [
     ("code", PARAMS, "parameters"),
     ("code", '''import matplotlib.pyplot as plt
 import retention_utils as ru
 
-ru.setup_notebook()
-cfg = ru.load_config(params_dir, unit, month=month)
-data = ru.load_unit_data(cfg)
+''' + LOAD + '''
 kpis = ru.monthly_kpis(data)
 headline = ru.headline_kpis(kpis)
 ru.title_html(cfg.label, data.month, subtitle=f"Customer and revenue KPIs · amounts in {cfg.currency}")'''),

@@ -1,5 +1,5 @@
 """Cells of notebooks/survival.ipynb: (kind, source, *tags)."""
-from common import PARAMS
+from common import LOAD, PARAMS
 
 CELLS = [
     ("code", PARAMS, "parameters"),
@@ -8,9 +8,7 @@ import retention_utils as ru
 from retention_utils import plotting_survival as svp
 from retention_utils import survival as sv
 
-ru.setup_notebook()
-cfg = ru.load_config(params_dir, unit, month=month)
-data = ru.load_unit_data(cfg)
+''' + LOAD + '''
 surv = sv.survival_analysis(data)
 ru.title_html(cfg.label, data.month, subtitle="How long customers stay, when churn risk peaks, and what changes it · time in months")'''),
     ("markdown", "## Headline"),
