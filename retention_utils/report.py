@@ -12,7 +12,6 @@ headline KPIs and status, and ``manifest.json`` records what ran.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import importlib.metadata as md
 import json
 import math
@@ -364,7 +363,3 @@ def run_month(params_dir: str | Path = "params", reports_dir: str | Path = "repo
     except OSError:
         pass
     return RunResult(months=written, units=results)
-
-
-def escape(text: str) -> str:  # pragma: no cover - convenience re-export for templates
-    return html.escape(text)
