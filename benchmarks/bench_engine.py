@@ -340,7 +340,7 @@ def pd_flows(c: Ctx, method: str | None = None) -> pd.DataFrame:
     fr, un = s["dormant_from_n"], s["dormant_until_n"]
     dz = (fr <= end_n) & (un.isna() | (fr < un))
     parts.append(_counts_by_month(fr[dz].to_numpy(), "dormant_in"))
-    parts.append(_counts_by_month(un[dz & un.notna()].to_numpy(), "dormant_out"))
+    parts.append(_counts_by_month(un[dz & un.notna() & (un <= end_n)].to_numpy(), "dormant_out"))
     out = pd.concat(parts, axis=1).fillna(0).astype("int64")
     for col in ("n_new", "n_reactivated", "n_churned", "dormant_in", "dormant_out"):
         if col not in out:
