@@ -47,7 +47,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -988,6 +988,23 @@ def single_feature_auc(x: Any, y: Any, *, seed: int = 0, out_of_fold: bool = Tru
     return float(max(a, 1 - a))
 
 
+
+def _apply_leakage_guard(leak: pd.DataFrame, numeric: list[str], categorical: list[str], *, notes: list[str],
+                         exclude_leaks: bool, name: Callable[[str], str]) -> tuple[list[str], list[str], list[str]]:
+    """Mark the guard's verdict in ``leak``, note it, and drop flagged features when ``exclude_leaks``."""
+    leak["excluded"] = leak["flagged"] & exclude_leaks
+    flagged = leak.loc[leak["flagged"], "feature"].tolist()
+    if flagged:
+        names = ", ".join(f"{name(f)} (AUC {a:.3f})" for f, a in
+                          leak.loc[leak["flagged"], ["feature", "single_auc"]].itertuples(index=False))
+        notes.append(f"Leakage guard: {names} alone predict(s) churn almost perfectly, which usually means the "
+                     "value is recorded after (or because of) the churn. " +
+                     ("Excluded from the models." if exclude_leaks else "Kept in the models (exclude_leaks=False)."))
+        if exclude_leaks:
+            numeric = [c for c in numeric if c not in flagged]
+            categorical = [c for c in categorical if c not in flagged]
+    return flagged, numeric, categorical
+
 def leakage_guard(X: pd.DataFrame, y: Any, *, threshold: float = LEAKAGE_AUC, labels: dict[str, str] | None = None,
                   seed: int = 0) -> pd.DataFrame:
     """Flag features that alone predict the label almost perfectly (probable leaks).
@@ -1595,17 +1612,8 @@ def churn_drivers(data: Any, *, seed: int = 0, min_churners: int = 50, min_eval_
     categorical = [a for a in attributes if tr[a].nunique() > 1]
     leak = leakage_guard(guard_rows[numeric + categorical], guard_rows["churned"].to_numpy(dtype=int),
                          threshold=leakage_auc, labels={c: _label_of(c) for c in numeric + categorical}, seed=seed)
-    leak["excluded"] = leak["flagged"] & exclude_leaks
-    flagged = leak.loc[leak["flagged"], "feature"].tolist()
-    if flagged:
-        names = ", ".join(f"{_label_of(f)} (AUC {a:.3f})" for f, a in
-                          leak.loc[leak["flagged"], ["feature", "single_auc"]].itertuples(index=False))
-        notes.append(f"Leakage guard: {names} alone predict(s) churn almost perfectly, which usually means the "
-                     "value is recorded after (or because of) the churn. " +
-                     ("Excluded from the models." if exclude_leaks else "Kept in the models (exclude_leaks=False)."))
-        if exclude_leaks:
-            numeric = [c for c in numeric if c not in flagged]
-            categorical = [c for c in categorical if c not in flagged]
+    flagged, numeric, categorical = _apply_leakage_guard(leak, numeric, categorical, notes=notes,
+                                                         exclude_leaks=exclude_leaks, name=_label_of)
     feats = numeric + categorical
     if n_train > max_train_rows:
         notes.append(f"The models learnt from a random sample of {max_train_rows:,} of the {n_train:,} training "
@@ -2326,17 +2334,8 @@ def drivers_from_table(table: pd.DataFrame, *, target: str, id_column: str | Non
                              notes=tuple(notes), horizon_days=0, plan=None,
                              **{**empty, "counts": counts, "reasons": reasons})
     leak = leakage_guard(X, y, threshold=leakage_auc, seed=seed)
-    leak["excluded"] = leak["flagged"] & exclude_leaks
-    flagged = leak.loc[leak["flagged"], "feature"].tolist()
-    if flagged:
-        names = ", ".join(f"{f!r} (AUC {a:.3f})" for f, a in
-                          leak.loc[leak["flagged"], ["feature", "single_auc"]].itertuples(index=False))
-        notes.append(f"Leakage guard: {names} alone predict(s) churn almost perfectly, which usually means the "
-                     "value is recorded after (or because of) the churn. " +
-                     ("Excluded from the models." if exclude_leaks else "Kept in the models (exclude_leaks=False)."))
-        if exclude_leaks:
-            numeric = [c for c in numeric if c not in flagged]
-            categorical = [c for c in categorical if c not in flagged]
+    flagged, numeric, categorical = _apply_leakage_guard(leak, numeric, categorical, notes=notes,
+                                                         exclude_leaks=exclude_leaks, name=repr)
     feats = numeric + categorical
     baseline = ChurnRule(column=None, exclude=tuple(flagged))
     which = [m for m in ("logit", "hgb") if m in models]
