@@ -208,6 +208,30 @@ class DriversSpec(_Strict):
     top_n: int = Field(25, ge=1, le=1000)  # rows of the at-risk list shown in the HTML
 
 
+MEMORY_RE = re.compile(r"^\s*(\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)|\d{1,2}\s*%)\s*$", re.IGNORECASE)
+
+
+class EngineSpec(_Strict):
+    """Settings of the in-process DuckDB engine of a unit run.
+
+    ``memory_limit`` caps the engine's memory (e.g. ``2GB`` or ``25%`` of the machine's RAM;
+    None = DuckDB's default, 80% of RAM). Work that does not fit spills to ``temp_directory``
+    (None = a fresh folder in the system's temporary directory, removed when the run ends).
+    When several units run in parallel (``retention run --jobs N``), give each a share.
+    """
+
+    memory_limit: str | None = None
+    threads: int | None = Field(None, ge=1, le=256)  # None = all cores
+    temp_directory: str | None = None
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory(cls, value: str | None) -> str | None:
+        if value is not None and not MEMORY_RE.match(str(value)):
+            raise ValueError(f"{value!r} is not an amount of memory; write it like '2GB', '512MB' or '25%'")
+        return value
+
+
 class UnitConfig(_Strict):
     """All settings of one business unit (defaults merged with the unit's file)."""
 
@@ -223,6 +247,7 @@ class UnitConfig(_Strict):
     cohorts: CohortSpec = Field(default_factory=CohortSpec)
     survival: SurvivalSpec = Field(default_factory=SurvivalSpec)
     drivers: DriversSpec = Field(default_factory=DriversSpec)
+    engine: EngineSpec = Field(default_factory=EngineSpec)
     params_dir: Path = Path(".")
 
     @field_validator("unit")

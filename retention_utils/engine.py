@@ -32,7 +32,20 @@ __all__ = [
     "customer_snapshot",
     "monthly_activity",
     "cohort_counts",
+    "cohort_activity",
+    "customer_key",
 ]
+
+
+def customer_key(*tables: ibis.Table) -> str:
+    """The column that identifies a customer in all of ``tables``.
+
+    The contract's tables carry ``customer_key``, an integer numbering of the customer ids
+    (:func:`retention_utils.contract.add_customer_keys`): reductions that group or join by it hash
+    4-byte integers instead of text and run about twice as fast. Tables built by hand (tests,
+    notebooks) may only have ``customer_id``, which gives the same answers.
+    """
+    return "customer_key" if all("customer_key" in t.columns for t in tables) else "customer_id"
 
 
 def month_index(d: ibis.Value) -> ibis.Value:
@@ -150,10 +163,11 @@ def monthly_revenue(orders: ibis.Table, *, start: dt.date, end: dt.date) -> pd.D
         refunds=ibis.ifelse(o.amount < 0, -o.amount, 0.0).sum(),
         net_revenue=o.amount.sum(),
     )
+    key = customer_key(orders)
     buys = orders.filter(orders.amount > 0)
-    first = buys.group_by("customer_id").aggregate(first_idx=month_index(buys.order_date.min()))
-    act = o.filter(o.amount > 0).select("customer_id", "month_idx").distinct()
-    act = act.left_join(first, "customer_id")
+    first = buys.group_by(key).aggregate(first_idx=month_index(buys.order_date.min()))
+    act = o.filter(o.amount > 0).select(key, "month_idx").distinct()
+    act = act.left_join(first, key)
     active = act.group_by("month_idx").aggregate(
         n_active=act.count(), n_first_purchase=(act.first_idx == act.month_idx).cast("int64").sum())
     out = rev.left_join(active, "month_idx").drop("month_idx_right").to_pandas()
@@ -282,10 +296,13 @@ def cohort_counts(orders: ibis.Table) -> ibis.Table:
     ibis.Table
         ``cohort_idx, period, n_active``: ``period`` 0 is the cohort month.
     """
+    key = customer_key(orders)
     buys = orders.filter(orders.amount > 0)
-    act = buys.select("customer_id", month_idx=month_index(buys.order_date)).distinct()
-    w = ibis.window(group_by=act.customer_id)
-    act = act.mutate(cohort_idx=act.month_idx.min().over(w))
+    # first month per customer joined to the distinct customer-months: a hash aggregate and a hash
+    # join, faster in DuckDB than min() over a window partitioned by customer (which sorts)
+    first = buys.group_by(key).aggregate(cohort_idx=month_index(buys.order_date.min()))
+    act = buys.select(key, month_idx=month_index(buys.order_date)).distinct()
+    act = act.join(first, key)
     act = act.mutate(period=act.month_idx - act.cohort_idx)
     return act.group_by(["cohort_idx", "period"]).aggregate(n_active=act.count())
 
@@ -393,30 +410,31 @@ def cohort_activity(orders: ibis.Table, customers: ibis.Table, *, by: str = "fir
         of their churn date; null offset = not churned; only when customers have
         ``churn_date``).
     """
+    key = customer_key(orders, customers)
     buys = orders.filter(orders.amount > 0)
     if by == "first_purchase":
-        coh = buys.group_by("customer_id").aggregate(cohort_idx=period_index(buys.order_date.min(), period))
+        coh = buys.group_by(key).aggregate(cohort_idx=period_index(buys.order_date.min(), period))
     elif by == "signup":
-        coh = customers.select("customer_id", cohort_idx=period_index(customers.signup_date, period))
+        coh = customers.select(key, cohort_idx=period_index(customers.signup_date, period))
     else:
         raise ValueError(f"The 'by' parameter must be one of {{'first_purchase', 'signup'}}. Got {by!r} instead.")
     sizes = coh.group_by("cohort_idx").aggregate(cohort_size=coh.count())
     o = orders.mutate(pidx=period_index(orders.order_date, period))
-    per = o.group_by(["customer_id", "pidx"]).aggregate(
+    per = o.group_by([key, "pidx"]).aggregate(
         revenue=o.amount.sum(), active=(o.amount > 0).any())
-    per = per.join(coh, "customer_id")
+    per = per.join(coh, key)
     per = per.mutate(period=per.pidx - per.cohort_idx).filter(lambda t: t.period >= 0)
-    base = per.filter(per.period == 0).select("customer_id", rev0=per.revenue)
-    per = per.left_join(base, "customer_id").drop("customer_id_right")
+    base = per.filter(per.period == 0).select(key, rev0=per.revenue)
+    per = per.left_join(base, key).drop(f"{key}_right")
     capped = ibis.greatest(ibis.least(per.revenue, per.rev0.fill_null(0.0)), 0.0)
     cells = per.group_by(["cohort_idx", "period"]).aggregate(
         n_active=per.active.cast("int64").sum(), revenue=per.revenue.sum(), revenue_gross=capped.sum())
     act = per.filter(per.active)
-    last = act.group_by(["customer_id", "cohort_idx"]).aggregate(last_offset=act.period.max())
+    last = act.group_by([key, "cohort_idx"]).aggregate(last_offset=act.period.max())
     last = last.group_by(["cohort_idx", "last_offset"]).aggregate(n=last.count())
     out = {"sizes": sizes.to_pandas(), "cells": cells.to_pandas(), "last": last.to_pandas()}
     if "churn_date" in customers.columns:
-        ch = customers.select("customer_id", cp=period_index(customers.churn_date, period)).join(coh, "customer_id")
+        ch = customers.select(key, cp=period_index(customers.churn_date, period)).join(coh, key)
         ch = ch.mutate(churn_offset=ch.cp - ch.cohort_idx)
         out["churn"] = ch.group_by(["cohort_idx", "churn_offset"]).aggregate(n=ch.count()).to_pandas()
     return out

@@ -16,13 +16,16 @@ from __future__ import annotations
 import glob as globmod
 import hashlib
 import os
+import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import ibis
 import pandas as pd
 
-from .config import SourceSpec, UnitConfig
+from .config import EngineSpec, SourceSpec, UnitConfig
 from .errors import ConfigError, DataError
 
 __all__ = ["RawSource", "connect", "read_source", "fingerprint"]
@@ -50,9 +53,27 @@ class RawSource:
     files: tuple[Path, ...]
 
 
-def connect() -> ibis.BaseBackend:
-    """A fresh in-process DuckDB engine (one per unit run)."""
-    return ibis.duckdb.connect()
+def connect(engine: EngineSpec | None = None) -> ibis.BaseBackend:
+    """A fresh in-process DuckDB engine (one per unit run), configured by ``params: engine``.
+
+    Spilled data goes to ``engine.temp_directory`` or else a new folder under the system's
+    temporary directory (DuckDB's own default is ``.tmp`` in the working directory, which would
+    litter the notebooks folder); DuckDB removes the folder when the engine closes. The
+    progress bar is off: it would print into notebook outputs and reports.
+    """
+    spec = engine or EngineSpec()
+    tmp = spec.temp_directory or str(Path(tempfile.gettempdir()) / f"retention-engine-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    config: dict = {"temp_directory": tmp}
+    if spec.memory_limit:
+        config["memory_limit"] = spec.memory_limit.replace(" ", "")
+    if spec.threads:
+        config["threads"] = spec.threads
+    con = ibis.duckdb.connect(**config)
+    try:  # a session option, not a global one
+        con.con.execute("SET enable_progress_bar = false").fetchall()
+    except duckdb.Error:
+        pass  # in a Jupyter kernel DuckDB's bar needs ipywidgets, which the kit does not install: none is drawn
+    return con
 
 
 def _files(cfg: UnitConfig, spec: SourceSpec, name: str) -> list[Path]:

@@ -72,3 +72,28 @@ def test_parse_month():
     assert parse_month("2025-12").isoformat() == "2025-12-01"
     with pytest.raises(ConfigError):
         parse_month("2025-1")
+
+
+def test_engine_settings_reach_duckdb(tmp_path):
+    from retention_utils.sources import connect
+
+    params = write_unit(tmp_path, files={}, sources=SRC,
+                        unit_yaml=f"engine:\n  memory_limit: 300MB\n  threads: 1\n  temp_directory: {tmp_path / 'spill'}\n")
+    cfg = load_config(params, "shop")
+    con = connect(cfg.engine)
+    got = con.con.execute("SELECT current_setting('memory_limit'), current_setting('threads'), "
+                          "current_setting('temp_directory'), current_setting('enable_progress_bar')").fetchall()
+    # DuckDB reports 300 MB (10^6 bytes) in MiB
+    assert got == [("286.1 MiB", 1, str(tmp_path / "spill"), False)]
+    # by default spills go to a fresh folder in the system's temporary directory, not the working directory
+    import tempfile
+
+    default = connect().con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
+    assert default.startswith(tempfile.gettempdir()) and "retention-engine-" in default
+
+
+def test_bad_engine_memory_limit(tmp_path):
+    params = write_unit(tmp_path, files={}, sources=SRC, unit_yaml="engine:\n  memory_limit: lots\n")
+    with pytest.raises(ConfigError, match=r"shop\.yaml: key 'engine\.memory_limit': .*'lots' is not an amount of "
+                                          r"memory; write it like '2GB'"):
+        load_config(params, "shop")

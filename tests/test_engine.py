@@ -19,7 +19,8 @@ import pytest
 
 from retention_utils import load_config, load_unit_data
 from retention_utils.demo import write_demo
-from retention_utils.engine import cohort_counts, customer_snapshot, monthly_activity
+from retention_utils.engine import (cohort_activity, cohort_counts, customer_key, customer_snapshot, monthly_activity,
+                                    monthly_revenue)
 from retention_utils.kpis import monthly_kpis
 from tests.conftest import TINY, copy_repo_params
 
@@ -307,3 +308,39 @@ def test_monthly_flows_count_nothing_after_the_report_month():
                           end=data.month_end)
     assert flows.month_idx.max() == 2024 * 12 + 3
     assert flows.set_index("month_idx").dormant_out.sum() == 2 + 1 + 1  # A (Feb, Mar), B (Feb), C (Mar)
+
+
+@pytest.mark.parametrize("unit", ["retail", "subscriptions"])
+def test_customer_key_numbers_ids_consistently(demo_data, unit):
+    data = demo_data[unit]
+    c = data.customers.select("customer_id", "customer_key").to_pandas()
+    o = data.orders.select("customer_id", "customer_key").distinct().to_pandas()
+    both = pd.concat([c, o]).drop_duplicates()
+    # one key per id and one id per key, numbered 1..n in id order, the same in both tables
+    assert both.customer_id.is_unique and both.customer_key.is_unique
+    both = both.sort_values("customer_id")
+    assert both.customer_key.tolist() == list(range(1, len(both) + 1))
+    assert str(c.customer_key.dtype) == "int32"
+
+
+@pytest.mark.parametrize("unit", ["retail", "subscriptions"])
+def test_integer_key_gives_the_same_answers_as_text_ids(demo_data, unit):
+    data = demo_data[unit]
+    by_text = data.orders.drop("customer_key"), data.customers.drop("customer_key")
+    assert customer_key(data.orders, data.customers) == "customer_key"
+    assert customer_key(*by_text) == "customer_id"
+
+    def cc(orders):
+        return cohort_counts(orders).to_pandas().sort_values(["cohort_idx", "period"]).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(cc(data.orders), cc(by_text[0]))
+    for by in ("first_purchase", "signup"):
+        a = cohort_activity(data.orders, data.customers, by=by)
+        b = cohort_activity(*by_text, by=by)
+        assert a.keys() == b.keys()
+        for name in a:
+            cols = [c for c in a[name].columns if c.endswith("_idx") or c.endswith("offset") or c == "period"]
+            pd.testing.assert_frame_equal(a[name].sort_values(cols).reset_index(drop=True),
+                                          b[name].sort_values(cols).reset_index(drop=True))
+    kw = {"start": data.data_start, "end": data.month_end}
+    pd.testing.assert_frame_equal(monthly_revenue(data.orders, **kw), monthly_revenue(by_text[0], **kw))
