@@ -2,7 +2,7 @@
 
 (kit)     retention_utils.engine.cohort_counts (Ibis expression executed by DuckDB) on the kit's
           engine (``sources.connect``) with its default settings, orders keyed by the kit's
-          integer customer key (``contract.add_customer_keys``, as every unit's tables are)
+          integer customer key (``contract.customer_keys``, as every unit's tables are)
 (kit cap) the same with the engine's memory capped (``params: engine.memory_limit``,
           ``--memory-limit``, default 512MB): DuckDB spills to disk instead of growing
 (sql)     the same computation written directly as DuckDB SQL over the orders as exported
@@ -73,7 +73,7 @@ def worker(mode: str, files: list[str], repeats: int, memory_limit: str) -> dict
         import ibis
 
         from retention_utils.config import EngineSpec
-        from retention_utils.contract import add_customer_keys
+        from retention_utils.contract import customer_keys, with_key
         from retention_utils.engine import cohort_counts
         from retention_utils.sources import connect
 
@@ -81,11 +81,16 @@ def worker(mode: str, files: list[str], repeats: int, memory_limit: str) -> dict
             connect() if mode == "kit" else ibis.duckdb.connect()
         t0 = time.perf_counter()
         file_list = ", ".join("'" + f + "'" for f in files)
-        con.con.execute(f"CREATE TABLE orders AS SELECT customer_id, CAST(order_date AS DATE) AS order_date, "
-                        f"amount FROM read_parquet([{file_list}])").fetchall()
-        orders = con.table("orders")
-        if mode != "sql":
-            (orders,) = add_customer_keys(con, [orders], names=["orders_k"])
+        select = (f"SELECT customer_id, CAST(order_date AS DATE) AS order_date, amount "
+                  f"FROM read_parquet([{file_list}])")
+        if mode == "sql":
+            con.con.execute(f"CREATE TABLE orders AS {select}").fetchall()
+        else:  # as the contract does: number the customers, then create the table once with the key
+            con.con.execute(f"CREATE TEMP VIEW raw_orders AS {select}").fetchall()
+            raw = con.table("raw_orders")
+            keys = customer_keys(con, [raw])
+            orders = con.create_table("orders", with_key(raw, keys))
+            con.con.execute(f"DROP TABLE {keys.get_name()}").fetchall()
         out["load_s"] = time.perf_counter() - t0
         times = []
         for _ in range(repeats):

@@ -190,7 +190,7 @@ def canonical_schema(table: str, columns: list[str] | tuple[str, ...]) -> Any:
         if table == "interactions" and col == "date":
             nullable = False
         cols[col] = pa.Column(kinds[rule.kind], checks=checks, nullable=nullable)
-    if "customer_key" in columns:  # derived at load (add_customer_keys), never missing
+    if "customer_key" in columns:  # derived at load (customer_keys), never missing
         cols["customer_key"] = pa.Column(idt.Int32(), nullable=False)
     return pa.DataFrameSchema(cols, strict=False, name=table)
 
@@ -462,7 +462,7 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
         (+ ``churn_date, churn_type, churn_reason`` and attributes when given);
         ``orders`` has one row per order: ``order_id, customer_id, order_date,
         amount, n_lines`` (+ optional columns). Every table also has ``customer_key``,
-        the integer key of the customer (:func:`add_customer_keys`).
+        the integer key of the customer (:func:`customer_keys`).
 
     Raises
     ------
@@ -580,9 +580,11 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
                              "reason": reason, "rows": int(n)})
         inputs.append({"table": name, "source": m.src.label, "rows": m.src.n_rows})
 
-    # canonical tables
-    o = classified["orders"]
-    o = o.filter(o._reason.startswith("used"))
+    # canonical tables, each created once with the customer key joined in
+    used = {name: (t.filter(t._reason.startswith("used")) if name == "orders" else t.filter(t._reason == "used"))
+            for name, t in classified.items()}
+    keys = customer_keys(con, list(used.values()))
+    o = used["orders"]
     agg = {"amount": o.amount.sum(), "n_lines": o.count()}
     for c in ("discount",):
         if c in orders.present:
@@ -592,16 +594,15 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
     for c in ("category", "channel"):
         if c in orders.present:
             agg[c] = o[c].arbitrary()
-    orders_u = con.create_table("orders_s", o.group_by(["order_id", "customer_id", "order_date"]).aggregate(**agg),
-                                temp=True, overwrite=True)
+    orders_u = con.create_table("orders_u", with_key(o.group_by(["order_id", "customer_id", "order_date"])
+                                                     .aggregate(**agg), keys), temp=True, overwrite=True)
     n_used_lines = int(o.count().to_pyarrow().as_py())
     n_orders = int(orders_u.count().to_pyarrow().as_py())
     if n_used_lines != n_orders:
         notes.append({"table": "orders", "note": f"{n_used_lines:,} used order lines combined into "
                       f"{n_orders:,} orders (same order_id, customer and date)", "rows": n_used_lines - n_orders})
     if cust is not None:
-        c = classified["customers"]
-        c = c.filter(c._reason == "used")
+        c = used["customers"]
         cols = ["customer_id", "signup_date"] + [x for x in ("churn_date", "churn_type", "churn_reason")
                                                   if x in cust.present] + list(cust.attributes)
         c = c.select(*cols)
@@ -614,21 +615,18 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
             c = c.mutate(churn_date=ibis.ifelse(after, ibis.null("date"), c.churn_date),
                          **({"churn_type": ibis.ifelse(after, ibis.null("string"), c.churn_type)}
                             if "churn_type" in cust.present else {}))
-        customers_u = con.create_table("customers_s", c, temp=True, overwrite=True)
+        customers_u = con.create_table("customers_u", with_key(c, keys), temp=True, overwrite=True)
     else:
         o2 = orders_u
         customers_u = con.create_table(
-            "customers_s", o2.group_by("customer_id").aggregate(signup_date=o2.order_date.min()),
+            "customers_u", o2.group_by("customer_id", "customer_key").aggregate(signup_date=o2.order_date.min()),
             temp=True, overwrite=True)
     extra = {}
     for name in ("interactions", "campaigns"):
-        if name in classified:
-            t = classified[name]
-            t = t.filter(t._reason == "used").drop("_reason", "_row")
-            extra[name] = con.create_table(f"{name}_s", t, temp=True, overwrite=True)
-    customers_u, orders_u, *keyed = add_customer_keys(con, [customers_u, orders_u, *extra.values()],
-                                                      names=["customers_u", "orders_u", *(f"{n}_u" for n in extra)])
-    extra = dict(zip(extra, keyed))
+        if name in used:
+            t = used[name].drop("_reason", "_row")
+            extra[name] = con.create_table(f"{name}_u", with_key(t, keys), temp=True, overwrite=True)
+    con.con.execute(f'DROP TABLE IF EXISTS "{keys.get_name()}"').fetchall()
     enforce_schema("orders", orders_u, label=orders.src.label)
     enforce_schema("customers", customers_u, label=cust.src.label if cust else orders.src.label)
     for name, t in extra.items():
@@ -651,14 +649,31 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
                     month=month, month_end=end, data_start=data_start, quality=quality, files=files)
 
 
-def add_customer_keys(con: Any, tables: list[ibis.Table], *, names: list[str]) -> list[ibis.Table]:
-    """Copy each table into the engine as ``names[i]`` with an integer ``customer_key`` column.
+def customer_keys(con: Any, tables: list[ibis.Table], *, name: str = "_customer_keys") -> ibis.Table:
+    """A temporary engine table numbering the distinct ``customer_id`` values of ``tables``.
 
-    The key numbers the distinct ``customer_id`` values of all the tables in id order (1, 2, ...),
-    so the same customer has the same key in every table. The engine groups and joins by it
+    ``customer_id, customer_key``: keys 1, 2, ... in id order (int32), so that a customer has the
+    same key in every table of the unit. The engine groups and joins customers by the key
     (:func:`retention_utils.engine.customer_key`): hashing a 4-byte integer instead of a text id
-    halves the time of customer-level reductions (``benchmarks/bench_cohorts.py``). The input
-    tables are dropped from the engine afterwards.
+    makes customer-level reductions about twice as fast (``benchmarks/bench_cohorts.py``).
+    """
+    ids = tables[0].select("customer_id")
+    for t in tables[1:]:
+        ids = ids.union(t.select("customer_id"), distinct=True)
+    ids = ids.distinct().filter(lambda t: t.customer_id.notnull())
+    return con.create_table(name, ids.mutate(
+        customer_key=(ibis.row_number().over(order_by=ids.customer_id) + 1).cast("int32")), temp=True, overwrite=True)
+
+
+def with_key(table: ibis.Table, keys: ibis.Table) -> ibis.Table:
+    """``table`` with the ``customer_key`` of its ``customer_id`` (from :func:`customer_keys`) as the last column."""
+    return table.left_join(keys, "customer_id").drop("customer_id_right")
+
+
+def add_customer_keys(con: Any, tables: list[ibis.Table], *, names: list[str]) -> list[ibis.Table]:
+    """Copy each table into the engine as ``names[i]`` with its ``customer_key`` (see :func:`customer_keys`).
+
+    Engine tables among the inputs are dropped afterwards.
 
     Examples
     --------
@@ -674,19 +689,13 @@ def add_customer_keys(con: Any, tables: list[ibis.Table], *, names: list[str]) -
     >>> add_customer_keys(con, [c], names=["c2"])[0].to_pandas()["customer_key"].sort_values().tolist()
     [1, 1, 2]
     """
-    ids = tables[0].select("customer_id")
-    for t in tables[1:]:
-        ids = ids.union(t.select("customer_id"), distinct=True)
-    ids = ids.distinct().filter(lambda t: t.customer_id.notnull())
-    keys = con.create_table("_customer_keys", ids.mutate(
-        customer_key=(ibis.row_number().over(order_by=ids.customer_id) + 1).cast("int32")), temp=True, overwrite=True)
+    keys = customer_keys(con, tables)
     out = []
     for t, name in zip(tables, names):
-        keyed = t.left_join(keys, "customer_id").drop("customer_id_right")
-        out.append(con.create_table(name, keyed, temp=True, overwrite=True))
+        out.append(con.create_table(name, with_key(t, keys), temp=True, overwrite=True))
         if isinstance(t.op(), ops.DatabaseTable) and t.get_name() != name:
             con.con.execute(f'DROP TABLE IF EXISTS "{t.get_name()}"').fetchall()
-    con.con.execute('DROP TABLE IF EXISTS "_customer_keys"').fetchall()
+    con.con.execute(f'DROP TABLE IF EXISTS "{keys.get_name()}"').fetchall()
     return out
 
 

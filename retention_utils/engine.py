@@ -41,7 +41,7 @@ def customer_key(*tables: ibis.Table) -> str:
     """The column that identifies a customer in all of ``tables``.
 
     The contract's tables carry ``customer_key``, an integer numbering of the customer ids
-    (:func:`retention_utils.contract.add_customer_keys`): reductions that group or join by it hash
+    (:func:`retention_utils.contract.customer_keys`): reductions that group or join by it hash
     4-byte integers instead of text and run about twice as fast. Tables built by hand (tests,
     notebooks) may only have ``customer_id``, which gives the same answers.
     """
@@ -81,7 +81,8 @@ def index_to_month(idx: int) -> dt.date:
 
 
 def purchase_spells(orders: ibis.Table, *, inactivity_days: int, dormant_days: int,
-                    method: str = "inactivity", customers: ibis.Table | None = None) -> ibis.Table:
+                    method: str = "inactivity", customers: ibis.Table | None = None,
+                    key: str = "customer_id") -> ibis.Table:
     """One row per purchase day of each customer, with what follows it.
 
     Parameters
@@ -92,11 +93,14 @@ def purchase_spells(orders: ibis.Table, *, inactivity_days: int, dormant_days: i
         The unit's churn definition (``params: churn``).
     customers
         Canonical customers with ``churn_date``; required for ``method='explicit'``.
+    key
+        The customer column to group by and return: ``customer_id``, or ``customer_key``
+        (faster, see :func:`customer_key`) for reductions that do not return customer ids.
 
     Returns
     -------
     ibis.Table
-        ``customer_id, day, day_n, prev_gap, next_day_n, is_first, is_reactivation,
+        ``<key>, day, day_n, prev_gap, next_day_n, is_first, is_reactivation,
         churn_day_n, dormant_from_n, dormant_until_n`` (under ``explicit``, one row
         per purchase *or signup* day with ``day, day_n, dormant_from_n,
         dormant_until_n`` and constant flags: the signup starts the dormancy clock): ``*_n`` are epoch days;
@@ -104,9 +108,9 @@ def purchase_spells(orders: ibis.Table, *, inactivity_days: int, dormant_days: i
         purchase (null if they buy again in time, or under the explicit method);
         dormancy runs over ``[dormant_from_n, dormant_until_n)`` (until null = open).
     """
-    p = orders.filter(orders.amount > 0).select("customer_id", day=orders.order_date).distinct()
+    p = orders.filter(orders.amount > 0).select(key, day=orders.order_date).distinct()
     p = p.mutate(day_n=epoch_day(p.day))
-    w = ibis.window(group_by=p.customer_id, order_by=p.day_n)
+    w = ibis.window(group_by=p[key], order_by=p.day_n)
     p = p.mutate(prev_n=p.day_n.lag().over(w), next_day_n=p.day_n.lead().over(w))
     p = p.mutate(prev_gap=p.day_n - p.prev_n, is_first=p.prev_n.isnull())
     d = int(inactivity_days)
@@ -122,22 +126,22 @@ def purchase_spells(orders: ibis.Table, *, inactivity_days: int, dormant_days: i
             raise ValueError("method='explicit' needs customers with a churn_date column")
         # under a contract the signup itself starts the clock: a subscriber who has not bought for
         # more than dormant_days since signup (or since the last purchase) is dormant
-        sign = customers.select("customer_id", day=customers.signup_date)
-        ev = p.select("customer_id", "day").union(sign, distinct=True)
+        sign = customers.select(key, day=customers.signup_date)
+        ev = p.select(key, "day").union(sign, distinct=True)
         ev = ev.mutate(day_n=epoch_day(ev.day))
-        we = ibis.window(group_by=ev.customer_id, order_by=ev.day_n)
+        we = ibis.window(group_by=ev[key], order_by=ev.day_n)
         ev = ev.mutate(next_day_n=ev.day_n.lead().over(we))
-        c = customers.select("customer_id", c_churn_n=epoch_day(customers.churn_date))
-        ev = ev.left_join(c, "customer_id").drop("customer_id_right")
+        c = customers.select(key, c_churn_n=epoch_day(customers.churn_date))
+        ev = ev.left_join(c, key).drop(f"{key}_right")
         ev = ev.mutate(dormant_until_n=ibis.least(ev.next_day_n.fill_null(ev.c_churn_n),
                                                   ev.c_churn_n.fill_null(ev.next_day_n)))
         ev = ev.mutate(dormant_from_n=ev.day_n + (int(dormant_days) + 1))
-        spells = ev.select("customer_id", "day", "dormant_from_n", "dormant_until_n")
+        spells = ev.select(key, "day", "dormant_from_n", "dormant_until_n")
         p = p.mutate(is_reactivation=ibis.literal(False), churn_day_n=ibis.null("int64")).drop("prev_n")
         p = p.drop("day_n", "next_day_n", "prev_gap", "is_first")
         # one row per activity day (purchase or signup) with the purchase flags where it is a purchase
-        joined = spells.left_join(p.mutate(_purchase=ibis.literal(True)), ["customer_id", "day"])
-        joined = joined.drop("customer_id_right", "day_right")
+        joined = spells.left_join(p.mutate(_purchase=ibis.literal(True)), [key, "day"])
+        joined = joined.drop(f"{key}_right", "day_right")
         return joined.mutate(is_reactivation=ibis.literal(False), churn_day_n=ibis.null("int64"),
                              is_first=ibis.literal(False), day_n=epoch_day(joined.day))
     return p.mutate(dormant_from_n=p.day_n + (int(dormant_days) + 1), dormant_until_n=until).drop("prev_n")
@@ -200,7 +204,7 @@ def monthly_flows(orders: ibis.Table, customers: ibis.Table, *, method: str, ina
     end_n = (end - dt.date(1970, 1, 1)).days
     # the spells feed five counts: compute them once (a temporary table in the engine), not per count
     s = purchase_spells(orders, inactivity_days=inactivity_days, dormant_days=dormant_days, method=method,
-                        customers=customers).cache()
+                        customers=customers, key=customer_key(orders, customers)).cache()
     try:
         return _flows_from_spells(s, customers, method=method, end=end, end_n=end_n)
     finally:
@@ -250,16 +254,20 @@ def customer_snapshot(orders: ibis.Table, customers: ibis.Table, *, as_of: dt.da
         ``as_of`` are left out.
     """
     as_of_n = (as_of - dt.date(1970, 1, 1)).days
+    key = customer_key(orders, customers)
     o = orders.filter(orders.order_date <= as_of)
     buys = o.filter(o.amount > 0)
-    per = buys.group_by("customer_id").aggregate(
+    per = buys.group_by(key).aggregate(
         first_purchase=buys.order_date.min(), last_purchase=buys.order_date.max(),
         n_purchases=buys.count())
-    rev = o.group_by("customer_id").aggregate(revenue=o.amount.sum())
+    rev = o.group_by(key).aggregate(revenue=o.amount.sum())
     c = customers.filter(customers.signup_date <= as_of)
-    cols = ["customer_id", "signup_date"] + (["churn_date"] if "churn_date" in c.columns else [])
-    snap = c.select(*cols).left_join(per, "customer_id").drop("customer_id_right")
-    snap = snap.left_join(rev, "customer_id").drop("customer_id_right")
+    cols = list(dict.fromkeys([key, "customer_id", "signup_date"]
+                              + (["churn_date"] if "churn_date" in c.columns else [])))
+    snap = c.select(*cols).left_join(per, key).drop(f"{key}_right")
+    snap = snap.left_join(rev, key).drop(f"{key}_right")
+    if key != "customer_id":
+        snap = snap.drop(key)
     since = as_of_n - epoch_day(snap.last_purchase.fill_null(snap.signup_date))
     snap = snap.mutate(
         n_purchases=snap.n_purchases.fill_null(0), revenue=snap.revenue.fill_null(0.0),

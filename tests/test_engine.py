@@ -20,7 +20,7 @@ import pytest
 from retention_utils import load_config, load_unit_data
 from retention_utils.demo import write_demo
 from retention_utils.engine import (cohort_activity, cohort_counts, customer_key, customer_snapshot, monthly_activity,
-                                    monthly_revenue)
+                                    monthly_flows, monthly_revenue)
 from retention_utils.kpis import monthly_kpis
 from tests.conftest import TINY, copy_repo_params
 
@@ -344,3 +344,17 @@ def test_integer_key_gives_the_same_answers_as_text_ids(demo_data, unit):
                                           b[name].sort_values(cols).reset_index(drop=True))
     kw = {"start": data.data_start, "end": data.month_end}
     pd.testing.assert_frame_equal(monthly_revenue(data.orders, **kw), monthly_revenue(by_text[0], **kw))
+    ch = data.config.churn
+    for method in ("inactivity", "explicit"):
+        kw = {"method": method, "inactivity_days": ch.inactivity_days, "dormant_days": ch.dormant_days,
+              "end": data.month_end}
+        if method == "explicit" and "churn_date" not in data.customers.columns:
+            continue
+        pd.testing.assert_frame_equal(monthly_flows(data.orders, data.customers, **kw), monthly_flows(*by_text, **kw))
+    kw = {"as_of": data.month_end, "method": ch.method, "inactivity_days": ch.inactivity_days,
+          "dormant_days": ch.dormant_days}
+    a = customer_snapshot(data.orders, data.customers, **kw).to_pandas()
+    b = customer_snapshot(*by_text, **kw).to_pandas()
+    assert list(a.columns) == list(b.columns) and "customer_key" not in a.columns
+    pd.testing.assert_frame_equal(a.sort_values("customer_id").reset_index(drop=True),
+                                  b.sort_values("customer_id").reset_index(drop=True))
