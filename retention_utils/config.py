@@ -217,7 +217,8 @@ class EngineSpec(_Strict):
     ``memory_limit`` caps the engine's memory (e.g. ``2GB`` or ``25%`` of the machine's RAM;
     None = DuckDB's default, 80% of RAM). Work that does not fit spills to ``temp_directory``
     (None = a fresh folder in the system's temporary directory, removed when the run ends).
-    When several units run in parallel (``retention run --jobs N``), give each a share.
+    When several units run in parallel (``retention run --jobs N``) each unit without a limit
+    gets 80%/N.
     """
 
     memory_limit: str | None = None

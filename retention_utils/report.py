@@ -31,6 +31,7 @@ import jinja2
 
 from .config import NOTEBOOKS, list_units, load_config
 from .errors import ConfigError, RetentionError
+from .sources import ENGINE_MEMORY_ENV
 
 __all__ = ["run_month", "RunResult", "render_notebook_html", "default_notebooks_dir", "package_versions"]
 
@@ -109,6 +110,7 @@ class UnitResult:
     notebooks: list[dict[str, Any]] = field(default_factory=list)
     inputs: list[dict[str, Any]] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
+    engine: dict[str, Any] = field(default_factory=dict)  # the engine settings in force (memory cap, threads)
     seconds: float = 0.0
     staging: str = ""
 
@@ -167,6 +169,9 @@ def _run_unit(unit: str, params_dir: str, month: str | None, notebooks_dir: str,
         result.params = cfg.model_dump(mode="json")
         data = load_unit_data(cfg)
         result.month = data.month_label
+        mem, threads = data.con.con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('threads')").fetchall()[0]
+        result.engine = {"memory_limit": str(mem), "threads": int(threads)}
         result.inputs = [fingerprint(Path(f)) for f in data.files]
         head = headline_kpis(monthly_kpis(data))
         result.headline = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
@@ -285,6 +290,17 @@ def _write_month_index(month_dir: Path, month: str, manifest: dict[str, Any]) ->
     return month_dir / "index.html"
 
 
+def engine_memory_share(jobs: int) -> str:
+    """Memory cap of each unit's engine when ``jobs`` units run at once.
+
+    Examples
+    --------
+    >>> engine_memory_share(1), engine_memory_share(2), engine_memory_share(3)
+    ('80%', '40%', '26%')
+    """
+    return f"{max(1, 80 // jobs)}%"
+
+
 def run_month(params_dir: str | Path = "params", reports_dir: str | Path = "reports", *,
               month: str | None = None, units: list[str] | None = None, jobs: int = 1,
               notebooks_dir: str | Path | None = None, notebooks: tuple[str, ...] = NOTEBOOKS,
@@ -332,8 +348,17 @@ def run_month(params_dir: str | Path = "params", reports_dir: str | Path = "repo
     if jobs == 1:
         results = [_run_unit(*a) for a in args]
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(_run_unit, *zip(*args)))
+        # units in parallel share the machine: each engine gets a share of the 80% DuckDB takes by
+        # default (a unit's params engine.memory_limit still wins); the workers and their kernels
+        # inherit the variable
+        previous = os.environ.get(ENGINE_MEMORY_ENV)
+        os.environ.setdefault(ENGINE_MEMORY_ENV, engine_memory_share(jobs))
+        try:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                results = list(pool.map(_run_unit, *zip(*args)))
+        finally:
+            if previous is None:
+                os.environ.pop(ENGINE_MEMORY_ENV, None)
     # units that failed before knowing their month join the run's month
     months_seen = sorted({r.month for r in results if r.month})
     fallback = month or (months_seen[-1] if months_seen else
@@ -351,7 +376,7 @@ def run_month(params_dir: str | Path = "params", reports_dir: str | Path = "repo
             "command": {"params_dir": str(params_dir.resolve()), "month": month, "units": chosen, "jobs": jobs},
             "packages": package_versions(), "python_executable": sys.executable,
             "units": [{"unit": r.unit, "status": r.status, "error": r.error, "seconds": round(r.seconds, 2),
-                       "params": r.params, "inputs": r.inputs,
+                       "params": r.params, "engine": r.engine, "inputs": r.inputs,
                        "notebooks": [{k: v for k, v in nb.items() if k != "error"} | {"error": nb.get("error", "")}
                                      for nb in r.notebooks]}
                       for r in results if r.month == m],

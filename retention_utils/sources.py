@@ -53,10 +53,16 @@ class RawSource:
     files: tuple[Path, ...]
 
 
+#: environment variable with a default memory cap for engines whose params set none; ``retention run
+#: --jobs N`` sets it to each unit's share (:func:`retention_utils.report.engine_memory_share`)
+ENGINE_MEMORY_ENV = "RETENTION_ENGINE_MEMORY_LIMIT"
+
+
 def connect(engine: EngineSpec | None = None) -> ibis.BaseBackend:
     """A fresh in-process DuckDB engine (one per unit run), configured by ``params: engine``.
 
-    Spilled data goes to ``engine.temp_directory`` or else a new folder under the system's
+    Without ``engine.memory_limit`` the cap is the environment variable
+    ``RETENTION_ENGINE_MEMORY_LIMIT`` when set, else DuckDB's default. Spilled data goes to ``engine.temp_directory`` or else a new folder under the system's
     temporary directory (DuckDB's own default is ``.tmp`` in the working directory, which would
     litter the notebooks folder); DuckDB removes the folder when the engine closes. The
     progress bar is off: it would print into notebook outputs and reports.
@@ -64,8 +70,9 @@ def connect(engine: EngineSpec | None = None) -> ibis.BaseBackend:
     spec = engine or EngineSpec()
     tmp = spec.temp_directory or str(Path(tempfile.gettempdir()) / f"retention-engine-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     config: dict = {"temp_directory": tmp}
-    if spec.memory_limit:
-        config["memory_limit"] = spec.memory_limit.replace(" ", "")
+    limit = spec.memory_limit or os.environ.get(ENGINE_MEMORY_ENV)
+    if limit:
+        config["memory_limit"] = limit.replace(" ", "")
     if spec.threads:
         config["threads"] = spec.threads
     con = ibis.duckdb.connect(**config)

@@ -97,3 +97,16 @@ def test_bad_engine_memory_limit(tmp_path):
     with pytest.raises(ConfigError, match=r"shop\.yaml: key 'engine\.memory_limit': .*'lots' is not an amount of "
                                           r"memory; write it like '2GB'"):
         load_config(params, "shop")
+
+
+def test_engine_memory_share_from_the_environment(tmp_path, monkeypatch):
+    from retention_utils.sources import ENGINE_MEMORY_ENV, connect
+
+    def limit(con):
+        return con.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+
+    default = limit(connect())
+    monkeypatch.setenv(ENGINE_MEMORY_ENV, "300MB")  # what 'retention run --jobs N' sets for each unit
+    assert limit(connect()) == "286.1 MiB" != default
+    params = write_unit(tmp_path, files={}, sources=SRC, unit_yaml="engine:\n  memory_limit: 200MB\n")
+    assert limit(connect(load_config(params, "shop").engine)) == "190.7 MiB"  # the unit's params win

@@ -93,6 +93,12 @@ def test_manifest_records_inputs_versions_and_timings(demo_run):
     assert all(len(i["sha256"]) == 64 for i in retail["inputs"])
     assert retail["notebooks"][0]["seconds"] > 0
     assert retail["params"]["churn"]["inactivity_days"] == 90
+    # two units ran at once (jobs=2): each engine was capped at half of DuckDB's usual 80% of RAM
+    from retention_utils.sources import connect
+    from retention_utils.config import EngineSpec
+
+    share = connect(EngineSpec(memory_limit="40%")).con.execute("SELECT current_setting('memory_limit')").fetchall()
+    assert retail["engine"]["memory_limit"] == share[0][0]
 
 
 def test_cli_exit_codes_and_unit_name_escape(demo_run, capsys):
