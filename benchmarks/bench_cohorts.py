@@ -22,12 +22,12 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+from _common import peak_rss_mib
 
 ROOT = Path(__file__).resolve().parents[1]
 MODES = ("kit", "kit_cap", "sql", "pandas")
@@ -123,10 +123,7 @@ def worker(mode: str, files: list[str], repeats: int, memory_limit: str) -> dict
         out["times"] = times
         out["checksum"] = [int(len(long)), int(long["n_active"].sum()),
                            int((long["n_active"] * (long["period"] + 1)).sum())]
-    # VmHWM is this process's own peak; ru_maxrss can carry the parent's peak over into the child
-    hwm = [ln for ln in Path("/proc/self/status").read_text().splitlines() if ln.startswith("VmHWM:")]
-    out["peak_rss_mb"] = (int(hwm[0].split()[1]) / 1024 if hwm
-                          else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    out["peak_rss_mb"] = peak_rss_mib()
     return out
 
 

@@ -10,19 +10,12 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from retention_utils import demo
-
-
-def _peak_rss_mib() -> float:
-    """Peak resident set size of this process in MiB (Linux reports KiB, macOS bytes)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+from _common import peak_rss_mib
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     data = demo.generate_demo(n_customers=args.customers, seed=args.seed)
     t_gen = time.perf_counter() - t0
-    print(f"generate_demo(n_customers={args.customers:,}): {t_gen:.1f} s; peak RSS {_peak_rss_mib():,.0f} MiB")
+    print(f"generate_demo(n_customers={args.customers:,}): {t_gen:.1f} s; peak RSS {peak_rss_mib():,.0f} MiB")
     for name in ("customers", "orders", "interactions", "campaigns", "truth_customers"):
         print(f"  {name:<16} {len(getattr(data, name)):>12,} rows")
 
@@ -48,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         paths = data.write(out)
         t_write = time.perf_counter() - t0
         size = sum(p.stat().st_size for p in paths.values()) / 2**20
-        print(f"write: {t_write:.1f} s, {size:,.0f} MiB in {len(paths)} files; peak RSS {_peak_rss_mib():,.0f} MiB")
+        print(f"write: {t_write:.1f} s, {size:,.0f} MiB in {len(paths)} files; peak RSS {peak_rss_mib():,.0f} MiB")
     print(f"total: {t_gen + t_write:.1f} s")
     return 0
 

@@ -39,13 +39,13 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+from _common import count_lines, peak_rss_mib
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -55,32 +55,12 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout
 UNIT = "all"
 
 
-def _peak_rss_mib() -> float:
-    """Peak resident set size of this process (``VmHWM`` on Linux, else ``ru_maxrss``), in MiB."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 2**10
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
-
-
-def _count_lines(path: Path) -> int:
-    n = 0
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 24), b""):
-            n += block.count(b"\n")
-    return n
-
-
 def ensure_data(data_dir: Path, n_customers: int, seed: int) -> Path:
     """Demo CSVs of the requested size, the one-unit copy of customers and a params folder; returns params."""
     from retention_utils.demo import write_demo
 
     customers = data_dir / "customers.csv"
-    if not customers.exists() or _count_lines(customers) - 1 != n_customers:
+    if not customers.exists() or count_lines(customers) - 1 != n_customers:
         print(f"generating the demo data ({n_customers:,} customers, seed {seed}) into {data_dir} (not timed) ...",
               flush=True)
         write_demo(data_dir, n_customers=n_customers, seed=seed)
@@ -159,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     timer.wrap(drivers, "_fit_all", "fit")
     timer.wrap(drivers, "_permutation_importance", "permutation_importance")
     timer.wrap(drivers, "_partial_dependence", "partial_dependence")
-    rss_imports = _peak_rss_mib()
+    rss_imports = peak_rss_mib()
     steps: dict[str, float] = {}
 
     t0 = time.perf_counter()
@@ -183,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         path = drivers.write_at_risk_list(ew, tmp)
         steps["write_list"] = time.perf_counter() - t0
         list_mib = path.stat().st_size / 2**20
-    rss_end = _peak_rss_mib()
+    rss_end = peak_rss_mib()
 
     sec = timer.seconds
     parts = {

@@ -25,7 +25,7 @@ Steps:
    and report the medians. The pandas inputs are the canonical tables of the
    same load, ``.to_pandas()`` once (not timed).
 4. Peak memory: each approach runs once in its own worker subprocess; the
-   worker's peak RSS (``VmHWM`` on Linux, see :func:`_peak_rss_mib`) is
+   worker's peak RSS (``VmHWM`` on Linux, see :func:`_common.peak_rss_mib`) is
    reported as a delta over a worker that only imports the libraries.
 
 Usage::
@@ -43,7 +43,6 @@ import gc
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -54,6 +53,7 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
+from _common import count_lines, peak_rss_mib, ru_maxrss_mib
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -66,38 +66,6 @@ EPOCH = dt.date(1970, 1, 1)
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _peak_rss_mib() -> float:
-    """Peak resident set size of this process in MiB.
-
-    On Linux this is ``VmHWM`` of ``/proc/self/status``, not ``ru_maxrss``:
-    ``ru_maxrss`` survives ``fork`` + ``execve``, so a worker started by a big
-    parent would report at least the parent's size at the fork (measured: every
-    worker showed the parent's peak). ``VmHWM`` belongs to the worker's own
-    address space. Elsewhere ``ru_maxrss`` (macOS reports bytes).
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 2**10  # kB
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
-
-
-def _ru_maxrss_mib() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
-
-
-def _count_lines(path: Path) -> int:
-    n = 0
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 24), b""):
-            n += block.count(b"\n")
-    return n
 
 
 def _paths(data_dir: Path) -> dict[str, Path]:
@@ -121,7 +89,7 @@ def ensure_data(data_dir: Path, n_customers: int, seed: int) -> dict[str, Any]:
     info: dict[str, Any] = {"generated": False}
     have = p["customers_csv"].exists() and p["orders_csv"].exists()
     if have:
-        n_have = _count_lines(p["customers_csv"]) - 1
+        n_have = count_lines(p["customers_csv"]) - 1
         if n_have != n_customers:
             print(f"{p['customers_csv']} has {n_have:,} customers, not {n_customers:,}: regenerating")
             have = False
@@ -156,8 +124,8 @@ def ensure_data(data_dir: Path, n_customers: int, seed: int) -> dict[str, Any]:
         f"  customers:\n    path: {rel(p['customers_all_csv'])}\n    date_format: ISO\n"
         f"  orders:\n    path: {rel(p['orders_csv'])}\n    date_format: ISO\n",
         encoding="utf-8")
-    info["raw_customers"] = _count_lines(p["customers_csv"]) - 1
-    info["raw_order_rows"] = _count_lines(p["orders_csv"]) - 1
+    info["raw_customers"] = count_lines(p["customers_csv"]) - 1
+    info["raw_order_rows"] = count_lines(p["orders_csv"]) - 1
     return info
 
 
@@ -466,7 +434,7 @@ def worker(kind: str, data_dir: Path, as_of: str, start: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     if kind == "baseline":
         ibis.duckdb.connect().raw_sql("select 1").fetchall()
-        result.update(peak_load_mib=_peak_rss_mib(), peak_mib=_peak_rss_mib(), ru_maxrss_mib=_ru_maxrss_mib(),
+        result.update(peak_load_mib=peak_rss_mib(), peak_mib=peak_rss_mib(), ru_maxrss_mib=ru_maxrss_mib(),
                       load_s=0.0, run_s=0.0)
         return result
     a, s = dt.date.fromisoformat(as_of), dt.date.fromisoformat(start)
@@ -490,15 +458,15 @@ def worker(kind: str, data_dir: Path, as_of: str, start: str) -> dict[str, Any]:
     else:
         raise SystemExit(f"unknown worker {kind!r}")
     result["load_s"] = time.perf_counter() - t0
-    result["peak_load_mib"] = _peak_rss_mib()
+    result["peak_load_mib"] = peak_rss_mib()
     t0 = time.perf_counter()
     side = "pandas" if kind == "pandas" else "engine"
     for red in REDUCTIONS:
         out = getattr(red, side)(ctx)
         del out
     result["run_s"] = time.perf_counter() - t0
-    result["peak_mib"] = _peak_rss_mib()
-    result["ru_maxrss_mib"] = _ru_maxrss_mib()  # for reference only, see _peak_rss_mib
+    result["peak_mib"] = peak_rss_mib()
+    result["ru_maxrss_mib"] = ru_maxrss_mib()  # for reference only, see _peak_rss_mib
     return result
 
 
