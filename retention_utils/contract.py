@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
-import ibis.expr.operations as ops
 import pandas as pd
 
 from .config import CANONICAL_COLUMNS, Product, SourceSpec, UnitConfig, parse_month
@@ -656,11 +655,24 @@ def customer_keys(con: Any, tables: list[ibis.Table], *, name: str = "_customer_
     same key in every table of the unit. The engine groups and joins customers by the key
     (:func:`retention_utils.engine.customer_key`): hashing a 4-byte integer instead of a text id
     makes customer-level reductions about twice as fast (``benchmarks/bench_cohorts.py``).
+
+    Examples
+    --------
+    >>> con = ibis.duckdb.connect()
+    >>> a = con.create_table("a", pd.DataFrame({"customer_id": ["z", "b"]}))
+    >>> b = con.create_table("b", pd.DataFrame({"customer_id": ["b", "b", "q"], "x": [1, 2, 3]}))
+    >>> keys = customer_keys(con, [a, b])
+    >>> with_key(a, keys).order_by("customer_id").to_pandas().to_dict("list")
+    {'customer_id': ['b', 'z'], 'customer_key': [1, 3]}
+    >>> with_key(b, keys).order_by("x").to_pandas()["customer_key"].tolist()
+    [1, 1, 2]
+    >>> with_key(b, customer_keys(con, [b])).order_by("x").to_pandas()["customer_key"].tolist()
+    [1, 1, 2]
     """
     ids = tables[0].select("customer_id")
     for t in tables[1:]:
-        ids = ids.union(t.select("customer_id"), distinct=True)
-    ids = ids.distinct().filter(lambda t: t.customer_id.notnull())
+        ids = ids.union(t.select("customer_id"))
+    ids = ids.distinct().filter(lambda t: t.customer_id.notnull())  # one distinct over all the tables
     return con.create_table(name, ids.mutate(
         customer_key=(ibis.row_number().over(order_by=ids.customer_id) + 1).cast("int32")), temp=True, overwrite=True)
 
@@ -668,35 +680,6 @@ def customer_keys(con: Any, tables: list[ibis.Table], *, name: str = "_customer_
 def with_key(table: ibis.Table, keys: ibis.Table) -> ibis.Table:
     """``table`` with the ``customer_key`` of its ``customer_id`` (from :func:`customer_keys`) as the last column."""
     return table.left_join(keys, "customer_id").drop("customer_id_right")
-
-
-def add_customer_keys(con: Any, tables: list[ibis.Table], *, names: list[str]) -> list[ibis.Table]:
-    """Copy each table into the engine as ``names[i]`` with its ``customer_key`` (see :func:`customer_keys`).
-
-    Engine tables among the inputs are dropped afterwards.
-
-    Examples
-    --------
-    >>> con = ibis.duckdb.connect()
-    >>> a = con.create_table("a", pd.DataFrame({"customer_id": ["z", "b"]}))
-    >>> b = con.create_table("b", pd.DataFrame({"customer_id": ["b", "b", "q"], "x": [1, 2, 3]}))
-    >>> a2, b2 = add_customer_keys(con, [a, b], names=["a2", "b2"])
-    >>> a2.order_by("customer_id").to_pandas().to_dict("list")
-    {'customer_id': ['b', 'z'], 'customer_key': [1, 3]}
-    >>> b2.order_by("x").to_pandas()["customer_key"].tolist()
-    [1, 1, 2]
-    >>> c = con.create_table("c", pd.DataFrame({"customer_id": ["b", "b", "q"]}))
-    >>> add_customer_keys(con, [c], names=["c2"])[0].to_pandas()["customer_key"].sort_values().tolist()
-    [1, 1, 2]
-    """
-    keys = customer_keys(con, tables)
-    out = []
-    for t, name in zip(tables, names):
-        out.append(con.create_table(name, with_key(t, keys), temp=True, overwrite=True))
-        if isinstance(t.op(), ops.DatabaseTable) and t.get_name() != name:
-            con.con.execute(f'DROP TABLE IF EXISTS "{t.get_name()}"').fetchall()
-    con.con.execute(f'DROP TABLE IF EXISTS "{keys.get_name()}"').fetchall()
-    return out
 
 
 def _join(cfg: UnitConfig, problems: list[str]) -> str:
