@@ -54,6 +54,12 @@ CANONICAL_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "interactions": ("customer_id", "date", "kind", "score"),
     "campaigns": ("customer_id", "campaign_id", "sent_date", "group", "cost"),
+    # one row per customer, no order history (e.g. the IBM telco sample): tenure or start/end dates, a
+    # churn flag; read through ``sources.snapshot`` instead of ``orders`` (survival and drivers reports)
+    "snapshot": (
+        "customer_id", "business_unit", "tenure", "start_date", "end_date", "churned", "churn_type",
+        "churn_reason",
+    ),
 }
 
 
@@ -86,7 +92,11 @@ class SourceSpec(_Strict):
     decimal: Literal[".", ","] = "."
     date_format: str = "ISO"
     columns: dict[str, str | Product] = Field(default_factory=dict)
+    # canonical column -> {value in the export: canonical value}, applied before validation, e.g.
+    # churn_type: {customer_request: voluntary, payment_failed: involuntary}
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)
     attributes: list[str] = Field(default_factory=list)
+    tenure_unit: Literal["months", "days"] = "months"  # snapshot sources: unit of the 'tenure' column
 
     @model_validator(mode="after")
     def _where(self) -> "SourceSpec":
@@ -117,23 +127,31 @@ class SourceSpec(_Strict):
 
 
 class Sources(_Strict):
-    """The unit's input tables; only ``orders`` is required."""
+    """The unit's input tables: ``orders`` (an order history), or ``snapshot`` (one row per customer)."""
 
-    orders: SourceSpec
+    orders: SourceSpec | None = None
     customers: SourceSpec | None = None
     interactions: SourceSpec | None = None
     campaigns: SourceSpec | None = None
+    snapshot: SourceSpec | None = None
 
     @model_validator(mode="after")
     def _columns(self) -> "Sources":
-        for name in ("orders", "customers", "interactions", "campaigns"):
+        if self.orders is None and self.snapshot is None:
+            raise ValueError("sources need 'orders' (an order history) or 'snapshot' (one row per customer "
+                             "with tenure and a churn flag)")
+        if self.orders is not None and self.snapshot is not None:
+            raise ValueError("give either 'orders' or 'snapshot', not both: a snapshot unit has no order "
+                             "history (write 'orders: null' in the unit's file to drop the defaults' orders)")
+        for name in ("orders", "customers", "interactions", "campaigns", "snapshot"):
             spec = getattr(self, name)
             if spec is None:
                 continue
-            unknown = sorted(set(spec.columns) - set(CANONICAL_COLUMNS[name]))
-            if unknown:
-                raise ValueError(f"sources.{name}.columns: unknown canonical column(s) {unknown}; "
-                                 f"allowed: {list(CANONICAL_COLUMNS[name])}")
+            for key, what in (("columns", spec.columns), ("values", spec.values)):
+                unknown = sorted(set(what) - set(CANONICAL_COLUMNS[name]))
+                if unknown:
+                    raise ValueError(f"sources.{name}.{key}: unknown canonical column(s) {unknown}; "
+                                     f"allowed: {list(CANONICAL_COLUMNS[name])}")
         return self
 
 
@@ -183,6 +201,8 @@ class SurvivalSpec(_Strict):
     covariates: list[str] = Field(default_factory=list)  # Cox covariates: attributes or derived features
     horizon_months: int = Field(24, ge=1, le=240)  # restricted mean survival time horizon
     early_days: int = Field(90, ge=1, le=3650)  # window after the start of life for early complaints / NPS
+    # categorical covariate -> its reference level in Cox (default: the most frequent level)
+    reference_levels: dict[str, str] = Field(default_factory=dict)
 
 
 class Tiers(_Strict):
@@ -206,6 +226,9 @@ class DriversSpec(_Strict):
     attributes: list[str] = Field(default_factory=list)  # categorical customer attributes used as features
     tiers: Tiers = Field(default_factory=Tiers)
     top_n: int = Field(25, ge=1, le=1000)  # rows of the at-risk list shown in the HTML
+    # categorical driver -> its reference level (default: the most frequent level)
+    reference_levels: dict[str, str] = Field(default_factory=dict)
+    exclude: list[str] = Field(default_factory=list)  # features never used by the churn model
 
 
 MEMORY_RE = re.compile(r"^\s*(\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)|\d{1,2}\s*%)\s*$", re.IGNORECASE)
