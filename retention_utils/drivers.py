@@ -803,7 +803,30 @@ def make_hgb(numeric: Sequence[str], categorical: Sequence[str], *, n_rows: int,
 
 
 def _wilson(k: Any, n: Any) -> tuple[np.ndarray, np.ndarray]:
-    return wilson_interval(np.atleast_1d(np.asarray(k, float)), np.atleast_1d(np.asarray(n, float)))
+    """Wilson 95% interval of ``k / n`` that always contains ``k / n`` (NaN where ``n`` is 0).
+
+    The Wilson bounds at ``k = 0`` and ``k = n`` are exactly 0 and 1, but the
+    floating-point formula can land a hair inside (e.g. ``2.8e-17`` for 0 of
+    7): an interval that misses its own point, which a plot's error bar
+    rejects. The bounds are clamped to contain the rate (and to [0, 1]).
+
+    Examples
+    --------
+    >>> lo, hi = _wilson(0, 7)
+    >>> float(lo[0]), round(float(hi[0]), 4)
+    (0.0, 0.3543)
+    >>> lo, hi = _wilson(7, 7)
+    >>> float(hi[0])
+    1.0
+    """
+    k = np.atleast_1d(np.asarray(k, float))
+    n = np.atleast_1d(np.asarray(n, float))
+    lo, hi = wilson_interval(k, n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(n > 0, k / np.where(n > 0, n, 1.0), np.nan)
+    lo = np.clip(np.minimum(lo, rate), 0.0, 1.0)
+    hi = np.clip(np.maximum(hi, rate), 0.0, 1.0)
+    return lo, hi
 
 
 def _top_positives(y: np.ndarray, score: np.ndarray, k: Any) -> Any:
