@@ -57,6 +57,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from .display import HTML
 from .engine import customer_lifetimes, purchase_spells
 from .errors import ConfigError, DataError, examples_text
+from .exports import restore_text, write_csv
 from .features import AUX_COLUMNS, FEATURES, check_attributes, customer_features
 from .kpis import wilson_interval
 
@@ -2053,6 +2054,8 @@ def _bands(card: PointsScorecard, ev: pd.DataFrame | None, high: float, medium: 
 
 
 AT_RISK_FILE = "at_risk_customers.csv"
+AT_RISK_MONEY = ("value_at_risk", "revenue_12m")
+AT_RISK_RATES = ("probability",)
 
 
 def write_at_risk_list(warning: EarlyWarning, output_dir: str | Path | None) -> Path | None:
@@ -2060,8 +2063,11 @@ def write_at_risk_list(warning: EarlyWarning, output_dir: str | Path | None) -> 
 
     The file holds every scored active customer (all tiers, so that a later
     run can compare each tier with what happened), sorted by value at risk,
-    with the columns of :attr:`EarlyWarning.scores`; probabilities and money
-    rounded to 4 and 2 decimals.
+    with the columns of :attr:`EarlyWarning.scores`, through
+    :func:`retention_utils.exports.write_csv`: text cells a spreadsheet would
+    run as a formula (an id or a reason starting with ``=``, ``+``, ``-``,
+    ``@``, tab or CR) get a leading apostrophe, money is rounded to cents and
+    probabilities to 1e-6, so two identical runs write identical bytes.
 
     Returns
     -------
@@ -2074,16 +2080,7 @@ def write_at_risk_list(warning: EarlyWarning, output_dir: str | Path | None) -> 
     if not out.is_dir():
         raise ConfigError(f"output_dir {str(out)!r} is not a folder; the report runner passes the unit's report "
                           "folder, leave it empty in interactive runs.")
-    s = warning.scores.copy()
-    s["probability"] = s["probability"].round(4)
-    for c in ("value_at_risk", "revenue_12m"):
-        s[c] = s[c].round(2)
-    s["score"] = s["score"].astype("Int64") if s["score"].notna().all() and len(s) else s["score"]
-    path = out / AT_RISK_FILE
-    tmp = out / f".{AT_RISK_FILE}.tmp"
-    s.to_csv(tmp, index=False, date_format="%Y-%m-%d")
-    tmp.replace(path)
-    return path
+    return write_csv(warning.scores, out / AT_RISK_FILE, money=AT_RISK_MONEY, rates=AT_RISK_RATES)
 
 
 # ============================================================================ closed loop
@@ -2185,7 +2182,8 @@ def closed_loop(data: Any, *, reports_dir: str | Path | None) -> ClosedLoop:
     if observed <= 0:
         return ClosedLoop("none", month, as_of, 0, hh, empty, notes=(
             f"The list of {month} starts after the report month; nothing to compare yet.",))
-    lst = pd.read_csv(path, dtype={"customer_id": str})
+    lst = pd.read_csv(path, dtype={"customer_id": str, "tier": str})
+    lst["customer_id"] = lst["customer_id"].map(restore_text)  # ids written neutralised (e.g. "'+4917...")
     ch = cfg.churn
     lab = churn_labels(data.orders, data.customers, cutoff=as_of, horizon_days=observed, method=ch.method,
                        inactivity_days=ch.inactivity_days).to_pandas()
