@@ -26,7 +26,7 @@ import ibis
 import pandas as pd
 
 from .config import EngineSpec, SourceSpec, UnitConfig
-from .errors import ConfigError, DataError
+from .errors import ConfigError, DataError, redact, url_secrets
 
 __all__ = ["RawSource", "connect", "read_source", "fingerprint"]
 
@@ -43,6 +43,9 @@ class RawSource:
     columns : the source's own column names (without ``_row``)
     n_rows : number of data rows
     files : the files read (for fingerprints); empty for databases
+    read_note : how a CSV was read when its delimiter or encoding was not given in params
+        (e.g. ``read as CSV: delimiter ';' (detected), encoding utf-8 (default)``), for the
+        data-quality notes; None otherwise
     """
 
     name: str
@@ -51,6 +54,7 @@ class RawSource:
     columns: tuple[str, ...]
     n_rows: int
     files: tuple[Path, ...]
+    read_note: str | None = None
 
 
 #: environment variable with a default memory cap for engines whose params set none; ``retention run
@@ -113,9 +117,16 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
     duck = con.con  # the duckdb connection behind the Ibis backend
     tmp = f"_load_{name}"
     files: list[Path] = []
+    secrets: tuple[str, ...] = ()
+    read_note = None
     try:
-        if fmt == "csv":
+        if fmt in ("csv", "parquet", "excel"):
             files = _files(cfg, spec, name)
+            for f in files:
+                if _is_blank(f):
+                    raise DataError(f"{f.name}: the file is empty (no column names and no rows); export the "
+                                    f"{name} table again, or point sources.{name}.path at the right file.")
+        if fmt == "csv":
             opts = ["header=true", "all_varchar=true"]
             if spec.delimiter:
                 opts.append("delim=" + "'" + spec.delimiter.replace("'", "''") + "'")
@@ -125,14 +136,13 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
             opts.append(f"encoding='{enc}'")
             file_list = "[" + ", ".join(_quote(f) for f in files) + "]"
             _exec(duck, f"CREATE OR REPLACE TEMP TABLE {tmp} AS SELECT * FROM read_csv({file_list}, {', '.join(opts)})")
+            read_note = _csv_note(duck, spec, files[0], enc)
             label = files[0].name if len(files) == 1 else f"{spec.path} ({len(files)} files)"
         elif fmt == "parquet":
-            files = _files(cfg, spec, name)
             file_list = "[" + ", ".join(_quote(f) for f in files) + "]"
             _exec(duck, f"CREATE OR REPLACE TEMP TABLE {tmp} AS SELECT * FROM read_parquet({file_list})")
             label = files[0].name if len(files) == 1 else f"{spec.path} ({len(files)} files)"
         elif fmt == "excel":
-            files = _files(cfg, spec, name)
             frames = [pd.read_excel(f, sheet_name=spec.sheet if spec.sheet is not None else 0) for f in files]
             frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
             frame = _text_objects(frame)
@@ -152,26 +162,109 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
             if not url:
                 raise ConfigError(f"sources.{name}.url_env: environment variable {spec.url_env} is not set; "
                                   "export it with the database URL (credentials stay out of params).")
-            remote = ibis.connect(url)
-            arrow = remote.table(str(spec.table)).to_pyarrow()
-            duck.register("_remote_frame", arrow)
-            _exec(duck, f"CREATE OR REPLACE TEMP TABLE {tmp} AS SELECT * FROM _remote_frame")
-            duck.unregister("_remote_frame")
+            secrets = url_secrets(url)
+            _read_database(duck, spec, name, url, tmp)
             label = f"{spec.table} @ ${spec.url_env}"
     except (ConfigError, DataError):
         raise
     except Exception as exc:  # reader errors: report them as data errors, no traceback
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         where = files[0].name if files else str(spec.path or spec.table)
-        raise DataError(f"{where}: cannot be read as {fmt} ({first}). Check sources.{name} in params: "
-                        "path, format, delimiter and encoding (e.g. encoding: latin-1).") from None
+        raise DataError(redact(f"{where}: cannot be read as {fmt} ({_reason(exc)}). Check sources.{name} in "
+                               "params: path, format, delimiter and encoding (e.g. encoding: latin-1).",
+                               *secrets)) from None
     # rowid is the insertion order of the copy, i.e. the order of rows in the file(s)
     _exec(duck, f"CREATE OR REPLACE TEMP TABLE raw_{name} AS SELECT rowid + 1 AS _row, * FROM {tmp}")
     _exec(duck, f"DROP TABLE {tmp}")
     table = con.table(f"raw_{name}")
     columns = tuple(c for c in table.columns if c != "_row")
     n_rows = int(duck.execute(f"SELECT count(*) FROM raw_{name}").fetchall()[0][0])
-    return RawSource(name=name, label=label, table=table, columns=columns, n_rows=n_rows, files=tuple(files))
+    return RawSource(name=name, label=label, table=table, columns=columns, n_rows=n_rows, files=tuple(files),
+                     read_note=read_note)
+
+
+def _read_database(duck, spec: SourceSpec, name: str, url: str, tmp: str) -> None:
+    """Copy ``spec.table`` of the database at ``url`` into the engine as ``tmp``.
+
+    Every failure becomes one :class:`DataError` that names the table and the environment variable,
+    never the URL: the reason is passed through :func:`~retention_utils.errors.redact` with the URL's
+    secrets, so neither the password (as written or percent-decoded) nor the user info can leak.
+    """
+    label = f"{spec.table} @ ${spec.url_env}"
+    secrets = url_secrets(url)
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    fix = (f"Check the URL in the environment variable {spec.url_env}: scheme (e.g. postgresql://), host, port, "
+           "database name, user and password.")
+    try:
+        remote = ibis.connect(url)
+    except Exception as exc:
+        text = str(exc)
+        if isinstance(exc, ValueError) and "know how to connect" in text:
+            reason = (f"the scheme {scheme!r} is not one Ibis can connect to; use e.g. postgresql://, mysql://, "
+                      "duckdb:// or sqlite://" if scheme else "the value is not a URL such as "
+                      "postgresql://HOST:5432/DATABASE with the user and password before the host")
+        elif isinstance(exc, ImportError):
+            backend = scheme.split("+")[0] or "postgres"
+            reason = (f"the Ibis backend for {scheme!r} is not installed; install it with "
+                      f"pip install 'ibis-framework[{backend}]'")
+        else:
+            reason = _reason(exc).removeprefix("connection failed: ")
+        raise DataError(redact(f"{label}: cannot connect to the database named in the environment variable "
+                               f"{spec.url_env}, so table {spec.table!r} was not read: the connection failed "
+                               f"({reason}). {fix}", *secrets)) from None
+    try:
+        arrow = remote.table(str(spec.table)).to_pyarrow()
+    except Exception as exc:
+        why = "no such table" if type(exc).__name__ == "TableNotFound" else _reason(exc)
+        raise DataError(redact(f"{label}: connected to the database in {spec.url_env}, but table {spec.table!r} "
+                               f"cannot be read ({why}). Check sources.{name}.table in params (the "
+                               "table name, with its schema if needed) and the user's rights on it.",
+                               *secrets)) from None
+    finally:
+        try:
+            remote.disconnect()
+        except Exception:  # closing a half-open connection is best effort
+            pass
+    duck.register("_remote_frame", arrow)
+    _exec(duck, f"CREATE OR REPLACE TEMP TABLE {tmp} AS SELECT * FROM _remote_frame")
+    duck.unregister("_remote_frame")
+
+
+def _reason(exc: BaseException) -> str:
+    """A reader's error in one line (lines joined, long texts cut), for a message; redact it before use."""
+    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+    text = " ".join(lines) if lines else type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _is_blank(path: Path) -> bool:
+    """True for a zero-byte file or one holding only whitespace (and perhaps a byte-order mark)."""
+    if path.is_dir():
+        return False
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+        if fh.read(1):
+            return False  # more than 64 KB: not blank in practice
+    for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        head = head.removeprefix(bom)
+    return not head.replace(b"\x00", b"").strip()
+
+
+def _csv_note(duck, spec: SourceSpec, first: Path, enc: str) -> str | None:
+    """How a CSV was read, when params left the delimiter or the encoding to the kit (else None)."""
+    given_enc = "encoding" in spec.model_fields_set
+    if spec.delimiter and given_enc:
+        return None
+    if spec.delimiter:
+        delim = f"delimiter {spec.delimiter!r} (from params)"
+    else:
+        try:
+            found = duck.execute(f"SELECT Delimiter FROM sniff_csv({_quote(first)}, encoding='{enc}')").fetchall()
+            delim = f"delimiter {found[0][0]!r} (detected)"
+        except duckdb.Error:
+            delim = "delimiter detected by the reader"
+    encoding = f"encoding {enc} (from params)" if given_enc else \
+        f"encoding {enc} (the default; set encoding in params, e.g. encoding: latin-1, if accents look wrong)"
+    return f"read as CSV: {delim}, {encoding}"
 
 
 def _exec(duck, sql: str) -> None:
