@@ -9,7 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import RetentionError
+from .config import NOTEBOOKS
+from .errors import RetentionError, environment_secrets, redact
 
 __all__ = ["main", "build_parser"]
 
@@ -29,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--unit", nargs="+", dest="units", metavar="U", help="only these units (default: all)")
     run.add_argument("--jobs", type=int, default=1, help="units to run in parallel (default: 1)")
     run.add_argument("--notebooks", help="notebooks folder (default: ./notebooks)")
+    run.add_argument("--only", nargs="+", metavar="NOTEBOOK", choices=NOTEBOOKS,
+                     help=f"only these report notebooks (default: all of {', '.join(NOTEBOOKS)})")
 
     val = sub.add_parser("validate", help="check params and input data against the data contract",
                          description="Load every unit's params and data, check the data contract and print the "
@@ -60,7 +63,7 @@ def _validate(args: argparse.Namespace) -> int:
             data = load_unit_data(load_config(args.params, unit, month=args.month))
         except RetentionError as exc:
             failed += 1
-            print(f"[{unit}] FAILED\n{exc}\n", file=sys.stderr)
+            print(f"[{unit}] FAILED\n{redact(exc, *environment_secrets())}\n", file=sys.stderr)
             continue
         q = data.quality.summary_frame()
         print(f"[{unit}] ok: report month {data.month_label}; rows accounted: {data.quality.balanced()}")
@@ -72,11 +75,16 @@ def _validate(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "month", None) is not None:
+            from .config import parse_month
+
+            parse_month(args.month, where="--month")  # a path component: refused before anything is read or written
         if args.command == "run":
             from .report import run_month
 
+            chosen = tuple(nb for nb in NOTEBOOKS if nb in args.only) if args.only else NOTEBOOKS
             result = run_month(args.params, args.reports, month=args.month, units=args.units, jobs=args.jobs,
-                               notebooks_dir=args.notebooks)
+                               notebooks_dir=args.notebooks, notebooks=chosen)
             for m, path in result.months.items():
                 print(f"reports for {m}: {path.resolve()}")
             bad = [u.unit for u in result.units if u.status != "ok"]
@@ -99,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}: {path}")
             return 0
     except RetentionError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(exc, *environment_secrets())}", file=sys.stderr)
         return 2
     return 2  # pragma: no cover
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["RetentionError", "DataError", "ConfigError", "examples_text", "redact", "url_secrets"]
+__all__ = ["RetentionError", "DataError", "ConfigError", "examples_text", "redact", "url_secrets", "environment_secrets"]
 
 
 class RetentionError(Exception):
@@ -106,3 +106,18 @@ def url_secrets(url: str | None) -> tuple[str, ...]:
         if v and len(v) >= 3 and v not in seen:  # a 1-2 character "secret" would mangle every message
             seen.append(v)
     return tuple(seen)
+
+
+def environment_secrets() -> tuple[str, ...]:
+    """Password parts of every URL-like environment variable.
+
+    Messages about a unit whose params failed to load cannot say which variable its sources
+    read, so the command line and the runner redact the passwords of all of them.
+    """
+    import os
+
+    out: list[str] = []
+    for value in os.environ.values():
+        if "://" in value or "password=" in value.lower():
+            out += url_secrets(value)
+    return tuple(out)

@@ -29,8 +29,8 @@ from typing import Any, Callable
 
 import jinja2
 
-from .config import NOTEBOOKS, list_units, load_config
-from .errors import ConfigError, RetentionError
+from .config import NOTEBOOKS, UNIT_RE, UnitConfig, list_units, load_config, parse_month
+from .errors import ConfigError, RetentionError, environment_secrets, redact, url_secrets
 from .sources import ENGINE_MEMORY_ENV
 
 __all__ = ["run_month", "RunResult", "render_notebook_html", "default_notebooks_dir", "package_versions"]
@@ -127,18 +127,51 @@ class RunResult:
         return all(u.status == "ok" for u in self.units)
 
 
-def _kernel_manager_class() -> type:
-    """A kernel manager on local IPC sockets: no network port, and no TCP warning on the terminal."""
+KERNEL_PREFIX = "retention-kernel-"
+
+
+def _kernel_manager_class(run_id: str = "") -> type:
+    """A kernel manager on local IPC sockets: no network port, and no TCP warning on the terminal.
+
+    Its socket files and connection file are named ``retention-kernel-<run id>-...`` in the
+    system temp folder, so that a later run can remove those of a run that was killed
+    (:func:`clean_stale_runs`). The kernel's own stderr (e.g. ipykernel's "KeyboardInterrupt
+    caught in kernel" at shutdown) goes to a log file there, not to the user's terminal;
+    everything a notebook prints still reaches its outputs.
+    """
+    import subprocess
+    import tempfile
+
     from jupyter_client.manager import AsyncKernelManager
+
+    tmp = Path(tempfile.gettempdir())
 
     class IPCKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             self.transport = "ipc"
             # the socket path prefix must be unique per kernel, or parallel units cross wires
-            import tempfile
+            stem = f"{KERNEL_PREFIX}{run_id}-{uuid.uuid4().hex}"
+            self.ip = str(tmp / stem)
+            self.connection_file = str(tmp / f"{stem}.json")
+            self._log_path = tmp / f"{stem}.log"
 
-            self.ip = str(Path(tempfile.gettempdir()) / f"retention-kernel-{uuid.uuid4().hex}")
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            log = open(self._log_path, "ab")  # noqa: SIM115 - handed to the kernel process
+            try:
+                kw["stderr"] = log
+                kw.setdefault("stdout", subprocess.DEVNULL)
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+            finally:
+                log.close()
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            for path in (self._log_path, Path(self.connection_file)):
+                try:
+                    path.unlink()
+                except OSError:
+                    pass
 
     return IPCKernelManager
 
@@ -147,9 +180,45 @@ def _say(unit: str, msg: str) -> None:
     print(f"[{unit}] {msg}", flush=True)
 
 
+def source_secrets(cfg: UnitConfig) -> tuple[str, ...]:
+    """Password parts of the connection URLs the unit's database sources read from the environment."""
+    out: list[str] = []
+    for name in ("orders", "customers", "interactions", "campaigns", "snapshot"):
+        spec = getattr(cfg.sources, name, None)
+        if spec is not None and spec.url_env:
+            out += url_secrets(os.environ.get(spec.url_env))
+    return tuple(out)
+
+
 def _run_unit(unit: str, params_dir: str, month: str | None, notebooks_dir: str, staging_root: str,
-              notebooks: tuple[str, ...], reports_root: str = "reports") -> UnitResult:
+              notebooks: tuple[str, ...], reports_root: str = "reports", run_id: str = "") -> UnitResult:
     """Run one unit into ``staging_root/<unit>`` (executed in a worker process)."""
+    result = _run_unit_raw(unit, params_dir, month, notebooks_dir, staging_root, notebooks, reports_root, run_id)
+    # every text that leaves the worker, and every file it wrote, is scrubbed of credentials
+    secrets = environment_secrets()
+    result.error = redact(result.error, *secrets)
+    for nb in result.notebooks:
+        if nb.get("error"):
+            nb["error"] = redact(nb["error"], *secrets)
+    _scrub_folder(Path(result.staging), secrets)
+    return result
+
+
+def _scrub_folder(folder: Path, secrets: tuple[str, ...]) -> None:
+    """Redact credentials from every text file under ``folder`` (executed notebooks, HTML, CSV)."""
+    if not folder.is_dir():
+        return
+    for path in folder.rglob("*"):
+        if not path.is_file() or path.suffix.lower() not in (".html", ".ipynb", ".json", ".csv", ".txt", ".md"):
+            continue
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        clean = redact(text, *secrets)
+        if clean != text:
+            path.write_text(clean, encoding="utf-8", errors="surrogateescape")
+
+
+def _run_unit_raw(unit: str, params_dir: str, month: str | None, notebooks_dir: str, staging_root: str,
+                  notebooks: tuple[str, ...], reports_root: str, run_id: str) -> UnitResult:
     import papermill as pm
 
     from .contract import load_unit_data
@@ -158,12 +227,14 @@ def _run_unit(unit: str, params_dir: str, month: str | None, notebooks_dir: str,
 
     t0 = time.perf_counter()
     result = UnitResult(unit=unit, label=unit, month=month, status="ok")
-    stage = Path(staging_root) / unit
+    stage = _inside(Path(staging_root), unit)
     stage.mkdir(parents=True, exist_ok=True)
     result.staging = str(stage)
+    secrets: tuple[str, ...] = environment_secrets()
     try:
         _say(unit, "validating params and data ...")
         cfg = load_config(params_dir, unit, month=month)
+        secrets = source_secrets(cfg) + secrets
         result.label = cfg.label
         result.currency = cfg.currency
         result.params = cfg.model_dump(mode="json")
@@ -179,14 +250,14 @@ def _run_unit(unit: str, params_dir: str, month: str | None, notebooks_dir: str,
         _say(unit, f"data ok: report month {data.month_label}, {len(data.quality.rows)} data-quality lines "
                    f"({time.perf_counter() - t0:.1f} s)")
     except RetentionError as exc:
-        result.status, result.failed_step, result.error = "failed", "validation", str(exc)
-        _say(unit, f"FAILED validation: {exc}")
+        result.status, result.failed_step, result.error = "failed", "validation", redact(exc, *secrets)
+        _say(unit, f"FAILED validation: {result.error}")
         result.seconds = time.perf_counter() - t0
         return result
     except Exception as exc:  # an unexpected bug: keep the other units going, record the trace
         result.status, result.failed_step = "failed", "validation"
-        result.error = f"unexpected error {type(exc).__name__}: {exc}"
-        (stage / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        result.error = redact(f"unexpected error {type(exc).__name__}: {exc}", *secrets)
+        (stage / "error.txt").write_text(redact(traceback.format_exc(), *secrets), encoding="utf-8")
         _say(unit, f"FAILED: {result.error}")
         result.seconds = time.perf_counter() - t0
         return result
@@ -208,14 +279,14 @@ def _run_unit(unit: str, params_dir: str, month: str | None, notebooks_dir: str,
             pm.execute_notebook(str(src), str(out_nb), parameters=parameters,
                 cwd=str(Path(notebooks_dir).resolve()), kernel_name="python3", progress_bar=False,
                 log_output=False, report_mode=True,
-                kernel_manager_class=_kernel_manager_class())
+                kernel_manager_class=_kernel_manager_class(run_id))
             render_notebook_html(out_nb, stage / f"{nb}.html", title=f"{cfg.label} {result.month} {nb}")
         except Exception as exc:
             entry["status"] = "failed"
             entry["html"] = None
             evalue = getattr(exc, "evalue", None) or str(exc)
             ename = getattr(exc, "ename", type(exc).__name__)
-            entry["error"] = f"{ename}: {evalue}".strip()[:2000]
+            entry["error"] = redact(f"{ename}: {evalue}".strip(), *secrets)[:2000]
             result.status, result.failed_step = "failed", nb
             result.error = f"notebook {nb} failed: {entry['error']}"
             _say(unit, f"{nb}: FAILED ({entry['error'][:200]})")
@@ -239,7 +310,65 @@ def _write_unit_page(stage: Path, res: UnitResult, month: str) -> None:
 def _jsonable(res: UnitResult) -> dict[str, Any]:
     d = dict(res.__dict__)
     d.pop("staging", None)
-    return d
+    d["headline"] = [stable_headline(h) for h in res.headline]
+    return stable_numbers(d)
+
+
+def stable_headline(row: dict[str, Any]) -> dict[str, Any]:
+    """A headline KPI row with money in cents and rates to 1e-6, so identical runs write identical files.
+
+    Examples
+    --------
+    >>> stable_headline({"kind": "money", "value": 1182.5199999999998, "delta_previous": -0.30000000000000004,
+    ...                  "pct_previous": 0.12345678})
+    {'kind': 'money', 'value': 1182.52, 'delta_previous': -0.3, 'pct_previous': 0.123457}
+    """
+    money = row.get("kind") == "money"
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, float) and math.isfinite(value):
+            value = round(value, 2) if money and key in ("value", "previous", "year_ago", "delta_previous",
+                                                          "delta_year") else round(value, 6)
+        out[key] = value
+    return out
+
+
+def stable_numbers(obj: Any, digits: int = 6) -> Any:
+    """``obj`` with every float rounded to ``digits`` decimals (NaN and infinities become None).
+
+    Examples
+    --------
+    >>> stable_numbers({"a": [0.1 + 0.2, float("nan")], "b": 3})
+    {'a': [0.3, None], 'b': 3}
+    """
+    if isinstance(obj, float):
+        return round(obj, digits) if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: stable_numbers(v, digits) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [stable_numbers(v, digits) for v in obj]
+    return obj
+
+
+def _inside(root: Path, *parts: str) -> Path:
+    """``root/parts...``, refused unless it resolves inside ``root`` (no '..', no absolute parts, no links out).
+
+    Examples
+    --------
+    >>> _inside(Path("/r"), "2025-01", "retail")
+    PosixPath('/r/2025-01/retail')
+    >>> _inside(Path("/r"), "..", "x")
+    Traceback (most recent call last):
+    ...
+    retention_utils.errors.ConfigError: refusing to write '../x': it would land outside the reports folder '/r'.
+    """
+    base = root.resolve()
+    target = (base.joinpath(*parts)).resolve()
+    if any(p in ("", ".", "..") or "/" in p or "\\" in p or "\0" in p for p in parts) or \
+            (target != base and base not in target.parents):
+        raise ConfigError(f"refusing to write {'/'.join(parts)!r}: it would land outside the reports folder "
+                          f"{str(root)!r}.")
+    return target
 
 
 def _cards(res: UnitResult) -> list[dict[str, str]]:
@@ -312,12 +441,14 @@ def run_month(params_dir: str | Path = "params", reports_dir: str | Path = "repo
     params_dir
         Folder with ``defaults.yaml`` and one YAML file per unit.
     reports_dir
-        Output root; each unit lands in ``<reports_dir>/<month>/<unit>/``.
+        Output root; each unit lands in ``<reports_dir>/<month>/<unit>/``. Nothing is
+        written outside it.
     month
         ``YYYY-MM``; default: each unit's params ``report_month``, else the last
-        complete month in its data.
+        complete month in its data. Anything else raises :class:`ConfigError` before
+        any file is touched.
     units
-        Units to run (default all); unknown names raise :class:`ConfigError`.
+        Units to run (default all); unknown or unsafe names raise :class:`ConfigError`.
     jobs
         Units run in parallel worker processes.
 
@@ -327,6 +458,8 @@ def run_month(params_dir: str | Path = "params", reports_dir: str | Path = "repo
         Month folders written and each unit's result; ``ok`` is False when any
         unit failed (the others are still written).
     """
+    if month is not None:
+        parse_month(month, where="--month")  # a path component: checked before anything touches the disk
     params_dir = Path(params_dir)
     reports_dir = Path(reports_dir)
     notebooks_dir = Path(notebooks_dir) if notebooks_dir else default_notebooks_dir()
@@ -334,42 +467,70 @@ def run_month(params_dir: str | Path = "params", reports_dir: str | Path = "repo
     if not known:
         raise ConfigError(f"params folder {str(params_dir)!r} has no unit files (<unit>.yaml besides "
                           "defaults.yaml).")
-    chosen = units or known
+    chosen = list(units) if units else known
     for u in chosen:
-        load_config(params_dir, u, month=month) if u not in known else None  # raises for unknown/bad names
+        if not isinstance(u, str) or not UNIT_RE.match(u):
+            raise ConfigError(f"unit name {u!r} is not allowed: use letters, digits, '_' or '-' only "
+                              "(it names the report folder, so no '/', '..' or spaces).")
+        if u not in known:
+            load_config(params_dir, u, month=month)  # raises with the list of configured units
     if jobs < 1:
         raise ConfigError(f"--jobs must be at least 1, got {jobs}.")
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    clean_stale_runs(reports_dir)
     started = dt.datetime.now().isoformat(timespec="seconds")
     run_id = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
-    staging_root = reports_dir / ".staging" / run_id
+    staging_root = _inside(reports_dir, ".staging", run_id)
     staging_root.mkdir(parents=True, exist_ok=True)
-    args = [(u, str(params_dir), month, str(notebooks_dir), str(staging_root), tuple(notebooks), str(reports_dir))
-            for u in chosen]
-    if jobs == 1:
-        results = [_run_unit(*a) for a in args]
-    else:
-        # units in parallel share the machine: each engine gets a share of the 80% DuckDB takes by
-        # default (a unit's params engine.memory_limit still wins); the workers and their kernels
-        # inherit the variable
-        previous = os.environ.get(ENGINE_MEMORY_ENV)
-        os.environ.setdefault(ENGINE_MEMORY_ENV, engine_memory_share(jobs))
+    _write_owner(staging_root)
+    args = [(u, str(params_dir), month, str(notebooks_dir), str(staging_root), tuple(notebooks), str(reports_dir),
+             run_id) for u in chosen]
+    try:
+        if jobs == 1:
+            results = [_run_unit(*a) for a in args]
+        else:
+            # units in parallel share the machine: each engine gets a share of the 80% DuckDB takes by
+            # default (a unit's params engine.memory_limit still wins); the workers and their kernels
+            # inherit the variable
+            previous = os.environ.get(ENGINE_MEMORY_ENV)
+            os.environ.setdefault(ENGINE_MEMORY_ENV, engine_memory_share(jobs))
+            try:
+                with ProcessPoolExecutor(max_workers=jobs) as pool:
+                    results = list(pool.map(_run_unit, *zip(*args)))
+            finally:
+                if previous is None:
+                    os.environ.pop(ENGINE_MEMORY_ENV, None)
+        written = _publish(results, reports_dir=reports_dir, month=month, run_id=run_id, started=started,
+                           params_dir=params_dir, chosen=chosen, jobs=jobs)
+    finally:
+        shutil.rmtree(staging_root, ignore_errors=True)
+        _remove_kernel_files(run_id)
         try:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                results = list(pool.map(_run_unit, *zip(*args)))
-        finally:
-            if previous is None:
-                os.environ.pop(ENGINE_MEMORY_ENV, None)
-    # units that failed before knowing their month join the run's month
+            (reports_dir / ".staging").rmdir()
+        except OSError:
+            pass
+    return RunResult(months=written, units=results)
+
+
+#: folder of the failure pages of a run in which no unit got as far as knowing its report month
+UNDATED = "undated"
+
+
+def _publish(results: list[UnitResult], *, reports_dir: Path, month: str | None, run_id: str, started: str,
+             params_dir: Path, chosen: list[str], jobs: int) -> dict[str, Path]:
+    """Move each unit's staged folder into its month and write the month index and manifest."""
+    # units that failed before knowing their month join the run's month: the --month given, else the
+    # month the other units used, else their params report_month; never the clock's month
     months_seen = sorted({r.month for r in results if r.month})
-    fallback = month or (months_seen[-1] if months_seen else
-                         (dt.date.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m"))
+    fallback = month or (months_seen[-1] if months_seen else UNDATED)
     written: dict[str, Path] = {}
     for res in results:
-        m = res.month or fallback
-        res.month = m
+        res.month = res.month or fallback
+        if res.month != UNDATED:
+            parse_month(res.month, where=f"report month of unit {res.unit!r}")
         stage = Path(res.staging)
-        _write_unit_page(stage, res, m)
-        _replace_dir(stage, reports_dir / m / res.unit)
+        _write_unit_page(stage, res, res.month)
+        _replace_dir(stage, _inside(reports_dir, res.month, res.unit))
     for m in sorted({r.month for r in results}):
         manifest = {
             "run_id": run_id, "started": started, "finished": dt.datetime.now().isoformat(timespec="seconds"),
@@ -381,10 +542,88 @@ def run_month(params_dir: str | Path = "params", reports_dir: str | Path = "repo
                                      for nb in r.notebooks]}
                       for r in results if r.month == m],
         }
-        written[m] = _write_month_index(reports_dir / m, m, manifest)
-    shutil.rmtree(staging_root, ignore_errors=True)
+        written[m] = _write_month_index(_inside(reports_dir, m), m, stable_numbers(manifest))
+    return written
+
+
+# ----------------------------------------------------------------------------- left-overs of killed runs
+
+_OWNER = "owner.json"
+
+
+def _process_started(pid: int) -> float | None:
+    """Start time of process ``pid`` (seconds since the epoch), None when it is not running."""
+    import psutil
+
     try:
-        (reports_dir / ".staging").rmdir()
+        return float(psutil.Process(pid).create_time())
+    except (psutil.NoSuchProcess, psutil.AccessDenied, ValueError):
+        return None
+
+
+def _write_owner(staging_root: Path) -> None:
+    """Record which process owns a staging folder (PID and its start time)."""
+    pid = os.getpid()
+    (staging_root / _OWNER).write_text(json.dumps({"pid": pid, "started": _process_started(pid)}),
+                                       encoding="utf-8")
+
+
+def _owner_alive(staging_root: Path) -> bool:
+    try:
+        owner = json.loads((staging_root / _OWNER).read_text(encoding="utf-8"))
+        pid, started = int(owner["pid"]), owner.get("started")
+    except (OSError, ValueError, KeyError, TypeError):
+        # no readable owner: a folder of a run that died before recording itself, or of an older kit;
+        # keep it only while it is fresh (a run in its first seconds)
+        try:
+            return time.time() - staging_root.stat().st_mtime < 3600
+        except OSError:
+            return False
+    now_started = _process_started(pid)
+    return now_started is not None and (started is None or abs(now_started - float(started)) < 1.0)
+
+
+def clean_stale_runs(reports_dir: str | Path) -> list[str]:
+    """Remove the staging folders and kernel files of earlier runs whose process is gone.
+
+    A run killed with SIGKILL cannot clean up after itself: its ``reports/.staging/<run id>/``
+    folder and its kernels' socket and connection files in the temp folder stay. Each run records
+    its PID and start time in its staging folder; the next run removes the folders (and the kernel
+    files named after the run id) of runs that are no longer alive. Published reports are never
+    touched. Returns the run ids removed.
+    """
+    root = Path(reports_dir) / ".staging"
+    removed: list[str] = []
+    if not root.is_dir():
+        return removed
+    for folder in sorted(root.iterdir()):
+        if folder.is_dir() and not folder.is_symlink() and not _owner_alive(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+            _remove_kernel_files(folder.name)
+            removed.append(folder.name)
+    try:
+        root.rmdir()  # only when empty
     except OSError:
         pass
-    return RunResult(months=written, units=results)
+    return removed
+
+
+def _remove_kernel_files(run_id: str) -> None:
+    """Delete the socket, connection and log files of the kernels of run ``run_id``."""
+    import tempfile
+
+    if not run_id:
+        return
+    for path in Path(tempfile.gettempdir()).glob(f"{KERNEL_PREFIX}{glob_escape(run_id)}-*"):
+        try:
+            if path.is_file() or path.is_socket():
+                path.unlink()
+        except OSError:
+            pass
+
+
+def glob_escape(text: str) -> str:
+    """``text`` with glob metacharacters escaped."""
+    import glob
+
+    return glob.escape(text)
