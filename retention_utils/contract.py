@@ -42,7 +42,7 @@ import ibis
 import pandas as pd
 
 from .config import CANONICAL_COLUMNS, Product, SourceSpec, UnitConfig, parse_month
-from .errors import DataError, examples_text
+from .errors import ConfigError, DataError, examples_text
 from .sources import RawSource, connect, read_source
 
 __all__ = ["CONTRACT", "ColumnRule", "canonical_schema", "enforce_schema", "DataQuality", "UnitData", "load_unit_data", "contract_frame"]
@@ -68,10 +68,10 @@ CONTRACT: dict[str, dict[str, ColumnRule]] = {
         "churn_reason": ColumnRule("text", description="free-text or coded churn reason"),
     },
     "orders": {
-        "order_id": ColumnRule("id", True, description="order (invoice) key; lines sharing it are combined"),
+        "order_id": ColumnRule("id", description="order (invoice) key; lines sharing it are combined; without it each row is an order"),
         "customer_id": ColumnRule("id", True, description="buyer"),
         "order_date": ColumnRule("date", True, description="date of the order"),
-        "amount": ColumnRule("number", True, description="revenue; negative = refund"),
+        "amount": ColumnRule("number", description="revenue; negative = refund; without it every order is a purchase"),
         "business_unit": ColumnRule("text", description="unit of the order when customers are not given"),
         "category": ColumnRule("text", description="product category"),
         "channel": ColumnRule("text", description="sales channel"),
@@ -90,6 +90,17 @@ CONTRACT: dict[str, dict[str, ColumnRule]] = {
         "sent_date": ColumnRule("date", True, description="date of the contact"),
         "group": ColumnRule("category", True, allowed=("treatment", "control"), description="randomized arm"),
         "cost": ColumnRule("number", description="cost of the contact"),
+    },
+    # one row per customer (no order history): read through sources.snapshot instead of orders
+    "snapshot": {
+        "customer_id": ColumnRule("id", True, description="unique customer key"),
+        "business_unit": ColumnRule("text", description="unit the customer belongs to"),
+        "tenure": ColumnRule("number", description="months (or days, tenure_unit) as a customer; or give start_date"),
+        "start_date": ColumnRule("date", description="start of the contract (tenure from the dates when no tenure)"),
+        "end_date": ColumnRule("date", description="end of the contract, empty while active"),
+        "churned": ColumnRule("flag", description="churned (yes/no, true/false, 1/0); default: end_date given"),
+        "churn_type": ColumnRule("category", allowed=("voluntary", "involuntary"), description="why the contract ended"),
+        "churn_reason": ColumnRule("text", description="free-text or coded churn reason"),
     },
 }
 assert all(set(CONTRACT[t]) == set(CANONICAL_COLUMNS[t]) for t in CONTRACT)
@@ -145,12 +156,19 @@ class DataQuality:
 
 @dataclass(frozen=True)
 class UnitData:
-    """Canonical, validated tables of one unit as of the report month."""
+    """Canonical, validated tables of one unit as of the report month.
+
+    ``kind`` is ``"orders"`` (an order history: ``customers`` and ``orders`` are set) or
+    ``"snapshot"`` (one row per customer: ``snapshot`` is set, the other tables are None).
+    ``has_amounts`` is False when the orders export has no amount column (every dated order is
+    a purchase; ``orders.amount`` is NULL). ``month_warning`` is a plain sentence when the report
+    month is only partly covered by the data, else None.
+    """
 
     config: UnitConfig
     con: Any
-    customers: ibis.Table
-    orders: ibis.Table
+    customers: ibis.Table | None
+    orders: ibis.Table | None
     interactions: ibis.Table | None
     campaigns: ibis.Table | None
     month: dt.date
@@ -158,6 +176,10 @@ class UnitData:
     data_start: dt.date
     quality: DataQuality
     files: tuple = field(default_factory=tuple)
+    kind: str = "orders"
+    snapshot: ibis.Table | None = None
+    has_amounts: bool = True
+    month_warning: str | None = None
 
     @property
     def month_label(self) -> str:
@@ -185,12 +207,16 @@ def canonical_schema(table: str, columns: list[str] | tuple[str, ...]) -> Any:
         if rule is None:
             continue
         checks = [pa.Check.isin(list(rule.allowed))] if rule.allowed else []
-        nullable = not (rule.required and col != "amount")
+        nullable = not (rule.required or (table, col) == ("orders", "order_id"))
         if table == "interactions" and col == "date":
             nullable = False
         cols[col] = pa.Column(kinds[rule.kind], checks=checks, nullable=nullable)
     if "customer_key" in columns:  # derived at load (customer_keys), never missing
         cols["customer_key"] = pa.Column(idt.Int32(), nullable=False)
+    if "tenure_months" in columns:  # snapshot units: derived at load, negative tenures are dropped before
+        cols["tenure_months"] = pa.Column(idt.Float64(), checks=[pa.Check.ge(0)], nullable=False)
+    if table == "snapshot" and "churned" in columns:
+        cols["churned"] = pa.Column(idt.Boolean(), nullable=False)
     return pa.DataFrameSchema(cols, strict=False, name=table)
 
 
@@ -221,8 +247,22 @@ def _blank_to_null(x: ibis.Value) -> ibis.Value:
     return x.cast("string").strip().nullif("")
 
 
-def _typed(raw: ibis.Table, source_col: str, rule: ColumnRule, spec: SourceSpec) -> ibis.Value:
-    col = raw[source_col]
+def _with_values(col: ibis.Value, rule: ColumnRule, mapping: dict[str, str]) -> ibis.Value:
+    """``col`` (trimmed text) with the export's values replaced by canonical ones (params ``values:``).
+
+    Values not in ``mapping`` stay as they are, so the checks after it still report them. Categories
+    and flags are matched case-insensitively (they are compared lower-cased anyway).
+    """
+    s = _blank_to_null(col)
+    if rule.kind in ("category", "flag"):
+        s = s.lower()
+        mapping = {str(k).strip().lower(): str(v).strip().lower() for k, v in mapping.items()}
+    else:
+        mapping = {str(k).strip(): str(v).strip() for k, v in mapping.items()}
+    return s.substitute(mapping, else_=s) if mapping else s
+
+
+def _typed(col: ibis.Value, rule: ColumnRule, spec: SourceSpec) -> ibis.Value:
     dtype = col.type()
     if rule.kind == "id":
         if dtype.is_floating():
@@ -301,7 +341,7 @@ def _map_and_type(src: RawSource, spec: SourceSpec, problems: list[str]) -> _Map
             if absent:
                 missing.append((canon, " x ".join(mapped.product), absent))
                 continue
-            parts = [_typed(raw, c, ColumnRule("number"), spec) for c in mapped.product]
+            parts = [_typed(raw[c], ColumnRule("number"), spec) for c in mapped.product]
             for c, p in zip(mapped.product, parts):
                 checks.append((canon, c, raw[c], p))
             exprs[canon] = parts[0] * parts[1]
@@ -312,14 +352,22 @@ def _map_and_type(src: RawSource, spec: SourceSpec, problems: list[str]) -> _Map
             if rule.required or mapped is not None:
                 missing.append((canon, source_col, [source_col]))
             continue
-        typed = _typed(raw, source_col, rule, spec)
+        value = raw[source_col]
+        if spec.values.get(canon):
+            value = _with_values(value, rule, spec.values[canon])
+        typed = _typed(value, rule, spec)
         exprs[canon] = typed
         present.append(canon)
         if rule.kind in ("date", "number", "flag"):
             checks.append((canon, source_col, raw[source_col], typed))
     attributes = []
-    if name == "customers":
-        for col in spec.attributes:
+    if name in ("customers", "snapshot"):
+        wanted = list(spec.attributes)
+        if name == "snapshot" and wanted == ["*"]:  # every column not mapped to a canonical one
+            used_cols = {c for canon, c in spec.columns.items() if isinstance(c, str)} | set(present)
+            used_cols |= {c for v in spec.columns.values() if isinstance(v, Product) for c in v.product}
+            wanted = [c for c in src.columns if c not in used_cols]
+        for col in wanted:
             if col not in src.columns:
                 missing.append((_snake(col), col, [col]))
                 continue
@@ -333,8 +381,21 @@ def _map_and_type(src: RawSource, spec: SourceSpec, problems: list[str]) -> _Map
             f"{src.label}: required column {absent[0]!r} (canonical '{canon}') not found.{hint} Columns present: "
             f"{examples_text(src.columns, limit=12)}. Map it in params under sources.{name}.columns, "
             f"e.g. {canon}: <your column name>.")
+    if name == "snapshot":  # either a tenure or a start date; either a churn flag or an end date
+        for need, alt, what in (("tenure", "start_date", "the time as a customer"),
+                                ("churned", "end_date", "whether the customer churned")):
+            if need not in present and alt not in present and not any(x[0] in (need, alt) for x in missing):
+                problems.append(
+                    f"{src.label}: no column {need!r} ({what}) and no {alt!r} found. Columns present: "
+                    f"{examples_text(src.columns, limit=12)}. Map one in params under sources.snapshot.columns, "
+                    f"e.g. {need}: <your column name> (or {alt}: <your column name>).")
+                missing.append((need, need, [need]))
     if missing:
         return None
+    if name == "orders" and "amount" not in present:  # no amounts: every dated order is a purchase
+        exprs["amount"] = ibis.null("float64")
+    if name == "orders" and "order_id" not in present:  # an event log: each row is one order
+        exprs["order_id"] = raw._row.cast("string")
     if name == "orders":  # an exact duplicate repeats every field of the source row, not just the mapped ones
         everything = [raw[c] for c in src.columns]
         exprs["_dup"] = ibis.row_number().over(ibis.window(group_by=everything, order_by=raw._row)) > 0
@@ -352,8 +413,13 @@ def _map_and_type(src: RawSource, spec: SourceSpec, problems: list[str]) -> _Map
 
         flags = {f"bad_{i}": (table[f"_has_{i}"] & typed_of(i, canon).isnull()).cast("int64").sum()
                  for i, (canon, _, _, _) in enumerate(checks)}
+        flags.update({f"has_{i}": table[f"_has_{i}"].cast("int64").sum() for i in range(len(checks))})
         counts = table.aggregate(**flags).to_pandas().iloc[0]
         for i, (canon, label, rawcol, typedcol) in enumerate(checks):
+            if src.n_rows and not int(counts[f"has_{i}"] or 0) and canon in _NEVER_ALL_EMPTY.get(name, {}):
+                problems.append(f"{src.label}: column {label!r} is empty on all {src.n_rows:,} rows; "
+                                f"{_NEVER_ALL_EMPTY[name][canon]}")
+                continue
             n_bad = int(counts[f"bad_{i}"] or 0)
             if not n_bad:
                 continue
@@ -378,12 +444,29 @@ def _map_and_type(src: RawSource, spec: SourceSpec, problems: list[str]) -> _Map
                 problems.append(
                     f"{src.label}: column {(spec.columns.get(canon) or canon)!r} has {n_bad:,} values outside "
                     f"{{{', '.join(rule.allowed)}}} (data rows {examples_text(ex._row.tolist())}: "
-                    f"{examples_text(ex[canon].tolist())}); recode them in the export or map the column to "
-                    "the right field.")
+                    f"{examples_text(ex[canon].tolist())}); recode them in the export, map them to allowed "
+                    f"values under sources.{name}.values.{canon} in params (e.g. {ex[canon].iloc[0]}: "
+                    f"{rule.allowed[0]}), or map the column to the right field.")
     return _Mapped(name, src, spec, table, tuple(present), tuple(attributes))
 
 
 # ----------------------------------------------------------------------------- rules
+
+#: columns that, when present, must have a value on some row: an all-empty one is named as such
+_NEVER_ALL_EMPTY = {
+    "orders": {
+        "amount": ("the kit needs the order value there: fill it in the export, or map "
+                   "sources.orders.columns.amount to the column that holds it (an export without any amounts "
+                   "needs no amount column: leave it out and every dated order counts as a purchase, without "
+                   "money figures)."),
+        "order_date": ("every order needs a date: fill it in the export, or map sources.orders.columns.order_date "
+                       "to the column that holds it."),
+    },
+    "snapshot": {
+        "tenure": ("every customer needs a tenure: fill it in the export, or map sources.snapshot.columns.tenure "
+                   "to the right column (or map start_date and end_date instead)."),
+    },
+}
 
 
 def _last_complete_month(max_date: dt.date) -> dt.date:
@@ -398,6 +481,65 @@ def _month_end(month: dt.date) -> dt.date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
+def _day(d: dt.date) -> str:
+    """``14 June 2025`` (no zero padding, on every platform)."""
+    return f"{d.day} {d:%B %Y}"
+
+
+#: future-dated orders: a tail of the data after a gap of more than FUTURE_GAP_DAYS days without orders
+#: that holds under FUTURE_MAX_SHARE of the dated orders is isolated far beyond the rest (docs/data-contract.md)
+FUTURE_GAP_DAYS = 180
+FUTURE_MAX_SHARE = 0.01
+
+
+def run_date() -> dt.date:
+    """The run date: today on the clock (:func:`load_unit_data` takes ``today=`` to fix it in tests)."""
+    return dt.date.today()
+
+
+def future_dated_limit(dates: list[dt.date], counts: list[int], *, today: dt.date) -> tuple[dt.date, bool]:
+    """The last order date that is not future-dated, and whether an isolated tail was cut off.
+
+    Orders dated after ``today`` (the run date) are future-dated. So are orders isolated far beyond
+    the rest of the data: those after a gap of more than :data:`FUTURE_GAP_DAYS` (180) days without
+    any order, when they hold less than :data:`FUTURE_MAX_SHARE` (1%) of the dated orders up to
+    ``today``. The earliest such gap counts, so several stray dates are all caught.
+
+    Parameters
+    ----------
+    dates
+        The distinct order dates, ascending.
+    counts
+        Number of orders on each date.
+    today
+        The run date.
+
+    Returns
+    -------
+    (limit, isolated)
+        Orders dated after ``limit`` are future-dated; ``isolated`` is True when ``limit`` is the
+        last date before such a gap (else ``limit`` is ``today``).
+
+    Examples
+    --------
+    >>> d = [dt.date(2025, 1, 1), dt.date(2025, 6, 14), dt.date(2030, 1, 3)]
+    >>> future_dated_limit(d, [60, 40, 1], today=dt.date(2035, 1, 1))
+    (datetime.date(2025, 6, 14), True)
+    >>> future_dated_limit(d, [60, 40, 1], today=dt.date(2025, 7, 1))
+    (datetime.date(2025, 7, 1), False)
+    >>> future_dated_limit(d, [1, 1, 1], today=dt.date(2035, 1, 1))  # one order in three is not a stray
+    (datetime.date(2035, 1, 1), False)
+    """
+    kept = [(d, int(n)) for d, n in zip(dates, counts) if d <= today]
+    total = sum(n for _, n in kept)
+    after = total
+    for (d0, n0), (d1, _) in zip(kept, kept[1:]):
+        after -= n0  # orders dated after d0
+        if (d1 - d0).days > FUTURE_GAP_DAYS and after < FUTURE_MAX_SHARE * total:
+            return d0, True
+    return today, False
+
+
 def _value_counts_text(table: ibis.Table, col: str) -> str:
     vc = table[col].value_counts().to_pandas()
     vc = vc.sort_values(vc.columns[1], ascending=False).head(8)
@@ -405,7 +547,7 @@ def _value_counts_text(table: ibis.Table, col: str) -> str:
 
 
 def _reasons(m: _Mapped, *, unit_value: str, unit_ids: ibis.Table | None, all_ids: ibis.Table | None,
-             month_end: dt.date | None) -> ibis.Value:
+             month_end: dt.date | None, future_after: dt.date | None = None) -> ibis.Value:
     t = m.table
     date_col = DATE_COLUMN[m.name]
     cases = []
@@ -424,9 +566,13 @@ def _reasons(m: _Mapped, *, unit_value: str, unit_ids: ibis.Table | None, all_id
         cases.append((t[date_col].isnull(), f"missing {date_col}"))
     if m.name == "orders":
         cases.append((t._dup, "exact duplicate row"))
+        if future_after is not None:
+            cases.append((t.order_date > ibis.literal(future_after), "future-dated"))
     if month_end is not None:
         label = "signed up after report month" if m.name == "customers" else "after report month"
         cases.append((t[date_col] > ibis.literal(month_end), label))
+    if m.name == "orders" and "amount" not in m.present:
+        return ibis.cases(*cases, else_="used: purchase (no amounts)")
     if m.name == "orders":
         cases.append((t.amount > 0, "used: purchase"))
         cases.append((t.amount < 0, "used: refund (negative amount)"))
@@ -438,12 +584,13 @@ def _reasons(m: _Mapped, *, unit_value: str, unit_ids: ibis.Table | None, all_id
 def _outcome(reason: str) -> str:
     if reason.startswith("used") or reason == "used":
         return "used"
-    if reason in ("other business unit", "after report month", "signed up after report month"):
+    if reason in ("other business unit", "after report month", "signed up after report month",
+                  "started after report month"):
         return "excluded"
     return "dropped"
 
 
-def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
+def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = None) -> UnitData:
     """Read, validate and prepare the canonical tables of one business unit.
 
     Parameters
@@ -452,6 +599,8 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
         The unit's configuration (:func:`retention_utils.config.load_config`).
     con
         An Ibis DuckDB backend to use; a new in-process one by default.
+    today
+        The run date (orders dated later are future-dated); the clock's today by default.
 
     Returns
     -------
@@ -460,8 +609,11 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
         data-quality accounting. ``customers`` has ``customer_id, signup_date``
         (+ ``churn_date, churn_type, churn_reason`` and attributes when given);
         ``orders`` has one row per order: ``order_id, customer_id, order_date,
-        amount, n_lines`` (+ optional columns). Every table also has ``customer_key``,
-        the integer key of the customer (:func:`customer_keys`).
+        amount, n_lines`` (+ optional columns; ``amount`` is NULL when the export has
+        none, ``has_amounts`` False). Every table also has ``customer_key``,
+        the integer key of the customer (:func:`customer_keys`). A snapshot unit
+        (``sources.snapshot``) has ``kind == "snapshot"`` and only ``snapshot``
+        (:func:`_load_snapshot`).
 
     Raises
     ------
@@ -469,11 +621,16 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
         Every hard contract violation found, in one message.
     """
     con = con if con is not None else connect(cfg.engine)
+    run_day = today or run_date()
+    if cfg.sources.snapshot is not None:
+        return _load_snapshot(cfg, con)
     problems: list[str] = []
     raws: dict[str, RawSource] = {}
     for name in ("customers", "orders", "interactions", "campaigns"):
         if getattr(cfg.sources, name) is not None:
             raws[name] = read_source(con, cfg, name)
+            if raws[name].n_rows == 0 and name in ("customers", "orders"):
+                raise DataError(_no_rows(raws[name]))
     mapped: dict[str, _Mapped] = {}
     for name, src in raws.items():
         m = _map_and_type(src, getattr(cfg.sources, name), problems)
@@ -484,6 +641,11 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
 
     unit_value = cfg.unit_value
     cust = mapped.get("customers")
+    orders = mapped["orders"]
+    has_amounts = "amount" in orders.present
+    holders = [m for m in (cust, orders) if m is not None]
+    if cfg.business_unit_value is not None and not any("business_unit" in m.present for m in holders):
+        raise DataError(_join(cfg, [_no_unit_column(cfg, holders)]))
     if cfg.churn.method == "explicit" and (cust is None or "churn_date" not in cust.present):
         raise DataError(f"unit {cfg.unit!r}: churn.method is 'explicit' but "
                         f"{cust.src.label if cust else 'no customers source'} has no churn_date column; map "
@@ -515,7 +677,6 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
                 problems.append(f"{cust.src.label}: no rows have business_unit = {unit_value!r} (unit {cfg.unit!r}). "
                                 f"Values present: {_value_counts_text(t, 'business_unit')}. Set "
                                 "business_unit_value in the unit's params file to one of them.")
-    orders = mapped["orders"]
     if cust is None and "business_unit" in orders.present:
         t = orders.table
         n_unit = int(t.filter(t.business_unit == unit_value).count().to_pyarrow().as_py())
@@ -536,16 +697,39 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
             keep = keep & (t.business_unit == unit_value)
         unit_ids = t.filter(keep).select("customer_id").distinct()
 
-    # report month: params, else the last complete month of the orders export (all units: the
-    # export's extent, so that a unit whose last invoice falls on the 28th still reports that month)
+    # report month: params, else the last complete month with orders of the orders export (all units: the
+    # export's extent, so that a unit whose last invoice falls on the 28th still reports that month), once
+    # future-dated orders are set aside
+    ot = orders.table
+    dated = ot.filter(ot.order_date.notnull())
+    daily = dated.group_by("order_date").aggregate(n=dated.count()).order_by("order_date").to_pyarrow().to_pydict()
+    if not daily["order_date"]:
+        raise DataError(f"{orders.src.label}: no order has a date, so there is no month to report.")
+    limit, isolated = future_dated_limit(daily["order_date"], daily["n"], today=run_day)
+    kept = [d for d in daily["order_date"] if d <= limit]
+    if not kept:
+        raise DataError(f"{orders.src.label}: every order is dated after the run date ({_day(run_day)}), the "
+                        f"first on {_day(daily['order_date'][0])}; check date_format in params (day and month "
+                        "swapped?) and the computer's clock.")
+    data_end = kept[-1]
+    last_complete = _last_complete_month(data_end)
+    n_future = sum(n for d, n in zip(daily["order_date"], daily["n"]) if d > limit)
     if cfg.report_month:
         month = parse_month(cfg.report_month, where="report_month")
+        if month > data_end:
+            later = (f" ({n_future:,} order{' was' if n_future == 1 else 's were'} dated later and set aside as "
+                     "future-dated)" if n_future else "")
+            raise DataError(f"{orders.src.label}: the report month {month:%Y-%m} is after the data: the last order "
+                            f"is dated {_day(data_end)}{later}, so the last complete month is "
+                            f"{last_complete:%Y-%m}. Choose --month {last_complete:%Y-%m} or earlier (or give no "
+                            "month to get the last complete one).")
     else:
-        max_date = orders.table.order_date.max().to_pyarrow().as_py()
-        if max_date is None:
-            raise DataError(f"{orders.src.label}: no order has a date, so there is no month to report.")
-        month = _last_complete_month(max_date)
+        upto = [d for d in kept if d <= _month_end(last_complete)]
+        month = upto[-1].replace(day=1) if upto else last_complete
     end = _month_end(month)
+    month_warning = (f"The data end on {_day(data_end)}: {month:%B %Y} is only partly covered, so its numbers "
+                     "are incomplete." if month <= data_end < end else None)
+    future_after = limit if n_future else None
 
     # classify every row, count, and keep the used ones
     acc_rows = []
@@ -558,7 +742,8 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
         m = mapped[name]
         if name in ("interactions", "campaigns") and cust is None:
             continue  # linked below, once the customers are derived from orders
-        r = _reasons(m, unit_value=unit_value, unit_ids=unit_ids, all_ids=all_ids, month_end=end)
+        r = _reasons(m, unit_value=unit_value, unit_ids=unit_ids, all_ids=all_ids, month_end=end,
+                     future_after=future_after)
         classified[name] = con.create_table(f"cls_{name}", m.table.mutate(_reason=r), temp=True, overwrite=True)
     if cust is None:  # customers derived from the unit's orders
         o = classified["orders"]
@@ -578,6 +763,16 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
             acc_rows.append({"table": name, "source": m.src.label, "outcome": _outcome(reason),
                              "reason": reason, "rows": int(n)})
         inputs.append({"table": name, "source": m.src.label, "rows": m.src.n_rows})
+    fut = classified["orders"].filter(classified["orders"]._reason == "future-dated")
+    n_fut_unit = int(fut.count().to_pyarrow().as_py())
+    if n_fut_unit:
+        ex = fut.order_by("_row").select("_row", "order_date").limit(5).to_pyarrow().to_pydict()
+        rule = (f"dated after {limit:%Y-%m-%d}, isolated far beyond the rest of the data (after more than "
+                f"{FUTURE_GAP_DAYS} days without orders, under {FUTURE_MAX_SHARE:.0%} of the orders) or after the "
+                f"run date {run_day:%Y-%m-%d}" if isolated else f"dated after the run date {run_day:%Y-%m-%d}")
+        notes.append({"table": "orders", "note": f"future-dated orders set aside: {rule} (data rows "
+                      f"{examples_text(ex['_row'])}: {examples_text(ex['order_date'])})",
+                      "rows": n_fut_unit})
 
     # canonical tables, each created once with the customer key joined in
     used = {name: (t.filter(t._reason.startswith("used")) if name == "orders" else t.filter(t._reason == "used"))
@@ -597,6 +792,12 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
                                                      .aggregate(**agg), keys), temp=True, overwrite=True)
     n_used_lines = int(o.count().to_pyarrow().as_py())
     n_orders = int(orders_u.count().to_pyarrow().as_py())
+    if "order_id" not in orders.present:
+        notes.append({"table": "orders", "note": "no order_id column: each row is one order (its data row number "
+                      "is its order id)", "rows": n_orders})
+    if not has_amounts:
+        notes.append({"table": "orders", "note": "no amount column: every dated order counts as a purchase; money "
+                      "figures (revenue, value) are left out", "rows": n_orders})
     if n_used_lines != n_orders:
         notes.append({"table": "orders", "note": f"{n_used_lines:,} used order lines combined into "
                       f"{n_orders:,} orders (same order_id, customer and date)", "rows": n_used_lines - n_orders})
@@ -634,6 +835,8 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
     if data_start is None or data_start > end:
         raise DataError(f"{orders.src.label}: unit {cfg.unit!r} has no orders on or before the report month "
                         f"{month:%Y-%m}; choose a later --month or check the unit's rows.")
+    notes += [{"table": name, "note": src.read_note, "rows": src.n_rows}  # how each sniffed CSV was read
+              for name, src in raws.items() if src.read_note and name in classified]
     quality = DataQuality(
         rows=pd.DataFrame(acc_rows, columns=["table", "source", "outcome", "reason", "rows"]),
         inputs=pd.DataFrame(inputs, columns=["table", "source", "rows"]),
@@ -645,7 +848,156 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None) -> UnitData:
             con.con.execute(f"DROP TABLE IF EXISTS {prefix}{name}").fetchall()
     return UnitData(config=cfg, con=con, customers=customers_u, orders=orders_u,
                     interactions=extra.get("interactions"), campaigns=extra.get("campaigns"),
-                    month=month, month_end=end, data_start=data_start, quality=quality, files=files)
+                    month=month, month_end=end, data_start=data_start, quality=quality, files=files,
+                    kind="orders", has_amounts=has_amounts, month_warning=month_warning)
+
+
+#: days per month when a tenure in days or a span of dates becomes months
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def _load_snapshot(cfg: UnitConfig, con: Any) -> UnitData:
+    """Read and validate a one-row-per-customer table (``sources.snapshot``) as a snapshot unit.
+
+    ``snapshot`` has ``customer_id, tenure_months (float64), churned (bool)`` plus ``churn_type,
+    churn_reason, start_date, end_date`` when mapped and the attributes (snake-cased).
+    ``tenure_months`` is the ``tenure`` column (months, or days / 30.44 with ``tenure_unit: days``),
+    else the months from ``start_date`` to ``end_date`` (an empty or later end date: still active,
+    censored at the end of the report month). ``churned`` is the churn flag when mapped, else "has an
+    end date on or before the report month's end".
+    """
+    spec = cfg.sources.snapshot
+    others = [n for n in ("customers", "interactions", "campaigns") if getattr(cfg.sources, n) is not None]
+    if others:
+        raise ConfigError(f"unit {cfg.unit!r}: a snapshot unit reads only sources.snapshot, but params also set "
+                          f"{', '.join('sources.' + n for n in others)}; set them to null in the unit's file "
+                          f"(e.g. {others[0]}: null under sources) or move them out of defaults.yaml.")
+    src = read_source(con, cfg, "snapshot")
+    if src.n_rows == 0:
+        raise DataError(_no_rows(src))
+    problems: list[str] = []
+    m = _map_and_type(src, spec, problems)
+    if m is not None and cfg.business_unit_value is not None and "business_unit" not in m.present:
+        problems.append(_no_unit_column(cfg, [m]))
+    if problems:
+        raise DataError(_join(cfg, problems))
+    t = m.table
+    unit_value = cfg.unit_value
+    nn = t.filter(t.customer_id.notnull())
+    dup = nn.group_by("customer_id").aggregate(n=nn.count(), first_rows=nn._row.collect()).filter(lambda x: x.n > 1)
+    n_dup = int(dup.count().to_pyarrow().as_py())
+    if n_dup:
+        ex = dup.order_by("customer_id").limit(5).to_pandas()
+        shown = "; ".join(f"{cid!r} on rows {examples_text(sorted(rows), limit=3)}"
+                          for cid, rows in zip(ex.customer_id, ex.first_rows))
+        problems.append(f"{src.label}: column {(spec.columns.get('customer_id') or 'customer_id')!r} has {n_dup:,} "
+                        f"duplicate customer ids ({shown}); each customer must appear once: deduplicate the export "
+                        "or map the right key column.")
+    if "business_unit" in m.present and not int(t.filter(t.business_unit == unit_value).count().to_pyarrow().as_py()):
+        problems.append(f"{src.label}: no rows have business_unit = {unit_value!r} (unit {cfg.unit!r}). Values "
+                        f"present: {_value_counts_text(t, 'business_unit')}. Set business_unit_value in the unit's "
+                        "params file to one of them.")
+    if problems:
+        raise DataError(_join(cfg, problems))
+
+    dates = [c for c in ("end_date", "start_date") if c in m.present]
+    if cfg.report_month:
+        month = parse_month(cfg.report_month, where="report_month")
+    elif dates:
+        last = max((d for d in (t[c].max().to_pyarrow().as_py() for c in dates) if d is not None), default=None)
+        if last is None:
+            raise DataError(f"{src.label}: no row has a start or end date, so there is no month to report; set "
+                            "report_month in the unit's params (the month the snapshot was taken, e.g. '2025-03').")
+        month = _last_complete_month(last)
+    else:
+        raise ConfigError(f"unit {cfg.unit!r}: {src.label} is a snapshot without dates, so the kit cannot tell "
+                          "which month it describes; set report_month in the unit's params (the month the "
+                          "snapshot was taken, e.g. report_month: '2025-03').")
+    end = _month_end(month)
+    end_lit = ibis.literal(end)
+
+    # tenure in months, churn flag, as of the end of the report month
+    ended = (t.end_date.notnull() & (t.end_date <= end_lit)) if "end_date" in m.present else None
+    if "tenure" in m.present:
+        tenure = t.tenure.cast("float64") / (DAYS_PER_MONTH if spec.tenure_unit == "days" else 1.0)
+        missing_tenure = (t.tenure.isnull(), "missing tenure")
+    else:
+        stop = ibis.ifelse(ended, t.end_date, end_lit) if ended is not None else end_lit
+        tenure = stop.delta(t.start_date, unit="day").cast("float64") / DAYS_PER_MONTH
+        missing_tenure = (t.start_date.isnull(), "missing start_date")
+    churned = t.churned if "churned" in m.present else ended
+    cases = []
+    if "business_unit" in m.present:
+        cases += [(t.business_unit.isnull(), "missing business_unit"),
+                  (t.business_unit != unit_value, "other business unit")]
+    cases += [(t.customer_id.isnull(), "missing customer_id"), missing_tenure]
+    if "start_date" in m.present:
+        cases.append((t.start_date > end_lit, "started after report month"))
+    cases.append((tenure < 0, "negative tenure"))
+    if "churned" in m.present:
+        cases.append((t.churned.isnull(), "missing churned"))
+    cls = con.create_table("cls_snapshot", t.mutate(_reason=ibis.cases(*cases, else_="used"), _tenure=tenure,
+                                                    _churned=churned), temp=True, overwrite=True)
+    counts = cls.group_by("_reason").aggregate(rows=cls.count()).to_pandas()
+    acc_rows = [{"table": "snapshot", "source": src.label, "outcome": _outcome(r), "reason": r, "rows": int(n)}
+                for r, n in zip(counts["_reason"], counts["rows"])]
+    notes = []
+    if src.read_note:
+        notes.append({"table": "snapshot", "note": src.read_note, "rows": src.n_rows})
+    used = cls.filter(cls._reason == "used")
+    cols: dict[str, ibis.Value] = {"customer_id": used.customer_id, "tenure_months": used._tenure,
+                                   "churned": used._churned}
+    for c in ("churn_type", "churn_reason", "start_date", "end_date"):
+        if c in m.present:
+            cols[c] = used[c]
+    if "end_date" in m.present:
+        later = used.end_date > end_lit
+        n_later = int(used.filter(later).count().to_pyarrow().as_py())
+        if n_later:
+            notes.append({"table": "snapshot", "note": "end date after the report month: treated as still active "
+                          "(censored at the end of the report month)", "rows": n_later})
+            cols["end_date"] = ibis.ifelse(later, ibis.null("date"), used.end_date)
+    for a in m.attributes:
+        if a not in cols:
+            cols[a] = used[a]
+    snap = con.create_table("snapshot_u", used.select(**cols), temp=True, overwrite=True)
+    enforce_schema("snapshot", snap, label=src.label)
+    n_used = int(snap.count().to_pyarrow().as_py())
+    if not n_used:
+        raise DataError(f"{src.label}: unit {cfg.unit!r} has no usable rows (see the reasons: "
+                        f"{', '.join(f'{r} ({n:,})' for r, n in zip(counts['_reason'], counts['rows']))}).")
+    if "start_date" in m.present:
+        data_start = snap.start_date.min().to_pyarrow().as_py()
+    else:
+        longest = float(snap.tenure_months.max().to_pyarrow().as_py() or 0.0)
+        data_start = end - dt.timedelta(days=round(longest * DAYS_PER_MONTH))
+    quality = DataQuality(
+        rows=pd.DataFrame(acc_rows, columns=["table", "source", "outcome", "reason", "rows"]),
+        inputs=pd.DataFrame([{"table": "snapshot", "source": src.label, "rows": src.n_rows}],
+                            columns=["table", "source", "rows"]),
+        notes=pd.DataFrame(notes, columns=["table", "note", "rows"]),
+    )
+    for prefix in ("raw_", "map_", "cls_"):
+        con.con.execute(f"DROP TABLE IF EXISTS {prefix}snapshot").fetchall()
+    return UnitData(config=cfg, con=con, customers=None, orders=None, interactions=None, campaigns=None,
+                    month=month, month_end=end, data_start=data_start, quality=quality, files=src.files,
+                    kind="snapshot", snapshot=snap, has_amounts=False, month_warning=None)
+
+
+def _no_rows(src: RawSource) -> str:
+    return (f"{src.label}: has column names but no data rows ({examples_text(src.columns, limit=8)}); export the "
+            f"{src.name} table with its rows, or point sources.{src.name}.path at the right file.")
+
+
+def _no_unit_column(cfg: UnitConfig, holders: list[_Mapped]) -> str:
+    first = holders[0]
+    files = " and ".join(m.src.label for m in holders)
+    verb = "have" if len(holders) > 1 else "has"
+    return (f"{first.src.label}: business_unit_value is {cfg.business_unit_value!r} in the params of unit "
+            f"{cfg.unit!r}, but {files} {verb} no business-unit column to select it with. Columns present: "
+            f"{examples_text(first.src.columns, limit=12)}. Map the column that names the unit under "
+            f"sources.{first.name}.columns.business_unit (e.g. business_unit: Country), or remove "
+            "business_unit_value if the export holds this unit only.")
 
 
 def customer_keys(con: Any, tables: list[ibis.Table], *, name: str = "_customer_keys") -> ibis.Table:
