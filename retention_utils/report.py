@@ -129,6 +129,9 @@ class RunResult:
 
 KERNEL_PREFIX = "retention-kernel-"
 
+#: the notebooks of a unit whose source is a one-row-per-customer snapshot (no order history)
+SNAPSHOT_NOTEBOOKS: tuple[str, ...] = ("survival", "churn_drivers")
+
 
 def _kernel_manager_class(run_id: str = "") -> type:
     """A kernel manager on local IPC sockets: no network port, and no TCP warning on the terminal.
@@ -244,9 +247,13 @@ def _run_unit_raw(unit: str, params_dir: str, month: str | None, notebooks_dir: 
             "SELECT current_setting('memory_limit'), current_setting('threads')").fetchall()[0]
         result.engine = {"memory_limit": str(mem), "threads": int(threads)}
         result.inputs = [fingerprint(Path(f)) for f in data.files]
-        head = headline_kpis(monthly_kpis(data))
-        result.headline = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
-                           for r in head.to_dict(orient="records")]
+        if getattr(data, "kind", "orders") == "snapshot":
+            # one row per customer, no order history: no monthly KPIs, only the reports that need none
+            notebooks = tuple(nb for nb in notebooks if nb in SNAPSHOT_NOTEBOOKS)
+        else:
+            head = headline_kpis(monthly_kpis(data))
+            result.headline = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+                               for r in head.to_dict(orient="records")]
         _say(unit, f"data ok: report month {data.month_label}, {len(data.quality.rows)} data-quality lines "
                    f"({time.perf_counter() - t0:.1f} s)")
     except RetentionError as exc:

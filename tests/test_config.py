@@ -110,3 +110,36 @@ def test_engine_memory_share_from_the_environment(tmp_path, monkeypatch):
     assert limit(connect()) == "286.1 MiB" != default
     params = write_unit(tmp_path, files={}, sources=SRC, unit_yaml="engine:\n  memory_limit: 200MB\n")
     assert limit(connect(load_config(params, "shop").engine)) == "190.7 MiB"  # the unit's params win
+
+
+def test_value_mappings_and_snapshot_sources_are_validated(tmp_path):
+    params = write_unit(tmp_path / "a", files={}, sources={
+        "orders": {"path": "../orders.csv"},
+        "customers": {"path": "../c.csv", "values": {"churn_type": {"customer_request": "voluntary"}}}})
+    cfg = load_config(params, "shop")
+    assert cfg.sources.customers.values == {"churn_type": {"customer_request": "voluntary"}}
+    params = write_unit(tmp_path / "b", files={}, sources={
+        "orders": {"path": "../orders.csv", "values": {"churn_kind": {"x": "voluntary"}}}})
+    with pytest.raises(ConfigError, match=r"sources\.orders\.values: unknown canonical column\(s\) \['churn_kind'\]"):
+        load_config(params, "shop")
+    params = write_unit(tmp_path / "c", files={}, sources={"customers": {"path": "../c.csv"}})
+    with pytest.raises(ConfigError, match=r"sources need 'orders' .* or 'snapshot'"):
+        load_config(params, "shop")
+    params = write_unit(tmp_path / "d", files={}, sources={"orders": {"path": "../o.csv"},
+                                                          "snapshot": {"path": "../s.csv"}})
+    with pytest.raises(ConfigError, match=r"either 'orders' or 'snapshot', not both.*orders: null"):
+        load_config(params, "shop")
+    # a unit file switches to a snapshot by dropping the defaults' orders
+    params = write_unit(tmp_path / "e", files={}, sources={"orders": {"path": "../o.csv"}},
+                        unit_yaml="sources:\n  orders: null\n  snapshot:\n    path: ../s.csv\n    tenure_unit: days\n")
+    cfg = load_config(params, "shop")
+    assert cfg.sources.orders is None and cfg.sources.snapshot.tenure_unit == "days"
+
+
+def test_reference_levels_and_exclusions(tmp_path):
+    params = write_unit(tmp_path, files={}, sources=SRC, unit_yaml=(
+        "survival:\n  reference_levels: {plan: basic}\n"
+        "drivers:\n  reference_levels: {channel: web}\n  exclude: [churn_score]\n"))
+    cfg = load_config(params, "shop")
+    assert cfg.survival.reference_levels == {"plan": "basic"}
+    assert cfg.drivers.reference_levels == {"channel": "web"} and cfg.drivers.exclude == ["churn_score"]

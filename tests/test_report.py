@@ -132,6 +132,6 @@ def test_params_files_match_notebook_parameters():
         # the three the runner always passes, plus the optional ones it passes where declared
         assert {"unit", "month", "params_dir"} <= set(declared) <= {"unit", "month", "params_dir", "output_dir",
                                                                      "reports_dir"}
-    for params in (ROOT / "params", ROOT / "examples" / "online_retail" / "params"):
+    for params in (ROOT / "params", ROOT / "examples" / "online_retail" / "params", ROOT / "examples" / "telco" / "params"):
         for unit in list_units(params):
             load_config(params, unit)  # every shipped params file validates
