@@ -31,7 +31,9 @@ Design (see each function for the details):
   at least :data:`BEAT_MARGIN` higher.
 * **Leakage guard** (:func:`leakage_guard`): a feature whose single-feature ROC
   AUC (direction-free; categories by out-of-fold target encoding) exceeds 0.95
-  is flagged and, by default, excluded.
+  is flagged and, by default, excluded; one between 0.90 and 0.95 is kept but
+  reported in the headline as suspected leakage, with the advice to exclude it
+  (``drivers.exclude``) if it is recorded after the outcome.
 * **Early warning** (:func:`early_warning`): calibrated probabilities for every
   active customer at the report month, tiers from ``drivers.tiers``, a points
   scorecard (:class:`PointsScorecard`), top-three reasons in plain words, value
@@ -64,6 +66,7 @@ from .kpis import wilson_interval
 __all__ = [
     "BEAT_MARGIN",
     "LEAKAGE_AUC",
+    "LEAKAGE_WARN_AUC",
     "CutoffPlan",
     "plan_cutoffs",
     "churn_labels",
@@ -82,6 +85,7 @@ __all__ = [
     "DriversResult",
     "churn_drivers",
     "drivers_from_table",
+    "snapshot_drivers",
     "EarlyWarning",
     "early_warning",
     "write_at_risk_list",
@@ -105,6 +109,8 @@ __all__ = [
 BEAT_MARGIN: float = 0.01
 #: Single-feature ROC AUC above which a feature is flagged as a probable leak.
 LEAKAGE_AUC: float = 0.95
+#: Single-feature ROC AUC above which (up to :data:`LEAKAGE_AUC`) a feature is reported as suspected leakage.
+LEAKAGE_WARN_AUC: float = 0.90
 #: Model names, in report order, and their display labels.
 MODEL_LABELS: dict[str, str] = {
     "baseline": "Baseline rule",
@@ -480,12 +486,19 @@ class OverdueRule(ChurnRule):
 
 
 class _Design:
-    """Design matrix of the logistic model: standardized numeric columns, dummies of the categories."""
+    """Design matrix of the logistic model: standardized numeric columns, dummies of the categories.
+
+    Each categorical column's reference level (no dummy) is its most frequent
+    level, or ``reference_levels[column]`` when given and present (checked by
+    :func:`_check_reference_levels` before any fit).
+    """
 
     def __init__(self, numeric: Sequence[str], categorical: Sequence[str], *, min_level_count: int = 10,
-                 min_level_share: float = 0.005, max_levels: int = 20) -> None:
+                 min_level_share: float = 0.005, max_levels: int = 20,
+                 reference_levels: dict[str, str] | None = None) -> None:
         self.numeric = list(numeric)
         self.categorical = list(categorical)
+        self.reference_levels = dict(reference_levels or {})
         self.min_level_count = min_level_count
         self.min_level_share = min_level_share
         self.max_levels = max_levels
@@ -511,6 +524,9 @@ class _Design:
         for c in self.categorical:
             vc = X[c].astype(str).value_counts()
             kept = [lvl for lvl, k in vc.items() if k >= need][: self.max_levels]
+            ref = self.reference_levels.get(c)
+            if ref is not None and str(ref) in vc.index:  # the chosen reference first (kept even when rare)
+                kept = [str(ref)] + [lvl for lvl in kept if lvl != str(ref)][: self.max_levels - 1]
             if len(kept) < 2:
                 continue
             self.reference_[c] = kept[0]
@@ -622,8 +638,9 @@ class LogitChurnModel(ClassifierMixin, BaseEstimator):
 
     Numeric features are imputed with the training median and standardized
     (odds ratios are *per standard deviation*); categorical features become
-    dummies against their most frequent level (levels with fewer than 10
-    customers or 0.5% are pooled into the reference, at most 20 levels).
+    dummies against their reference level, the most frequent one unless
+    ``reference_levels`` names another (levels with fewer than 10 customers or
+    0.5% are pooled into the reference, at most 20 levels).
 
     Parameters
     ----------
@@ -633,6 +650,9 @@ class LogitChurnModel(ClassifierMixin, BaseEstimator):
         Numeric features whose variance inflation factor exceeds this (they
         repeat other features, e.g. revenue in three overlapping windows) are
         left out, highest first, so that the odds ratios stay interpretable.
+    reference_levels : dict or None
+        Categorical feature -> the level the others are compared with
+        (params ``drivers.reference_levels``); default the most frequent.
 
     Attributes
     ----------
@@ -658,15 +678,16 @@ class LogitChurnModel(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, numeric: Sequence[str] = (), categorical: Sequence[str] = (),
-                 max_vif: float | None = 10.0) -> None:
+                 max_vif: float | None = 10.0, reference_levels: dict[str, str] | None = None) -> None:
         self.numeric = numeric
         self.categorical = categorical
         self.max_vif = max_vif
+        self.reference_levels = reference_levels
 
     def fit(self, X: pd.DataFrame, y: Any) -> "LogitChurnModel":
         X = _as_frame(X)
         y = _as_labels(y)
-        self.design_ = _Design(self.numeric, self.categorical).fit(X)
+        self.design_ = _Design(self.numeric, self.categorical, reference_levels=self.reference_levels).fit(X)
         self.collinear_ = self.design_.drop_collinear(X, max_vif=self.max_vif) if self.max_vif else []
         Z = self.design_.transform(X)
         self.params_, self.bse_, self.pvalues_, self.penalized_ = _fit_logistic(Z, y)
@@ -1017,6 +1038,14 @@ def _apply_leakage_guard(leak: pd.DataFrame, numeric: list[str], categorical: li
                          exclude_leaks: bool, name: Callable[[str], str]) -> tuple[list[str], list[str], list[str]]:
     """Mark the guard's verdict in ``leak``, note it, and drop flagged features when ``exclude_leaks``."""
     leak["excluded"] = leak["flagged"] & exclude_leaks
+    sus = leak[leak["suspected"]]
+    if len(sus):
+        names = ", ".join(f"{name(f)} (AUC {a:.3f})" for f, a in sus[["feature", "single_auc"]].itertuples(index=False))
+        notes.append(f"Suspected leakage: {names} alone separate(s) churners from stayers with a ROC AUC above "
+                     f"{LEAKAGE_WARN_AUC:.2f}. Kept in the models; if the value is recorded after the outcome "
+                     "(a score or status updated when the customer leaves), exclude it (params drivers.exclude: "
+                     f"[{', '.join(sus['feature'].astype(str))}]): it inflates the model's accuracy and cannot warn "
+                     "in time.")
     flagged = leak.loc[leak["flagged"], "feature"].tolist()
     if flagged:
         names = ", ".join(f"{name(f)} (AUC {a:.3f})" for f, a in
@@ -1030,30 +1059,43 @@ def _apply_leakage_guard(leak: pd.DataFrame, numeric: list[str], categorical: li
     return flagged, numeric, categorical
 
 def leakage_guard(X: pd.DataFrame, y: Any, *, threshold: float = LEAKAGE_AUC, labels: dict[str, str] | None = None,
-                  seed: int = 0) -> pd.DataFrame:
+                  seed: int = 0, warn: float = LEAKAGE_WARN_AUC) -> pd.DataFrame:
     """Flag features that alone predict the label almost perfectly (probable leaks).
 
     A feature recorded after (or because of) the churn, such as a satisfaction
     score collected in the exit survey, separates churners perfectly in the
     data but is useless (and misleading) for prediction.
 
+    A feature a little below the threshold (``warn < single_auc <= threshold``)
+    is not excluded but marked ``suspected``: telco's ``Churn Score`` (AUC
+    0.942) is computed after the churn and inflates a model's accuracy.
+
     Returns
     -------
     DataFrame
-        ``feature, label, single_auc, flagged`` sorted by ``single_auc``
-        (descending); ``flagged`` when ``single_auc > threshold``.
+        ``feature, label, single_auc, flagged, suspected`` sorted by
+        ``single_auc`` (descending); ``flagged`` when ``single_auc > threshold``,
+        ``suspected`` when ``warn < single_auc <= threshold``.
 
     Examples
     --------
     >>> X = pd.DataFrame({"leak": [0, 0, 1, 1, 0, 1], "noise": [1, 2, 1, 2, 2, 1]})
     >>> leakage_guard(X, [0, 0, 1, 1, 0, 1])[["feature", "flagged"]].values.tolist()
     [['leak', True], ['noise', False]]
+    >>> X = pd.DataFrame({"score": list(range(10))})  # one churner ranked below one stayer: AUC 24/25
+    >>> g = leakage_guard(X, [0, 0, 0, 0, 1, 0, 1, 1, 1, 1])
+    >>> round(float(g["single_auc"][0]), 3), bool(g["flagged"][0]), bool(g["suspected"][0])
+    (0.96, True, False)
+    >>> g = leakage_guard(X, [0, 0, 0, 1, 0, 0, 1, 1, 1, 1])  # ... below two stayers: 23/25
+    >>> round(float(g["single_auc"][0]), 3), bool(g["flagged"][0]), bool(g["suspected"][0])
+    (0.92, False, True)
     """
     labels = labels or {}
     rows = [{"feature": c, "label": labels.get(c, c), "single_auc": single_feature_auc(X[c], y, seed=seed)}
             for c in X.columns]
     out = pd.DataFrame(rows, columns=["feature", "label", "single_auc"])
     out["flagged"] = out["single_auc"] > threshold
+    out["suspected"] = (out["single_auc"] > warn) & ~out["flagged"]
     return out.sort_values("single_auc", ascending=False, na_position="last").reset_index(drop=True)
 
 
@@ -1356,7 +1398,8 @@ class DriversResult:
     partial_dependence : DataFrame
         ``feature, label, kind, x, level, mean_probability`` (main model).
     leakage : DataFrame
-        :func:`leakage_guard` with ``excluded``.
+        :func:`leakage_guard` with ``excluded``: ``feature, label, single_auc,
+        flagged, suspected, excluded``.
     reasons : DataFrame
         ``churn_type, churn_reason, n_churned, share`` (empty without reasons).
     best_model : str
@@ -1408,6 +1451,17 @@ class DriversResult:
         v = m.loc[(m["model"] == model) & (m["metric"] == metric), "value"]
         return float(v.iloc[0]) if len(v) else float("nan")
 
+    @property
+    def suspected_leaks(self) -> pd.DataFrame:
+        """Features kept in the models whose single-feature ROC AUC lies in the warning band (0.90 to 0.95).
+
+        ``feature, label, single_auc``, highest first; empty when none.
+        """
+        lk = self.leakage
+        if lk.empty or "suspected" not in lk:
+            return pd.DataFrame(columns=["feature", "label", "single_auc"])
+        return lk.loc[lk["suspected"].astype(bool), ["feature", "label", "single_auc"]].reset_index(drop=True)
+
     def top_drivers(self, n: int = 5) -> list[str]:
         """Features of the main model by permutation importance (highest first)."""
         imp = self.importance
@@ -1432,7 +1486,7 @@ _EMPTY = {
     "odds_ratios": ["term", "feature", "kind", "level", "reference", "sd", "coef", "odds_ratio", "ci_lower",
                     "ci_upper", "p_value", "label"],
     "partial_dependence": ["feature", "label", "kind", "x", "level", "mean_probability"],
-    "leakage": ["feature", "label", "single_auc", "flagged", "excluded"],
+    "leakage": ["feature", "label", "single_auc", "flagged", "suspected", "excluded"],
     "reasons": ["churn_type", "churn_reason", "n_churned", "share"],
     "counts": ["set", "cutoffs", "n_customers", "n_churned", "churn_rate"],
 }
@@ -1469,13 +1523,15 @@ def _importance_frame(parts: dict[str, list[pd.DataFrame]]) -> pd.DataFrame:
 
 
 def _fit_all(X: pd.DataFrame, y: np.ndarray, numeric: list[str], categorical: list[str], *, seed: int,
-             groups: Any, baseline: ChurnRule, which: Sequence[str] = ("logit", "hgb")) -> dict[str, Any]:
+             groups: Any, baseline: ChurnRule, which: Sequence[str] = ("logit", "hgb"),
+             reference_levels: dict[str, str] | None = None) -> dict[str, Any]:
     from sklearn.base import clone
 
     feats = numeric + categorical
     models: dict[str, Any] = {"baseline": clone(baseline).fit(X, y)}
     if "logit" in which:
-        models["logit"] = LogitChurnModel(numeric=numeric, categorical=categorical).fit(X[feats], y)
+        models["logit"] = LogitChurnModel(numeric=numeric, categorical=categorical,
+                                          reference_levels=reference_levels).fit(X[feats], y)
     if "hgb" in which:
         hgb = make_hgb(numeric, categorical, n_rows=len(X), seed=seed, groups=groups)
         with warnings.catch_warnings(), _threads(len(X)):
@@ -1541,6 +1597,66 @@ def _usable_numeric(X: pd.DataFrame, names: Sequence[str]) -> list[str]:
     return out
 
 
+def _check_exclude(exclude: Sequence[str], available: Sequence[str], *, where: str = "drivers.exclude") -> list[str]:
+    """The features to leave out, checked against those available (a ConfigError names the unknown ones).
+
+    Examples
+    --------
+    >>> _check_exclude(["b"], ["a", "b"])
+    ['b']
+    >>> _check_exclude(["c"], ["a", "b"])
+    Traceback (most recent call last):
+    ...
+    retention_utils.errors.ConfigError: drivers.exclude: 'c' is not a feature of this unit; features available: 'a', 'b'. Remove it or correct the name.
+    """
+    unknown = [x for x in exclude if x not in set(available)]
+    if unknown:
+        raise ConfigError(f"{where}: {examples_text(unknown)} {'is' if len(unknown) == 1 else 'are'} not a feature "
+                          f"of this unit; features available: {examples_text(list(available), limit=40)}. Remove "
+                          f"{'it' if len(unknown) == 1 else 'them'} or correct the name.")
+    return list(exclude)
+
+
+def _check_reference_levels(refs: dict[str, str], X: pd.DataFrame, categorical: Sequence[str], *,
+                            where: str = "drivers.reference_levels") -> dict[str, str]:
+    """Check that each reference level names a categorical driver and one of its levels present in ``X``.
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"plan": ["basic", "pro", "basic"]})
+    >>> _check_reference_levels({"plan": "pro"}, X, ["plan"])
+    {'plan': 'pro'}
+    >>> _check_reference_levels({"plan": "gold"}, X, ["plan"])
+    Traceback (most recent call last):
+    ...
+    retention_utils.errors.ConfigError: drivers.reference_levels: level 'gold' of 'plan' does not occur in the data; levels present: 'basic', 'pro'. Set one of them, or remove the entry to compare with the most frequent level.
+    """
+    out = {}
+    for col, level in (refs or {}).items():
+        if col not in categorical:
+            raise ConfigError(f"{where}: {col!r} is not a categorical driver of this unit; categorical drivers: "
+                              f"{examples_text(list(categorical), limit=20) or 'none'}. Numeric drivers have no "
+                              "reference level.")
+        present = sorted(set(X[col].astype(str))) if col in X else []
+        if str(level) not in present:
+            raise ConfigError(f"{where}: level {str(level)!r} of {col!r} does not occur in the data; levels present: "
+                              f"{examples_text(present, limit=20) or 'none'}. Set one of them, or remove the entry "
+                              "to compare with the most frequent level.")
+        out[col] = str(level)
+    return out
+
+
+def _exclude_notes(exclude: Sequence[str], name: Callable[[str], str]) -> list[str]:
+    if not exclude:
+        return []
+    note = (f"Left out of the models by params drivers.exclude: {', '.join(name(f) for f in exclude)}.")
+    rule = [f for f in exclude if f in ("recency_days", "overdue_ratio", "mean_interpurchase_days")]
+    if rule:
+        note += (" The baseline rule still ranks customers by how overdue they are (it is the reference the "
+                 "models must beat).")
+    return [note]
+
+
 def _counts_row(name: str, cutoffs: Sequence[dt.date], y: np.ndarray) -> dict[str, Any]:
     return {"set": name, "cutoffs": ", ".join(pd.Timestamp(c).strftime("%Y-%m-%d") for c in cutoffs),
             "n_customers": int(y.size), "n_churned": int(y.sum()),
@@ -1573,17 +1689,24 @@ def churn_drivers(data: Any, *, seed: int = 0, min_churners: int = 50, min_eval_
     Returns
     -------
     DriversResult
+        For a snapshot unit (``data.kind == "snapshot"``) the result of
+        :func:`snapshot_drivers` (stratified cross-validation).
 
     Raises
     ------
     ConfigError
-        ``drivers.attributes`` names a churn field or a column that is not loaded.
+        ``drivers.attributes`` names a churn field or a column that is not loaded;
+        ``drivers.exclude`` names an unknown feature; ``drivers.reference_levels``
+        names a column that is not a categorical driver or a level absent from the data.
     """
+    if getattr(data, "kind", "orders") == "snapshot":  # one row per customer: cross-validated instead
+        return snapshot_drivers(data, seed=seed)
     cfg = data.config
     spec = cfg.drivers
     ch = cfg.churn
     h = int(spec.horizon_days)
     attributes = check_attributes(data.customers, spec.attributes)
+    exclude = set(_check_exclude(spec.exclude, list(FEATURES) + attributes))
     history = max(90, ch.inactivity_days) if ch.method == "inactivity" else 90
     plan = plan_cutoffs(month_end=data.month_end, data_start=data.data_start, horizon_days=h,
                         n_cutoffs=spec.n_cutoffs, min_history_days=history)
@@ -1596,7 +1719,8 @@ def churn_drivers(data: Any, *, seed: int = 0, min_churners: int = 50, min_eval_
         return DriversResult(status="no_cutoffs", design="out_of_time", validation="", notes=(note,),
                              horizon_days=h, plan=plan, **{**empty, "reasons": reasons})
     panel = training_panel(data, plan.all_labelled(), horizon_days=h, attributes=attributes)
-    numeric = [c for c in FEATURES if c in panel.columns]
+    refs = _check_reference_levels(spec.reference_levels, panel, [a for a in attributes if a not in exclude])
+    numeric = [c for c in FEATURES if c in panel.columns and c not in exclude]
     cut = panel["cutoff"].dt.date
     in_train, in_final = cut.isin(plan.train).to_numpy(), cut.isin(plan.final).to_numpy()
     evald = panel[(cut == plan.evaluate).to_numpy()]
@@ -1628,23 +1752,25 @@ def churn_drivers(data: Any, *, seed: int = 0, min_churners: int = 50, min_eval_
         rule = models["baseline"].describe() if models else "no rule (no customer to learn from)"
         notes.append(f"Too few churners to fit and check a churn model: {why}. The at-risk list below uses the "
                      f"baseline rule instead: {rule}, as the probability; treat it as a rough guide.")
+        notes += _exclude_notes(sorted(exclude), _label_of)
         return DriversResult(status="too_few_churners", design="out_of_time", validation="",
                              notes=tuple(notes), horizon_days=h, plan=plan,
                              **{**empty, "counts": counts, "reasons": reasons}, models=models,
                              baseline_rule=models["baseline"].describe() if models else "")
     numeric = _usable_numeric(tr, numeric)
-    categorical = [a for a in attributes if tr[a].nunique() > 1]
+    categorical = [a for a in attributes if a not in exclude and tr[a].nunique() > 1]
     leak = leakage_guard(guard_rows[numeric + categorical], guard_rows["churned"].to_numpy(dtype=int),
                          threshold=leakage_auc, labels={c: _label_of(c) for c in numeric + categorical}, seed=seed)
     flagged, numeric, categorical = _apply_leakage_guard(leak, numeric, categorical, notes=notes,
                                                          exclude_leaks=exclude_leaks, name=_label_of)
+    notes += _exclude_notes(sorted(exclude), _label_of)
     feats = numeric + categorical
     if n_train > max_train_rows:
         notes.append(f"The models learnt from a random sample of {max_train_rows:,} of the {n_train:,} training "
                      "rows (more adds little accuracy).")
     ytr = tr["churned"].to_numpy(dtype=int)
     models_v = _fit_all(tr, ytr, numeric, categorical, seed=seed, groups=tr["customer_id"].to_numpy(),
-                        baseline=baseline)
+                        baseline=baseline, reference_levels=refs)
     preds = _predict(models_v, evald, feats)
     metrics, calibration, gains = _evaluate(ye, preds)
     best, beats = _choose_best(metrics)
@@ -1666,7 +1792,7 @@ def churn_drivers(data: Any, *, seed: int = 0, min_churners: int = 50, min_eval_
     card = PointsScorecard(factors=factors, categorical=[f for f in factors if f in categorical]).fit(tr[factors], ytr)
     # the scoring models: same recipe, the latest fully observed cut-offs
     models = _fit_all(fin, fin["churned"].to_numpy(dtype=int), numeric, categorical, seed=seed,
-                      groups=fin["customer_id"].to_numpy(), baseline=baseline)
+                      groups=fin["customer_id"].to_numpy(), baseline=baseline, reference_levels=refs)
     models["scorecard"] = card
     models["scorecard_eval"] = pd.DataFrame({"score": card.score(evald[factors]), "churned": ye})
     ev = pd.DataFrame({"customer_id": evald["customer_id"].to_numpy(), "churned": ye,
@@ -1873,9 +1999,13 @@ class EarlyWarning:
         churn probability range and the churn rate observed out of time.
     as_of : date
     horizon_days : int
+        0 for a snapshot (no horizon: the probability is that of being a
+        churner in the table, see :func:`snapshot_drivers`).
     model : str
         The model behind the probabilities (``logit``, ``hgb`` or ``baseline``).
     notes : tuple of str
+    design : str
+        ``out_of_time`` (a unit with dated orders) or ``stratified_cv`` (a snapshot).
     """
 
     scores: pd.DataFrame
@@ -1889,6 +2019,7 @@ class EarlyWarning:
     currency: str = ""
     tier_thresholds: tuple[float, float] = (0.5, 0.2)
     notes: tuple[str, ...] = ()
+    design: str = "out_of_time"
 
 
 def _tiers(p: np.ndarray, high: float, medium: float) -> np.ndarray:
@@ -1958,18 +2089,21 @@ def early_warning(data: Any, result: DriversResult) -> EarlyWarning:
     The probabilities come from the result's best model (refitted on the latest
     fully observed cut-offs); without a model (too few churners) from the
     overdue rule. Reasons come from the logistic model's contributions (the
-    overdue rule's own wording without a model).
+    overdue rule's own wording without a model). For a snapshot result
+    (:func:`snapshot_drivers`) the customers who have not churned are scored
+    by the cross-validated models instead (no horizon, no out-of-time check).
 
     Returns
     -------
     EarlyWarning
     """
+    if result.design == "stratified_cv":
+        return _snapshot_warning(data, result)
     cfg = data.config
     spec = cfg.drivers
     high, medium = spec.tiers.high, spec.tiers.medium
     h = result.horizon_days
-    cols = ["customer_id", "probability", "tier", "score", "reasons", "value_at_risk", "revenue_12m", "as_of",
-            "horizon_days"]
+    cols = list(_WARNING_COLS)
     notes: list[str] = []
     if result.plan is None or not result.models:
         empty = pd.DataFrame(columns=cols)
@@ -2011,6 +2145,10 @@ def early_warning(data: Any, result: DriversResult) -> EarlyWarning:
         bands = _bands(card, models.get("scorecard_eval"), high, medium, h)
     return EarlyWarning(scores[cols], _tier_summary(scores, high, medium), trade, sc_table, bands,
                         result.plan.score, h, model, cfg.currency, (high, medium), tuple(notes))
+
+
+_WARNING_COLS = ("customer_id", "probability", "tier", "score", "reasons", "value_at_risk", "revenue_12m", "as_of",
+                 "horizon_days")
 
 
 def _tier_summary(scores: pd.DataFrame, high: float, medium: float) -> pd.DataFrame:
@@ -2155,6 +2293,10 @@ def closed_loop(data: Any, *, reports_dir: str | Path | None) -> ClosedLoop:
     cfg = data.config
     h = cfg.drivers.horizon_days
     empty = pd.DataFrame(columns=_LOOP_COLS)
+    if getattr(data, "kind", "orders") == "snapshot":
+        return ClosedLoop("none", None, None, 0, 0, empty, notes=(
+            "No check of an earlier list for a one-row-per-customer table: it has no dated events to see who "
+            "churned after the list was made.",))
     if not reports_dir:
         return ClosedLoop("none", None, None, 0, h, empty, notes=(
             "No earlier at-risk list to check (interactive run: no reports folder given).",))
@@ -2280,7 +2422,8 @@ def drivers_from_table(table: pd.DataFrame, *, target: str, id_column: str | Non
                        reason_columns: Sequence[str] = (), drop: Sequence[str] = (), n_splits: int = 5,
                        seed: int = 0, leakage_auc: float = LEAKAGE_AUC, exclude_leaks: bool = True,
                        n_repeats: int = 3, max_levels: int = 50, min_churners: int = 50,
-                       models: Sequence[str] = ("logit", "hgb")) -> DriversResult:
+                       models: Sequence[str] = ("logit", "hgb"), exclude: Sequence[str] = (),
+                       reference_levels: dict[str, str] | None = None) -> DriversResult:
     """Churn models and drivers from a one-row-per-customer table with a churn flag (no dates).
 
     Without dates there is no out-of-time test: the models are checked with
@@ -2307,6 +2450,14 @@ def drivers_from_table(table: pd.DataFrame, *, target: str, id_column: str | Non
         have, the fewest churners to model.
     models : sequence of str
         Which of ``logit`` and ``hgb`` to fit besides the baseline.
+    exclude : sequence of str
+        Features never used by the models (params ``drivers.exclude``; noted in
+        the result). Unlike ``drop``, an unknown name is a :class:`ConfigError`
+        listing the features available.
+    reference_levels : dict, optional
+        Categorical feature -> the level the logistic regression compares the
+        others with (params ``drivers.reference_levels``; default the most
+        frequent level).
 
     Returns
     -------
@@ -2318,6 +2469,9 @@ def drivers_from_table(table: pd.DataFrame, *, target: str, id_column: str | Non
     ------
     DataError
         The target is missing or not a churn flag.
+    ConfigError
+        ``exclude`` names an unknown feature, or ``reference_levels`` a column
+        that is not a categorical feature or a level that does not occur.
     """
     from sklearn.model_selection import StratifiedKFold
 
@@ -2328,8 +2482,11 @@ def drivers_from_table(table: pd.DataFrame, *, target: str, id_column: str | Non
                         f"{examples_text(list(df.columns), limit=12)}.")
     y = _binary_target(df[target], target)
     skip = {target, *reason_columns, *drop} | ({id_column} if id_column else set())
-    X, numeric, categorical, notes = _coerce_features(df[[c for c in df.columns if c not in skip]],
+    excluded = _check_exclude(exclude, [c for c in df.columns if c not in skip])
+    X, numeric, categorical, notes = _coerce_features(df[[c for c in df.columns if c not in skip | set(excluded)]],
                                                       max_levels=max_levels)
+    refs = _check_reference_levels(reference_levels or {}, X, categorical)
+    notes = _exclude_notes(excluded, repr) + notes
     numeric = _usable_numeric(X, numeric)
     categorical = [c for c in categorical if X[c].nunique() > 1]
     X = X[numeric + categorical].reset_index(drop=True)
@@ -2338,8 +2495,11 @@ def drivers_from_table(table: pd.DataFrame, *, target: str, id_column: str | Non
     reasons = _empty(_EMPTY["reasons"])
     if reason_columns:
         r = df.loc[y == 1, list(reason_columns)].copy()
-        r.columns = ["churn_type", "churn_reason"][-len(reason_columns):] if len(reason_columns) <= 2 else \
-            list(reason_columns)
+        if set(reason_columns) <= {"churn_type", "churn_reason"}:
+            pass  # canonical names (a snapshot unit): a churn_type alone stays a type
+        else:
+            r.columns = ["churn_type", "churn_reason"][-len(reason_columns):] if len(reason_columns) <= 2 else \
+                list(reason_columns)
         if "churn_type" not in r:
             r["churn_type"] = "(not recorded)"
         reasons = _reason_counts(r, ["churn_type", "churn_reason"])
@@ -2349,8 +2509,8 @@ def drivers_from_table(table: pd.DataFrame, *, target: str, id_column: str | Non
                   "optimistic about the future. The baseline is the single most predictive column.")
     empty = {k: _empty(v) for k, v in _EMPTY.items()}
     if y.sum() < min_churners or (y.size - y.sum()) < min_churners:
-        notes.append(f"Too few churners ({int(y.sum())}) or stayers ({int(y.size - y.sum())}) to fit and check a "
-                     f"churn model (at least {min_churners} of each are needed).")
+        notes.insert(0, f"Too few churners ({int(y.sum())}) or stayers ({int(y.size - y.sum())}) to fit and check "
+                     f"a churn model (at least {min_churners} of each are needed).")
         return DriversResult(status="too_few_churners", design="stratified_cv", validation=validation,
                              notes=tuple(notes), horizon_days=0, plan=None,
                              **{**empty, "counts": counts, "reasons": reasons})
@@ -2369,7 +2529,7 @@ def drivers_from_table(table: pd.DataFrame, *, target: str, id_column: str | Non
     for i, (tr, te) in enumerate(folds.split(X, y)):
         Xtr, Xte = X.iloc[tr], X.iloc[te]
         fitted = _fit_all(Xtr, y[tr], numeric, categorical, seed=seed + i, groups=None, baseline=baseline,
-                          which=which)
+                          which=which, reference_levels=refs)
         for k, v in _predict(fitted, Xte, feats).items():
             oof[k][te] = v
         if n_repeats:
@@ -2379,7 +2539,8 @@ def drivers_from_table(table: pd.DataFrame, *, target: str, id_column: str | Non
     metrics, calibration, gains = _evaluate(y, oof)
     best, beats = _choose_best(metrics)
     importance = _importance_frame(imp_parts) if n_repeats else _empty(_EMPTY["importance"])
-    models = _fit_all(X, y, numeric, categorical, seed=seed, groups=None, baseline=baseline, which=which)
+    models = _fit_all(X, y, numeric, categorical, seed=seed, groups=None, baseline=baseline, which=which,
+                      reference_levels=refs)
     if "logit" in models and models["logit"].collinear_:
         notes.append("Left out of the logistic regression because they repeat other columns (variance inflation "
                      f"above 10): {examples_text(models['logit'].collinear_)}.")
@@ -2399,6 +2560,116 @@ def drivers_from_table(table: pd.DataFrame, *, target: str, id_column: str | Non
         leakage=leak[_EMPTY["leakage"]], reasons=reasons, best_model=best, beats_baseline=beats,
         numeric=tuple(numeric), categorical=tuple(categorical), models=models, eval_predictions=ev,
         baseline_rule=models["baseline"].describe() + " (the single most predictive column)")
+
+
+# ============================================================================ snapshot units
+
+#: Snapshot columns that are never features: the key, the label, what is recorded at churn, the dates.
+SNAPSHOT_NON_FEATURES = ("customer_id", "business_unit", "churned", "churn_type", "churn_reason", "start_date",
+                         "end_date")
+
+
+def _snapshot_frame(data: Any) -> pd.DataFrame:
+    if getattr(data, "kind", "orders") != "snapshot" or getattr(data, "snapshot", None) is None:
+        raise ConfigError("snapshot_drivers needs a snapshot unit (params sources.snapshot: one row per customer "
+                          "with a churn flag); this unit has orders: use churn_drivers.")
+    df = data.snapshot.to_pandas()
+    return df.sort_values("customer_id", kind="stable").reset_index(drop=True)
+
+
+def snapshot_drivers(data: Any, *, seed: int = 0, n_splits: int = 5, n_repeats: int = 3, min_churners: int = 50,
+                     models: Sequence[str] = ("logit", "hgb")) -> DriversResult:
+    """Churn models and drivers of a snapshot unit (one row per customer, a churn flag, no orders).
+
+    Wraps :func:`drivers_from_table` on ``data.snapshot``: target ``churned``,
+    id ``customer_id``, reasons ``churn_type`` / ``churn_reason`` (broken down
+    for the churners, never features), dates never features. The features are
+    ``tenure_months`` and the attributes: those listed in
+    ``drivers.attributes``, or every loaded attribute when the list is empty,
+    less ``drivers.exclude``; ``drivers.reference_levels`` sets the logistic
+    regression's reference levels. Validation is stratified cross-validation
+    (the result says it is not an out-of-time test).
+
+    Parameters
+    ----------
+    data : UnitData
+        ``data.kind == "snapshot"``; ``data.snapshot`` an Ibis table.
+    seed, n_splits, n_repeats, min_churners, models
+        As in :func:`drivers_from_table`.
+
+    Returns
+    -------
+    DriversResult
+        ``design='stratified_cv'``; :func:`early_warning` then scores the
+        customers who have not churned.
+
+    Raises
+    ------
+    ConfigError
+        Not a snapshot unit; ``drivers.attributes`` or ``drivers.exclude``
+        names an unknown column; a reference level is not a level of its driver.
+    """
+    df = _snapshot_frame(data)
+    spec = data.config.drivers
+    candidates = [c for c in df.columns if c not in SNAPSHOT_NON_FEATURES]
+    attrs = [c for c in candidates if c != "tenure_months"]
+    if spec.attributes:
+        missing = [a for a in spec.attributes if a not in attrs]
+        if missing:
+            raise ConfigError(f"drivers.attributes: {examples_text(missing)} not found in the snapshot; attributes "
+                              f"present: {examples_text(attrs, limit=40) or 'none'}. List the column under "
+                              "sources.snapshot.attributes as well, so that it is loaded.")
+        unused = [a for a in attrs if a not in spec.attributes]
+    else:
+        unused = []
+    _check_exclude(spec.exclude, [c for c in candidates if c not in unused])
+    reasons = [c for c in ("churn_type", "churn_reason") if c in df.columns]
+    drop = [c for c in df.columns if c in SNAPSHOT_NON_FEATURES and c not in ("customer_id", "churned", *reasons)]
+    return drivers_from_table(df, target="churned", id_column="customer_id", reason_columns=reasons,
+                              drop=drop + unused, exclude=spec.exclude, reference_levels=spec.reference_levels,
+                              seed=seed, n_splits=n_splits, n_repeats=n_repeats, min_churners=min_churners,
+                              models=models)
+
+
+def _snapshot_warning(data: Any, result: DriversResult) -> EarlyWarning:
+    """Early warning of a snapshot unit: the customers who have not churned, by their cross-validated probability.
+
+    Each customer's probability comes from the models that did not see them
+    (out-of-fold), so it is how much they resemble the table's churners, not a
+    probability of churning within a horizon; there is no out-of-time check
+    and no money (the table has no orders).
+    """
+    cfg = data.config
+    high, medium = cfg.drivers.tiers.high, cfg.drivers.tiers.medium
+    as_of = (getattr(data, "month_end", None) or None)
+    as_of = as_of + dt.timedelta(days=1) if as_of is not None else None
+    common = ("No out-of-time test: a one-row-per-customer table has no dates to learn from the past and check on "
+              "the future. Each probability comes from cross-validated models that did not see the customer: it "
+              "measures how much the customer resembles those who churned, not a dated forecast. The table has no "
+              "amounts, so there is no value at risk.")
+    empty = pd.DataFrame(columns=list(_WARNING_COLS))
+    if not result.ok or not result.best_model:
+        return EarlyWarning(empty, _tier_summary(empty, high, medium), tradeoff_table([]), pd.DataFrame(),
+                            pd.DataFrame(), as_of, 0, "", cfg.currency, (high, medium),
+                            ("No customer could be scored: too few churners to learn churn probabilities.",),
+                            design="stratified_cv")
+    df = _snapshot_frame(data)
+    ev = result.eval_predictions
+    stay = (ev["churned"].to_numpy(dtype=int) == 0)
+    feats = list(result.numeric) + list(result.categorical)
+    X, _, _, _ = _coerce_features(df[feats], max_levels=10**9)
+    Xs = X.loc[stay, feats].reset_index(drop=True)
+    p = ev.loc[stay, f"p_{result.best_model}"].to_numpy(dtype=float)
+    reasons = _top_reasons(result.models.get("logit"), Xs, currency=cfg.currency) if len(Xs) else []
+    scores = pd.DataFrame({"customer_id": ev.loc[stay, "customer_id"].astype(str).to_numpy(), "probability": p,
+                           "tier": _tiers(p, high, medium), "score": np.nan, "reasons": reasons,
+                           "value_at_risk": np.nan, "revenue_12m": np.nan, "as_of": as_of, "horizon_days": 0})
+    scores = scores.sort_values(["probability", "customer_id"], ascending=[False, True]).reset_index(drop=True)
+    return EarlyWarning(scores[list(_WARNING_COLS)], _tier_summary(scores, high, medium),
+                        tradeoff_table(p, thresholds=sorted({0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7,
+                                                              0.8, 0.9} | {x for x in (high, medium) if 0 < x < 1})),
+                        pd.DataFrame(), pd.DataFrame(), as_of, 0, result.best_model, cfg.currency, (high, medium),
+                        (common,), design="stratified_cv")
 
 
 # ============================================================================ HTML (no computation)
@@ -2508,13 +2779,28 @@ def headline_sentences(result: DriversResult, warning: EarlyWarning | None = Non
         if auc < 0.6 and result.beats_baseline:
             out.append("Churn is hard to predict in this unit (ROC AUC below 0.6): the risk scores sort customers "
                        "only roughly.")
+        sus = result.suspected_leaks
+        if len(sus):
+            names = ", ".join(f"{lab} (ROC AUC {a:.2f} on its own)" for lab, a in
+                              sus[["label", "single_auc"]].itertuples(index=False))
+            keys = ", ".join(sus["feature"].astype(str))
+            out.append(f"Suspected leakage: {names} separate(s) churners almost perfectly and may be recorded "
+                       "after the churn, which would make the accuracy above too good to be true. If it is "
+                       f"recorded after the outcome, exclude it (params drivers.exclude: [{keys}]) and rerun.")
         tops = result.top_drivers(3)
         if tops:
             words = "; ".join(f"{_label_of(f)} ({_driver_words(result, f)})" for f in tops)
             out.append(f"The strongest drivers: {words}.")
     else:
         out.append(result.notes[0] if result.notes else "No churn model for this unit.")
-    if warning is not None and len(warning.scores):
+    if warning is not None and len(warning.scores) and warning.design == "stratified_cv":
+        t = warning.tiers.set_index("tier")
+        h_thr, m_thr = warning.tier_thresholds
+        out.append(f"{int(t.loc['high'].n_customers):,} of the {int(t['n_customers'].sum()):,} customers who have "
+                   f"not churned look like the churners (a cross-validated probability of {h_thr:.0%} or more), "
+                   f"{int(t.loc['medium'].n_customers):,} more somewhat ({m_thr:.0%} or more). This is a snapshot: "
+                   "the probabilities are not checked on a later period (no out-of-time test).")
+    elif warning is not None and len(warning.scores):
         t = warning.tiers.set_index("tier")
         n_all = int(t["n_customers"].sum())
         hi = t.loc["high"]
@@ -2573,6 +2859,7 @@ def headline_html(result: DriversResult, warning: EarlyWarning | None = None, lo
         t = warning.tiers.set_index("tier")
         cards.append(card("High-risk customers", f"{int(t.loc['high', 'n_customers']):,}",
                           f"{int(t.loc['medium', 'n_customers']):,} medium risk"))
+    if warning is not None and len(warning.scores) and warning.design != "stratified_cv":
         cards.append(card("Revenue at risk", _money(warning.scores["value_at_risk"].sum(), warning.currency),
                           f"high tier {_money(t.loc['high', 'value_at_risk'], warning.currency)}"))
     return HTML(f"<ul style='font-size:15px;line-height:1.5'>{items}</ul>"
@@ -2638,7 +2925,8 @@ def model_quality_html(result: DriversResult) -> HTML:
                    f"churners as well as the models do here ({m.loc['baseline', 'roc_auc']:.3f} vs "
                    f"{m.loc[best, 'roc_auc']:.3f}).")
     c = result.counts
-    sizes = "; ".join(f"{r.set}: {r.n_customers:,} customer-months, {r.n_churned:,} churned ({_pct(r.churn_rate, 1)})"
+    unit = "customers" if result.design == "stratified_cv" else "customer-months"
+    sizes = "; ".join(f"{r.set}: {r.n_customers:,} {unit}, {r.n_churned:,} churned ({_pct(r.churn_rate, 1)})"
                       for r in c.itertuples())
     expl = ("ROC AUC: chance that a random churner ranks above a random stayer (0.5 = coin flip, 1 = perfect). "
             f"PR AUC: average precision (a coin flip scores the churn rate, {_pct(base_rate, 1)}). Lift: churn rate "
@@ -2686,6 +2974,11 @@ def tiers_html(warning: EarlyWarning) -> HTML:
     })
     model = {"baseline": "the overdue rule (no model)", "logit": "the logistic regression",
              "hgb": "the calibrated gradient-boosting model"}.get(warning.model, warning.model)
+    if warning.design == "stratified_cv":
+        show = show.drop(columns=[f"Revenue, last 12 months ({cur})", f"Value at risk ({cur})"])
+        return HTML(_TABLE_CSS + _table(show) + f"<p style='font-size:12px;color:#555'>Every customer of the table "
+                    f"who has not churned, scored by {_e(model)} (cross-validated). Tier thresholds: params "
+                    "drivers.tiers.</p>" + _notes_block(warning.notes))
     return HTML(_TABLE_CSS + _table(show) +
                 f"<p style='font-size:12px;color:#555'>Every customer active at the end of the report month, "
                 f"scored as of {_e(_fmt_day(warning.as_of))} by {_e(model)}: probability of churning within "
@@ -2717,6 +3010,8 @@ def tradeoff_html(warning: EarlyWarning) -> HTML:
     if t["oot_precision"].isna().all() and t["oot_recall"].isna().all():
         show = show.drop(columns=["Out-of-time check: churned among flagged", "Out-of-time check: churners caught"])
         note = "Expected counts add up the probabilities of the flagged customers."
+    if warning.design == "stratified_cv":
+        show = show.drop(columns=[f"Value at risk covered ({cur})"])
     return HTML(_TABLE_CSS + _table(show) + f"<p style='font-size:12px;color:#555'>{_e(note)}</p>")
 
 
@@ -2735,6 +3030,8 @@ def at_risk_html(warning: EarlyWarning, *, show_ids: bool = False, top_n: int = 
         f"Value at risk ({cur})": d["value_at_risk"].map(lambda v: f"{v:,.0f}"),
         "Top reasons": d["reasons"],
     })
+    if warning.design == "stratified_cv":
+        show = show.drop(columns=["Score", f"Value at risk ({cur})"])
     where = (f"The full list ({len(s):,} customers, all tiers) is in {Path(saved).name} next to this report, "
              "for the CRM.") if saved else "Interactive run: the list file was not written."
     masked = "" if show_ids else " Customer ids are masked (params show_customer_ids: false)."
@@ -2745,6 +3042,9 @@ def at_risk_html(warning: EarlyWarning, *, show_ids: bool = False, top_n: int = 
 def scorecard_html(warning: EarlyWarning) -> HTML:
     """The points scorecard (points per factor bin) and what each score band means."""
     sc = warning.scorecard
+    if sc.empty and warning.design == "stratified_cv":
+        return HTML("<p>No scorecard for a one-row-per-customer table: a scorecard's score bands are checked on a "
+                    "later period, which needs dated data.</p>")
     if sc.empty:
         return HTML("<p>No scorecard: it needs a fitted logistic model.</p>")
     rows = []
@@ -2796,6 +3096,23 @@ def closed_loop_html(loop: ClosedLoop) -> HTML:
 
 def about_html(result: DriversResult, cfg: Any) -> HTML:
     """How the churn label, the features, the models and the tiers are defined."""
+    if result.design == "stratified_cv":
+        feats = ", ".join(list(result.numeric) + list(result.categorical))
+        items = [
+            "Label: the table's churn flag (one row per customer, no dates to follow customers over time).",
+            f"Features: {feats}." if feats else "",
+            result.validation,
+            f"Models: the baseline rule, {result.baseline_rule or 'the single most predictive column'}; a logistic "
+            "regression on standardized features (odds ratios against each category's reference level, params "
+            "drivers.reference_levels) and a gradient-boosting model with calibrated probabilities. A model beats "
+            f"the baseline when its ROC AUC is at least {BEAT_MARGIN} higher.",
+            f"Leakage guard: a feature that alone separates churners with a ROC AUC above {LEAKAGE_AUC} is flagged "
+            f"and left out; one above {LEAKAGE_WARN_AUC} is kept but reported as suspected leakage in the headline. "
+            "Params drivers.exclude leaves out features by name.",
+            f"Risk tiers (params drivers.tiers) of the customers who have not churned: high from "
+            f"{cfg.drivers.tiers.high:.0%}, medium from {cfg.drivers.tiers.medium:.0%} cross-validated probability.",
+        ]
+        return HTML("<ul>" + "".join(f"<li>{_e(i)}</li>" for i in items if i) + "</ul>")
     ch = cfg.churn
     h = result.horizon_days
     churn = (f"a customer churns when they go more than {ch.inactivity_days} days without a purchase (the churn day "
@@ -2812,7 +3129,9 @@ def about_html(result: DriversResult, cfg: Any) -> HTML:
         f"Models: the baseline rule, {result.baseline_rule or 'how overdue the customer is'}; a logistic regression on standardized features (odds ratios) and a gradient-boosting model "
         f"with calibrated probabilities. A model beats the baseline when its ROC AUC is at least {BEAT_MARGIN} higher.",
         f"Leakage guard: a feature that alone separates churners with a ROC AUC above {LEAKAGE_AUC} is flagged "
-        "and left out, because such a value is usually recorded after the churn.",
+        "and left out, because such a value is usually recorded after the churn; one above "
+        f"{LEAKAGE_WARN_AUC} is kept but reported as suspected leakage in the headline. Params drivers.exclude "
+        "leaves out features by name.",
         f"Risk tiers (params drivers.tiers): high from {cfg.drivers.tiers.high:.0%}, medium from "
         f"{cfg.drivers.tiers.medium:.0%} churn probability within {h} days.",
     ]
