@@ -636,6 +636,10 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
         m = _map_and_type(src, getattr(cfg.sources, name), problems)
         if m is not None:
             mapped[name] = m
+    holders = [mapped[n] for n in ("customers", "orders") if n in mapped]
+    if (cfg.business_unit_value is not None and len(holders) == len([n for n in ("customers", "orders") if n in raws])
+            and not any("business_unit" in m.present for m in holders)):
+        problems.append(_no_unit_column(cfg, holders))
     if problems:
         raise DataError(_join(cfg, problems))
 
@@ -643,9 +647,6 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
     cust = mapped.get("customers")
     orders = mapped["orders"]
     has_amounts = "amount" in orders.present
-    holders = [m for m in (cust, orders) if m is not None]
-    if cfg.business_unit_value is not None and not any("business_unit" in m.present for m in holders):
-        raise DataError(_join(cfg, [_no_unit_column(cfg, holders)]))
     if cfg.churn.method == "explicit" and (cust is None or "churn_date" not in cust.present):
         raise DataError(f"unit {cfg.unit!r}: churn.method is 'explicit' but "
                         f"{cust.src.label if cust else 'no customers source'} has no churn_date column; map "
