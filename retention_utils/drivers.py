@@ -2622,11 +2622,12 @@ def snapshot_drivers(data: Any, *, seed: int = 0, n_splits: int = 5, n_repeats: 
         unused = [a for a in attrs if a not in spec.attributes]
     else:
         unused = []
-    _check_exclude(spec.exclude, [c for c in candidates if c not in unused])
+    _check_exclude(spec.exclude, candidates)  # any loaded column; one not among drivers.attributes is unused anyway
+    exclude = [c for c in spec.exclude if c not in unused]
     reasons = [c for c in ("churn_type", "churn_reason") if c in df.columns]
     drop = [c for c in df.columns if c in SNAPSHOT_NON_FEATURES and c not in ("customer_id", "churned", *reasons)]
     return drivers_from_table(df, target="churned", id_column="customer_id", reason_columns=reasons,
-                              drop=drop + unused, exclude=spec.exclude, reference_levels=spec.reference_levels,
+                              drop=drop + unused, exclude=exclude, reference_levels=spec.reference_levels,
                               seed=seed, n_splits=n_splits, n_repeats=n_repeats, min_churners=min_churners,
                               models=models)
 
