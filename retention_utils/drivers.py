@@ -94,6 +94,7 @@ __all__ = [
     "mask_id",
     "headline_sentences",
     "headline_html",
+    "report_subtitle",
     "drivers_html",
     "model_quality_html",
     "reasons_html",
@@ -2837,6 +2838,24 @@ def headline_sentences(result: DriversResult, warning: EarlyWarning | None = Non
                    "(probably recorded after the churn) and " +
                    ("was left out of the models." if flagged["excluded"].all() else "was kept (by request)."))
     return out
+
+
+def report_subtitle(result: DriversResult, cfg: Any) -> str:
+    """The churn-drivers page's subtitle: the label's horizon, or the snapshot's design.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> cfg = NS(drivers=NS(horizon_days=90), currency="EUR")
+    >>> report_subtitle(NS(design="out_of_time"), cfg)
+    'Churn drivers and early warning · churn within 90 days · amounts in EUR'
+    >>> report_subtitle(NS(design="stratified_cv"), cfg)
+    'Churn drivers · one row per customer with a churn flag · cross-validated, no out-of-time test'
+    """
+    if result.design == "stratified_cv":
+        return "Churn drivers · one row per customer with a churn flag · cross-validated, no out-of-time test"
+    return (f"Churn drivers and early warning · churn within {cfg.drivers.horizon_days} days · amounts in "
+            f"{cfg.currency}")
 
 
 def headline_html(result: DriversResult, warning: EarlyWarning | None = None, loop: ClosedLoop | None = None) -> HTML:
