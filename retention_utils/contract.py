@@ -2,14 +2,21 @@
 
 :func:`load_unit_data` turns the raw sources of one business unit into the
 canonical tables every analysis reads (``customers``, ``orders``,
-``interactions``, ``campaigns``), in the engine, after checking the contract:
+``interactions``, ``campaigns``; or, for a snapshot unit, ``snapshot``), in the
+engine, after checking the contract. Export values are first recoded with the
+params' ``values:`` mappings.
 
 Hard errors (stop the unit with one :class:`~retention_utils.errors.DataError`
 that lists every problem found, each with file, column, count, up to five
 examples and a fix): missing required column, unparseable dates / numbers /
 flags, values outside an allowed set, duplicate customer ids, empty customer
 signup dates, a business unit with no rows, an explicit churn definition without
-a churn-date column.
+a churn-date column, an amount or order-date column empty on every row, an
+empty file, ``business_unit_value`` without a business-unit column, an explicit
+report month after the data.
+
+This module is long because it holds the whole contract (rules, typing, row
+accounting, report month) for both kinds of unit in one place.
 
 Soft rules (the row is counted with its reason, never silently lost):
 
@@ -22,14 +29,21 @@ missing customer_id          dropped    cannot be linked to a customer
 unknown customer             dropped    customer id absent from the customers table
 missing <date column>        dropped    no date, cannot be placed in time
 exact duplicate row          dropped    every field equals an earlier row (first kept)
+future-dated                 dropped    after the run date, or isolated far beyond the data
 signed up after report month excluded   not yet a customer as of the report
 after report month           excluded   dated after the report month (no look-ahead)
 used: purchase / refund ...  used       kept; orders split by sign of amount
+used: purchase (no amounts)  used       an export without amounts: every order a purchase
 ===========================  =========  ==================================================
 
 Order lines that share ``order_id``, customer and date are combined into one
 order (amounts summed); a churn date after the report month is treated as
 "not churned yet". Both are listed as notes.
+
+Report month (:func:`future_dated_limit`): the default is the last complete month
+with orders of the whole export once future-dated orders are set aside; an
+explicit month after the data is an error; a partly covered one sets
+``UnitData.month_warning``.
 """
 from __future__ import annotations
 
@@ -45,7 +59,8 @@ from .config import CANONICAL_COLUMNS, Product, SourceSpec, UnitConfig, parse_mo
 from .errors import ConfigError, DataError, examples_text
 from .sources import RawSource, connect, read_source
 
-__all__ = ["CONTRACT", "ColumnRule", "canonical_schema", "enforce_schema", "DataQuality", "UnitData", "load_unit_data", "contract_frame"]
+__all__ = ["CONTRACT", "ColumnRule", "canonical_schema", "enforce_schema", "DataQuality", "UnitData", "load_unit_data",
+           "contract_frame", "future_dated_limit", "run_date"]
 
 
 @dataclass(frozen=True)
@@ -446,7 +461,7 @@ def _map_and_type(src: RawSource, spec: SourceSpec, problems: list[str]) -> _Map
                     f"{{{', '.join(rule.allowed)}}} (data rows {examples_text(ex._row.tolist())}: "
                     f"{examples_text(ex[canon].tolist())}); recode them in the export, map them to allowed "
                     f"values under sources.{name}.values.{canon} in params (e.g. {ex[canon].iloc[0]}: "
-                    f"{rule.allowed[0]}), or map the column to the right field.")
+                    f"<{' or '.join(rule.allowed)}>), or map the column to the right field.")
     return _Mapped(name, src, spec, table, tuple(present), tuple(attributes))
 
 
