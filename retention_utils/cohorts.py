@@ -42,6 +42,9 @@ __all__ = [
 ]
 
 DEFINITIONS = ("period", "unbounded", "subscribed")
+#: Money columns of the cohort table (missing when the export has no amounts).
+REVENUE_COLUMNS = ["revenue", "revenue_gross", "revenue_period0", "net_revenue_retention", "gross_revenue_retention",
+                   "cumulative_revenue_per_customer"]
 
 
 def last_complete_period(month_end: dt.date, period: str) -> int:
@@ -286,6 +289,7 @@ class CohortResult:
     period: str
     by: str
     min_customers: int
+    has_amounts: bool = True  # False: the export has no amounts, the revenue columns are missing (NaN)
 
 
 def cohort_analysis(data: UnitData, kpis: pd.DataFrame, *, by: str | None = None, period: str = "month",
@@ -306,7 +310,10 @@ def cohort_analysis(data: UnitData, kpis: pd.DataFrame, *, by: str | None = None
     act = cohort_activity(data.orders, data.customers, by=by, period=period)
     table = cohort_retention_table(act, last_idx=last_idx, period=period, definition=definition,
                                    max_periods=max_periods)
-    return CohortResult(table=table, pooled=pooled_curve(table),
+    has_amounts = bool(getattr(data, "has_amounts", True))
+    if not has_amounts:  # no amounts in the export: revenue is unknown, not zero
+        table[REVENUE_COLUMNS] = np.nan
+    return CohortResult(table=table, pooled=pooled_curve(table), has_amounts=has_amounts,
                         recent=recent_vs_trailing(table, n_recent=n_recent, n_trailing=n_trailing),
                         control=churn_control_chart(kpis), definition=definition, period=period, by=by,
                         min_customers=min_customers)

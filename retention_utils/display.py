@@ -21,6 +21,7 @@ __all__ = [
     "headline_sentences",
     "headline_html",
     "title_html",
+    "warning_html",
     "kpi_table_html",
     "quality_html",
     "HTML",
@@ -143,6 +144,9 @@ def headline_sentences(headline: pd.DataFrame, *, month: Any, currency: str,
             direction = "up" if ch.delta_previous > 0 else "down"
             s += f", {direction} {abs(ch.delta_previous) * 100:.1f} pp on {prev_name}"
         out.append(s + ".")
+    if "net_revenue" not in h.index:
+        out.append(NO_AMOUNTS)
+        return out
     rev = h.loc["net_revenue"]
     s = f"Net revenue was {fmt_value(rev.value, 'money', currency)}"
     if not math.isnan(rev.delta_last_year):
@@ -153,11 +157,69 @@ def headline_sentences(headline: pd.DataFrame, *, month: Any, currency: str,
     return out
 
 
-def title_html(label: str, month: Any, *, subtitle: str = "") -> HTML:
-    """Report title block."""
+#: The sentence that stands in for every money figure of a unit whose export has no amounts.
+NO_AMOUNTS = ("The export has no amounts, so revenue, order values and revenue per customer are not shown "
+              "(every dated order counts as a purchase).")
+
+
+def amounts_text(data: Any) -> str:
+    """Subtitle fragment on money: the currency, or that the export has no amounts.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> amounts_text(NS(config=NS(currency="EUR"), has_amounts=True)), amounts_text(NS(has_amounts=False))
+    ('amounts in EUR', 'no amounts in the export')
+    """
+    if not getattr(data, "has_amounts", True):
+        return "no amounts in the export"
+    return f"amounts in {data.config.currency}"
+
+
+#: Inline style of the warning banner under a report title (the page templates carry no class for it).
+WARNING_STYLE = ("border:1px solid #e0a100;background:#fff6db;color:#5c4400;border-radius:6px;"
+                 "padding:8px 12px;margin:8px 0;font-size:14px")
+
+
+def warning_html(text: str | None) -> str:
+    """A visible warning banner (escaped), or nothing.
+
+    Examples
+    --------
+    >>> warning_html(None)
+    ''
+    >>> "Data end &lt;soon&gt;" in warning_html("Data end <soon>")
+    True
+    """
+    if not text:
+        return ""
+    return f"<div class='report-warning' role='alert' style='{WARNING_STYLE}'><b>Warning:</b> {html.escape(text)}</div>"
+
+
+def title_html(data: Any, *, subtitle: str = "") -> HTML:
+    """Report title block: the unit's name and report month, the subtitle, and the month warning.
+
+    Parameters
+    ----------
+    data : UnitData
+        The unit (``config.label``, ``month``); its ``month_warning`` (a sentence when the
+        report month is only partly covered by the data) is shown as a banner at the top.
+    subtitle : str
+        Plain text under the title.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from types import SimpleNamespace as NS
+    >>> d = NS(config=NS(label="Shop"), month=dt.date(2025, 3, 1), month_warning="Partly covered.")
+    >>> page = title_html(d).data
+    >>> "Shop — March 2025" in page, "Partly covered." in page
+    (True, True)
+    """
+    label = data.config.label
     sub = f"<p style='color:#555;margin:0'>{html.escape(subtitle)}</p>" if subtitle else ""
-    return HTML(f"<h1 style='margin-bottom:0.2em'>{html.escape(label)} — {html.escape(_month_name(month))}</h1>"
-                f"{sub}")
+    return HTML(f"<h1 style='margin-bottom:0.2em'>{html.escape(label)} — {html.escape(_month_name(data.month))}</h1>"
+                f"{sub}{warning_html(getattr(data, 'month_warning', None))}")
 
 
 def headline_html(headline: pd.DataFrame, *, month: Any, currency: str, min_customers: int = 30) -> HTML:
@@ -196,6 +258,7 @@ def headline_html(headline: pd.DataFrame, *, month: Any, currency: str, min_cust
 def kpi_table_html(kpis: pd.DataFrame, *, currency: str, months: int = 13) -> HTML:
     """The last ``months`` rows of the KPI table, formatted for reading (months as rows)."""
     k = kpis.tail(months)
+    money = not k["net_revenue"].isna().all()
     show = pd.DataFrame({
         "Month": k["month"].dt.strftime("%b %Y") + k["warm_up"].map({True: " *", False: ""}),
         "Active customers": k["n_active"].map(lambda v: fmt_value(v, "count")),
@@ -205,12 +268,16 @@ def kpi_table_html(kpis: pd.DataFrame, *, currency: str, months: int = 13) -> HT
         "Churn rate": k["churn_rate"].map(lambda v: fmt_value(v, "rate")),
         "Dormant (end)": k["n_dormant_end"].map(lambda v: fmt_value(v, "count")),
         "Orders": k["n_orders"].map(lambda v: fmt_value(v, "count")),
-        f"Net revenue ({currency})": k["net_revenue"].map(lambda v: f"{v:,.0f}"),
+        f"Net revenue ({currency})": k["net_revenue"].map(lambda v: "n/a" if pd.isna(v) else f"{v:,.0f}"),
         f"Avg order value ({currency})": k["aov"].map(lambda v: "n/a" if pd.isna(v) else f"{v:,.2f}"),
         "Repurchase rate": k["repurchase_rate"].map(lambda v: fmt_value(v, "rate")),
     })
+    if not money:
+        show = show.drop(columns=[f"Net revenue ({currency})", f"Avg order value ({currency})"])
     note = ("<p style='font-size:12px;color:#555'>* warm-up month: customers who bought before the data "
             "starts look new, so flows are not comparable.</p>") if k["warm_up"].any() else ""
+    if not money:
+        note += f"<p style='font-size:12px;color:#555'>{html.escape(NO_AMOUNTS)}</p>"
     return HTML(show.to_html(index=False, escape=True, border=0, classes="kpi-table") + note)
 
 
@@ -247,11 +314,13 @@ def definitions_html(cfg: Any, data: Any) -> HTML:
         f"Report month: {_month_name(data.month)}; data used from {data.data_start:%d %b %Y} to "
         f"{data.month_end:%d %b %Y}. Anything dated later is excluded (no look-ahead).",
         f"Churn: {churn}. Dormant: no purchase for more than {ch.dormant_days} days, not churned.",
-        "Active customers: bought in the month (orders with a positive amount; refunds are not purchases). "
-        "Repurchase rate: share of the month's buyers who had bought before.",
+        ("Active customers: bought in the month (orders with a positive amount; refunds are not purchases). "
+         if getattr(data, "has_amounts", True) else
+         "Active customers: bought in the month (the export has no amounts, so every dated order is a purchase). ")
+        + "Repurchase rate: share of the month's buyers who had bought before.",
         "Churn rate: churned in the month divided by the customers at the start of the month, "
         "with a Wilson 95% interval.",
-        f"Amounts in {cfg.currency}; net revenue deducts refunds.",
+        f"Amounts in {cfg.currency}; net revenue deducts refunds." if getattr(data, "has_amounts", True) else NO_AMOUNTS,
         f"Sources: {sources}.",
     ]
     return HTML("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
@@ -271,9 +340,10 @@ def cohort_headline_sentences(result: Any) -> list[str]:
         row = p[p.period == k]
         if len(row):
             r = row.iloc[0]
+            cohorts = f"{int(r.n_cohorts)} cohort" + ("" if int(r.n_cohorts) == 1 else "s")
             out.append(f"On average {_pct(r.retention_rate)} of a cohort is {what} {k} {unit}s after joining "
                        f"(95% interval {_pct(r.ci_lower)} to {_pct(r.ci_upper)}; {int(r.n_customers):,} customers "
-                       f"in {int(r.n_cohorts)} cohorts).")
+                       f"in {cohorts}).")
     rec = result.recent
     if len(rec):
         sig = rec[rec.significant]
@@ -288,6 +358,8 @@ def cohort_headline_sentences(result: Any) -> list[str]:
             n = rec.cohort.nunique()
             out.append(f"None of the latest {n} cohorts differs significantly from the cohorts before them at the "
                        "same age.")
+    if not getattr(result, "has_amounts", True):
+        out.append("The export has no amounts, so revenue retention and cohort value are not shown.")
     c = result.control
     if len(c):
         last = c.iloc[-1]
@@ -303,7 +375,8 @@ def cohort_headline_sentences(result: Any) -> list[str]:
                            f"({_pct(last.lcl)} to {_pct(last.ucl)}): normal variation.")
         n_alerts = int((c.tail(12).alert != "").sum())
         if n_alerts:
-            out.append(f"{n_alerts} of the last 12 months were outside their control limits.")
+            out.append(f"{n_alerts} of the last 12 months {'was' if n_alerts == 1 else 'were'} outside their "
+                       "control limits.")
     return out
 
 
@@ -334,7 +407,10 @@ def recent_cohorts_html(result: Any) -> HTML:
 def group_test_html(test: pd.DataFrame, *, period: str = "month") -> HTML:
     """One sentence on whether retention differs between groups."""
     t = test.iloc[0]
-    if math.isnan(t.p_value):
+    if t.attribute == "(none configured)":
+        text = ("No customer attribute is configured for this comparison: set cohorts.split_by in the unit's "
+                "params (e.g. channel) to compare retention between groups.")
+    elif math.isnan(t.p_value):
         text = f"Not enough customers observed at {period} {int(t.period)} to compare the groups of {t.attribute}."
     elif t.significant:
         text = (f"Retention at {period} {int(t.period)} differs between {t.attribute} groups "

@@ -11,7 +11,8 @@ Churn definition (shared by every analysis, one place: :func:`purchase_spells`):
 
 * ``inactivity``: a customer with no purchase for more than ``D`` days is
   churned on day ``last purchase + D + 1``; a purchase after such a gap is a
-  reactivation. Purchases are orders with a positive amount (refunds are not).
+  reactivation. Purchases are orders with a positive amount (refunds are not), or every
+  order when the export has no amounts (:func:`is_purchase`).
 * ``explicit``: the customer's ``churn_date`` is the churn; no reactivation.
 * Dormant: not churned, and no purchase for more than ``dormant_days``.
 """
@@ -34,6 +35,7 @@ __all__ = [
     "cohort_counts",
     "cohort_activity",
     "customer_key",
+    "is_purchase",
 ]
 
 
@@ -46,6 +48,22 @@ def customer_key(*tables: ibis.Table) -> str:
     notebooks) may only have ``customer_id``, which gives the same answers.
     """
     return "customer_key" if all("customer_key" in t.columns for t in tables) else "customer_id"
+
+
+def is_purchase(orders: ibis.Table) -> ibis.Value:
+    """Whether each order is a purchase: a positive amount, or no amount at all.
+
+    An export without amounts (``UnitData.has_amounts`` False) has a NULL ``amount`` on every
+    order, and every dated order is a purchase; otherwise refunds (amount <= 0) are not purchases.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = ibis.memtable(pd.DataFrame({"amount": [10.0, -5.0, None, 0.0]}))
+    >>> t.select(buy=is_purchase(t)).to_pandas()["buy"].tolist()
+    [True, False, True, False]
+    """
+    return (orders.amount > 0) | orders.amount.isnull()
 
 
 def month_index(d: ibis.Value) -> ibis.Value:
@@ -108,7 +126,7 @@ def purchase_spells(orders: ibis.Table, *, inactivity_days: int, dormant_days: i
         purchase (null if they buy again in time, or under the explicit method);
         dormancy runs over ``[dormant_from_n, dormant_until_n)`` (until null = open).
     """
-    p = orders.filter(orders.amount > 0).select(key, day=orders.order_date).distinct()
+    p = orders.filter(is_purchase(orders)).select(key, day=orders.order_date).distinct()
     p = p.mutate(day_n=epoch_day(p.day))
     w = ibis.window(group_by=p[key], order_by=p.day_n)
     p = p.mutate(prev_n=p.day_n.lag().over(w), next_day_n=p.day_n.lead().over(w))
@@ -155,22 +173,22 @@ def monthly_revenue(orders: ibis.Table, *, start: dt.date, end: dt.date) -> pd.D
     DataFrame
         ``month_idx, n_orders, purchase_revenue, refunds, net_revenue,
         n_active, n_first_purchase``: orders and revenue from purchases
-        (amount > 0), refunds as a positive amount, net revenue including refunds,
+        (:func:`is_purchase`), refunds as a positive amount, net revenue including refunds,
         customers with a purchase in the month, and of them those whose first
         purchase ever (in the data) is in the month.
     """
     o = orders.filter((orders.order_date >= start) & (orders.order_date <= end))
     o = o.mutate(month_idx=month_index(o.order_date))
     rev = o.group_by("month_idx").aggregate(
-        n_orders=(o.amount > 0).cast("int64").sum(),
+        n_orders=is_purchase(o).cast("int64").sum(),
         purchase_revenue=ibis.ifelse(o.amount > 0, o.amount, 0.0).sum(),
         refunds=ibis.ifelse(o.amount < 0, -o.amount, 0.0).sum(),
         net_revenue=o.amount.sum(),
     )
     key = customer_key(orders)
-    buys = orders.filter(orders.amount > 0)
+    buys = orders.filter(is_purchase(orders))
     first = buys.group_by(key).aggregate(first_idx=month_index(buys.order_date.min()))
-    act = o.filter(o.amount > 0).select(key, "month_idx").distinct()
+    act = o.filter(is_purchase(o)).select(key, "month_idx").distinct()
     act = act.left_join(first, key)
     active = act.group_by("month_idx").aggregate(
         n_active=act.count(), n_first_purchase=(act.first_idx == act.month_idx).cast("int64").sum())
@@ -256,7 +274,7 @@ def customer_snapshot(orders: ibis.Table, customers: ibis.Table, *, as_of: dt.da
     as_of_n = (as_of - dt.date(1970, 1, 1)).days
     key = customer_key(orders, customers)
     o = orders.filter(orders.order_date <= as_of)
-    buys = o.filter(o.amount > 0)
+    buys = o.filter(is_purchase(o))
     per = buys.group_by(key).aggregate(
         first_purchase=buys.order_date.min(), last_purchase=buys.order_date.max(),
         n_purchases=buys.count())
@@ -293,7 +311,7 @@ def monthly_activity(orders: ibis.Table) -> ibis.Table:
     """
     o = orders.mutate(month_idx=month_index(orders.order_date))
     return o.group_by(["customer_id", "month_idx"]).aggregate(
-        n_orders=(o.amount > 0).cast("int64").sum(), revenue=o.amount.sum())
+        n_orders=is_purchase(o).cast("int64").sum(), revenue=o.amount.sum())
 
 
 def cohort_counts(orders: ibis.Table) -> ibis.Table:
@@ -305,7 +323,7 @@ def cohort_counts(orders: ibis.Table) -> ibis.Table:
         ``cohort_idx, period, n_active``: ``period`` 0 is the cohort month.
     """
     key = customer_key(orders)
-    buys = orders.filter(orders.amount > 0)
+    buys = orders.filter(is_purchase(orders))
     # first month per customer joined to the distinct customer-months: a hash aggregate and a hash
     # join, faster in DuckDB than min() over a window partitioned by customer (which sorts)
     first = buys.group_by(key).aggregate(cohort_idx=month_index(buys.order_date.min()))
@@ -419,7 +437,7 @@ def cohort_activity(orders: ibis.Table, customers: ibis.Table, *, by: str = "fir
         ``churn_date``).
     """
     key = customer_key(orders, customers)
-    buys = orders.filter(orders.amount > 0)
+    buys = orders.filter(is_purchase(orders))
     if by == "first_purchase":
         coh = buys.group_by(key).aggregate(cohort_idx=period_index(buys.order_date.min(), period))
     elif by == "signup":
@@ -429,7 +447,7 @@ def cohort_activity(orders: ibis.Table, customers: ibis.Table, *, by: str = "fir
     sizes = coh.group_by("cohort_idx").aggregate(cohort_size=coh.count())
     o = orders.mutate(pidx=period_index(orders.order_date, period))
     per = o.group_by([key, "pidx"]).aggregate(
-        revenue=o.amount.sum(), active=(o.amount > 0).any())
+        revenue=o.amount.sum(), active=is_purchase(o).any())
     per = per.join(coh, key)
     per = per.mutate(period=per.pidx - per.cohort_idx).filter(lambda t: t.period >= 0)
     base = per.filter(per.period == 0).select(key, rev0=per.revenue)

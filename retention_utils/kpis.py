@@ -3,7 +3,8 @@
 Definitions (``params: churn`` sets the thresholds; see
 :mod:`retention_utils.engine` for the churn rule):
 
-* ``n_active``: customers with a purchase (order with amount > 0) in the month.
+* ``n_active``: customers with a purchase (order with amount > 0, or any order when the
+  export has no amounts: :func:`retention_utils.engine.is_purchase`) in the month.
 * ``n_new``: customers acquired in the month (first purchase; under the
   explicit method, signup).
 * ``n_reactivated``: purchases after a gap longer than the inactivity window.
@@ -15,6 +16,10 @@ Definitions (``params: churn`` sets the thresholds; see
 * ``net_revenue`` (refunds deducted), ``n_orders``, ``aov`` = purchase revenue /
   purchases, ``revenue_per_active`` = net revenue / active customers,
   ``repurchase_rate`` = share of active customers who had bought before.
+* Without amounts in the export (``UnitData.has_amounts`` False) every dated order
+  is a purchase and the money columns (``purchase_revenue, refunds, net_revenue,
+  aov, revenue_per_active``) are missing (NaN), never zero; :func:`headline_kpis`
+  then leaves the money KPIs out.
 * ``warm_up``: months in the first inactivity window after the data starts, in
   which customers who bought before the data begins look new (left-censoring);
   their flows are unreliable and never used as a headline comparison.
@@ -30,7 +35,10 @@ from statsmodels.stats.proportion import proportion_confint
 from .contract import UnitData
 from .engine import index_to_month, month_index_py, monthly_flows, monthly_revenue
 
-__all__ = ["monthly_kpis", "headline_kpis", "wilson_interval", "KPI_LABELS"]
+__all__ = ["monthly_kpis", "headline_kpis", "wilson_interval", "KPI_LABELS", "MONEY_COLUMNS"]
+
+#: KPI columns in money; missing (NaN) when the export has no amounts.
+MONEY_COLUMNS: tuple[str, ...] = ("purchase_revenue", "refunds", "net_revenue", "aov", "revenue_per_active")
 
 #: Headline KPIs: column -> (label, unit kind, higher is better)
 KPI_LABELS: dict[str, tuple[str, str, bool]] = {
@@ -112,6 +120,8 @@ def monthly_kpis(data: UnitData) -> pd.DataFrame:
         out["revenue_per_active"] = out.net_revenue / out.n_active.where(out.n_active > 0)
         out["n_returning"] = (out.n_active - out.n_first_purchase).astype("int64")
         out["repurchase_rate"] = out.n_returning / out.n_active.where(out.n_active > 0)
+    if not getattr(data, "has_amounts", True):
+        out[list(MONEY_COLUMNS)] = np.nan  # no amounts in the export: no money, rather than fake zeros
     out["month"] = pd.to_datetime([index_to_month(int(i)) for i in out.month_idx])
     if cfg.churn.method == "inactivity":
         warm_until = data.data_start + dt.timedelta(days=cfg.churn.inactivity_days)
@@ -143,7 +153,8 @@ def headline_kpis(kpis: pd.DataFrame, *, month: dt.date | None = None) -> pd.Dat
         pct_last_year, ci_lower, ci_upper, n_obs`` (``n_obs``: the churn rate's
         denominator, customers at the start of the month). Deltas of rates are in percentage
         points (``delta_*`` as a fraction, e.g. 0.012 = +1.2 pp); comparisons
-        with warm-up months are left empty.
+        with warm-up months are left empty. Money KPIs whose column has no value in any
+        month (an export without amounts) are left out.
     """
     k = kpis.set_index("month")
     m = pd.Timestamp(month) if month is not None else k.index.max()
@@ -151,6 +162,8 @@ def headline_kpis(kpis: pd.DataFrame, *, month: dt.date | None = None) -> pd.Dat
     ly = m - pd.DateOffset(years=1)
     rows = []
     for col, (label, kind, better) in KPI_LABELS.items():
+        if kind == "money" and col in k and k[col].isna().all():
+            continue
         value = k.at[m, col] if m in k.index else np.nan
 
         def ref(when: pd.Timestamp) -> float:

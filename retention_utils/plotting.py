@@ -45,6 +45,19 @@ def money_formatter(currency: str) -> mticker.FuncFormatter:
     return mticker.FuncFormatter(fmt)
 
 
+def _no_data(ax: Axes, text: str, title: str) -> Axes:
+    """An empty panel that says why it is empty (instead of blank axes)."""
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="0.35", fontsize=11, wrap=True)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    ax.set_title(title, loc="left")
+    return ax
+
+
+NO_AMOUNTS_PANEL = "not shown: the export has no amounts"
+
+
 def _ax(ax: Axes | None) -> Axes:
     return ax if ax is not None else plt.gca()
 
@@ -133,6 +146,8 @@ def plot_kpi_trend(kpis: pd.DataFrame, column: str, *, kind: str = "count", curr
     """One KPI over time as a line (or bars); ``kind`` is ``count``, ``rate`` or ``money``."""
     ax = _ax(ax)
     k = kpis.dropna(subset=[column])
+    if k.empty:
+        return _no_data(ax, NO_AMOUNTS_PANEL if kind == "money" else "no values to show", title or column)
     y = k[column] * 100 if kind == "rate" else k[column]
     if bars:
         ax.bar(k["month"], y, width=20, color=PALETTE["line"], alpha=0.85)
@@ -171,6 +186,9 @@ def plot_cohort_heatmap(table: pd.DataFrame, *, value: str = "retention_rate", p
     Rows: the latest ``max_cohorts`` cohorts, labelled with their size.
     """
     ax = _ax(ax)
+    if table[value].isna().all():
+        why = NO_AMOUNTS_PANEL if "revenue" in value else "no cohort can be observed yet"
+        return _no_data(ax, why, title or "Share of each cohort retained (%)")
     t = table[table["period"] <= max_periods]
     keep = sorted(t["cohort"].unique())[-max_cohorts:]
     t = t[t["cohort"].isin(keep)]
@@ -274,7 +292,12 @@ def plot_cohort_value(table: pd.DataFrame, *, currency: str = "", n_recent: int 
                       min_customers: int = 30, max_periods: int = 24, ax: Axes | None = None) -> Axes:
     """Cumulative net revenue per acquired customer by cohort age (the cohort value curve)."""
     ax = _ax(ax)
+    title = "Cohort value: revenue per acquired customer over time"
+    if table["cumulative_revenue_per_customer"].isna().all():
+        return _no_data(ax, NO_AMOUNTS_PANEL, title)
     t = table[table["observable"] & (table["period"] <= max_periods) & (table["cohort_size"] >= min_customers)]
+    if t.empty:
+        return _no_data(ax, f"no cohort has {min_customers} or more customers", title)
     cohorts = sorted(t["cohort"].unique())
     colors = sns.color_palette("crest", max(len(cohorts), 1))
     for col, c in zip(colors, cohorts):
@@ -286,6 +309,6 @@ def plot_cohort_value(table: pd.DataFrame, *, currency: str = "", n_recent: int 
     ax.yaxis.set_major_formatter(money_formatter(currency))
     ax.set_xlabel(f"{period}s since acquisition")
     ax.set_ylabel(f"cumulative revenue per customer ({currency})")
-    ax.set_title("Cohort value: revenue per acquired customer over time", loc="left")
+    ax.set_title(title, loc="left")
     ax.legend(frameon=False, title="cohort (oldest, newest)")
     return ax

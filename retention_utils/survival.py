@@ -1419,6 +1419,12 @@ def survival_analysis(data: UnitData, *, spec: SurvivalSpec | None = None) -> Su
     life = lifetimes(data)
     life = add_early_features(data, life, early_days=spec.early_days)
     table = life.table
+    if life.warm_up_kept:
+        notes.append(_note("lifetimes", "warm-up window", f"all {life.warm_up_kept:,} customers were first seen in the "
+                                                         f"first {cfg.churn.inactivity_days} days of the data, so "
+                                                         "none can be left out as usual: their lives are counted "
+                                                         "from their first purchase in the data (a customer who "
+                                                         "bought before the data starts is counted short)."))
     if life.n_left_truncated:
         notes.append(_note("lifetimes", "left truncation", f"{life.n_left_truncated:,} customers first seen in the "
                                                           "first inactivity window of the data are left out (they "
@@ -1515,6 +1521,33 @@ def _pct(x: float) -> str:
     return "n/a" if x is None or not np.isfinite(x) else f"{x * 100:.0f}%"
 
 
+#: What a table shows where a number cannot be computed from the data (never "n/a" or "nan").
+NOT_ESTIMABLE = "not estimable"
+
+
+def _limit(x: float, open_text: str) -> str:
+    return _m(x) if x is not None and np.isfinite(x) else open_text
+
+
+def _median_text(median: float, lo: float, hi: float, n: int) -> str:
+    """Median lifetime with its interval in words.
+
+    Examples
+    --------
+    >>> _median_text(3.0, 2.0, float("nan"), 10), _median_text(float("nan"), 1, 2, 10), _median_text(1, 1, 1, 0)
+    ('3.0 (2.0–open)', 'not reached', 'no customers')
+    >>> _median_text(0.0, float("nan"), float("nan"), 10)
+    '0.0 (interval not estimable)'
+    """
+    if not n:
+        return "no customers"
+    if median is None or not np.isfinite(median):
+        return "not reached"
+    if not (lo is not None and np.isfinite(lo)) and not (hi is not None and np.isfinite(hi)):
+        return f"{_m(median)} (interval not estimable)"
+    return f"{_m(median)} ({_limit(lo, 'open')}–{_limit(hi, 'open')})"
+
+
 def _who(row: Any, early_days: int) -> tuple[str, str]:
     """(the customers with the trait, the comparison group) in words."""
     if row.covariate in DERIVED_FEATURES:
@@ -1565,6 +1598,10 @@ def headline_sentences(a: SurvivalAnalysis) -> list[str]:
     if med is None or med.n_customers == 0:
         return ["No customer lifetimes to analyse in this unit yet."]
     s = f"{med.n_customers:,.0f} customer lives analysed, {med.n_events:,.0f} of which have ended in churn."
+    if a.life.warm_up_kept:
+        s += (" Every customer was first seen in the data's first months (the warm-up window), so lives are "
+              "counted from the first purchase in the data (a customer who bought before the data starts is "
+              "counted short).")
     if a.too_few_events:
         return [s, f"Too few events: with only {med.n_events:.0f} churn events so far, lifetimes cannot be estimated "
                    "reliably; the curve below is descriptive only."]
@@ -1631,11 +1668,16 @@ def headline_sentences(a: SurvivalAnalysis) -> list[str]:
     if a.sensitivity is not None and len(a.sensitivity):
         sv = a.sensitivity
         own = sv[sv["configured"]].iloc[0]
-        parts = ", ".join(f"{_pct(r.survival_at)} with {r.threshold_days} days" for r in sv.itertuples()
-                          if not r.configured)
-        out.append(f"The churn definition matters: with the unit's {own.threshold_days}-day inactivity rule "
-                   f"{_pct(own.survival_at)} of customers are still active after {own.months:.0f} months; "
-                   f"the share would be {parts}.")
+        others = sv[~sv["configured"] & np.isfinite(sv["survival_at"].astype(float))]
+        parts = ", ".join(f"{_pct(r.survival_at)} with {r.threshold_days} days" for r in others.itertuples())
+        if np.isfinite(own.survival_at) and parts:
+            out.append(f"The churn definition matters: with the unit's {own.threshold_days}-day inactivity rule "
+                       f"{_pct(own.survival_at)} of customers are still active after {own.months:.0f} months; "
+                       f"the share would be {parts}.")
+        elif not np.isfinite(own.survival_at):
+            out.append(f"The share of customers still active after {own.months:.0f} months cannot be estimated yet: "
+                       f"no customer life has been followed that long under the unit's {own.threshold_days}-day "
+                       "inactivity rule.")
     return out
 
 
@@ -1667,17 +1709,14 @@ def km_table_html(km: KaplanMeier) -> HTML:
     rows = []
     for m in km.medians.itertuples():
         r = {"Group": m.group, "Customers": f"{m.n_customers:,}", "Churned": f"{m.n_events:,}"}
-        if m.median_reached:
-            hi = _m(m.ci_upper) if np.isfinite(m.ci_upper) else "not reached"
-            r["Median lifetime (months)"] = f"{_m(m.median_months)} ({_m(m.ci_lower)}–{hi})"
-        else:
-            r["Median lifetime (months)"] = "not reached"
+        r["Median lifetime (months)"] = _median_text(m.median_months, m.ci_lower, m.ci_upper, m.n_customers)
         for a in km.at_times[km.at_times["group"] == m.group].itertuples():
             r[f"Active after {a.duration_months:g} months"] = (
-                f"{_pct(a.survival)} ({_pct(a.ci_lower)}–{_pct(a.ci_upper)})" if a.estimable else "n/a")
+                f"{_pct(a.survival)} ({_pct(a.ci_lower)}–{_pct(a.ci_upper)})" if a.estimable else NOT_ESTIMABLE)
         rows.append(r)
-    note = ("<p style='font-size:12px;color:#555'>In brackets: 95% intervals. 'not reached': more than half of the "
-            "group is still active at the end of the follow-up.</p>")
+    note = ("<p style='font-size:12px;color:#555'>In brackets: 95% intervals ('open': the interval has no upper "
+            "end within the follow-up). 'not reached': more than half of the group is still active at the end of "
+            "the follow-up. 'not estimable': no customer of the group has been followed that long.</p>")
     return HTML(_table_html(pd.DataFrame(rows)) + note)
 
 
@@ -1760,14 +1799,14 @@ def rmst_html(r: RMST) -> HTML:
     for g in by.itertuples():
         row = {"Group": g.group, "Customers": f"{g.n_customers:,}",
                f"Months active within {r.horizon_months:.0f} months": (
-                   f"{_m(g.rmst_months)} ({_m(g.ci_lower)}–{_m(g.ci_upper)})" if g.estimable else "n/a")}
+                   f"{_m(g.rmst_months)} ({_m(g.ci_lower)}–{_m(g.ci_upper)})" if g.estimable else NOT_ESTIMABLE)}
         if len(dif):
             if g.group in dif.index and np.isfinite(dif.loc[g.group, "difference_months"]):
                 d = dif.loc[g.group]
                 row[f"Difference vs {d.reference}"] = (f"{d.difference_months:+.1f} "
                                                        f"({d.ci_lower:+.1f} to {d.ci_upper:+.1f})")
             else:
-                row[f"Difference vs {dif['reference'].iloc[0]}"] = "reference" if g.Index == 0 else "n/a"
+                row[f"Difference vs {dif['reference'].iloc[0]}"] = "reference" if g.Index == 0 else NOT_ESTIMABLE
         rows.append(row)
     return HTML(_table_html(pd.DataFrame(rows)) + "<p style='font-size:12px;color:#555'>Restricted mean survival "
                 "time: the area under the survival curve up to the horizon, in months; 95% intervals in brackets.</p>")
@@ -1790,7 +1829,7 @@ def competing_html(a: SurvivalAnalysis) -> HTML:
                     "cancellations with a cause.</p>")
     at = a.competing.at_times
     wide = at.assign(v=[f"{_pct(r.cumulative_incidence)} ({_pct(r.ci_lower)}–{_pct(r.ci_upper)})" if r.estimable
-                        else "n/a" for r in at.itertuples()])
+                        else NOT_ESTIMABLE for r in at.itertuples()])
     wide = wide.pivot(index="cause", columns="duration_months", values="v").reindex(list(dict.fromkeys(at["cause"])))
     wide.columns = [f"Churned by {c:g} months" for c in wide.columns]
     wide = wide.reset_index().rename(columns={"cause": "Cause"})
@@ -1809,11 +1848,12 @@ def sensitivity_html(a: SurvivalAnalysis) -> HTML:
                                  zip(s["threshold_days"], s["configured"])],
         "Customers": s["n_customers"].map(lambda v: f"{v:,}"),
         "Churned": s["n_events"].map(lambda v: f"{v:,}"),
-        "Median lifetime (months)": [f"{_m(m)} ({_m(lo)}–{_m(hi)})" if np.isfinite(m) else "not reached"
-                                     for m, lo, hi in zip(s["median_months"], s["median_ci_lower"],
-                                                          s["median_ci_upper"])],
-        "Active after 12 months": [f"{_pct(v)} ({_pct(lo)}–{_pct(hi)})" for v, lo, hi in
-                                   zip(s["survival_at"], s["survival_ci_lower"], s["survival_ci_upper"])],
+        "Median lifetime (months)": [_median_text(m, lo, hi, n) for m, lo, hi, n in
+                                     zip(s["median_months"], s["median_ci_lower"], s["median_ci_upper"],
+                                         s["n_customers"])],
+        "Active after 12 months": [f"{_pct(v)} ({_pct(lo)}–{_pct(hi)})" if np.isfinite(v) else NOT_ESTIMABLE
+                                   for v, lo, hi in zip(s["survival_at"], s["survival_ci_lower"],
+                                                        s["survival_ci_upper"])],
     })
     return HTML(_table_html(show) + "<p style='font-size:12px;color:#555'>A longer threshold waits longer before "
                 "calling a quiet customer churned; customers first seen within the threshold of the data start are "

@@ -15,7 +15,7 @@ result = drv.churn_drivers(data)
 warning = drv.early_warning(data, result)
 saved = drv.write_at_risk_list(warning, output_dir)
 loop = drv.closed_loop(data, reports_dir=reports_dir)
-ru.title_html(cfg.label, data.month, subtitle=f"Churn drivers and early warning · churn within {cfg.drivers.horizon_days} days · amounts in {cfg.currency}")'''),
+ru.title_html(data, subtitle=f"Churn drivers and early warning · churn within {cfg.drivers.horizon_days} days · {ru.display.amounts_text(data)}")'''),
     ("markdown", "## Headline"),
     ("code", "drv.headline_html(result, warning, loop)"),
     ("markdown", "## What drives churn\n"

@@ -11,7 +11,7 @@ from retention_utils import cohorts
 kpis = ru.monthly_kpis(data)
 spec = cfg.cohorts
 result = cohorts.cohort_analysis(data, kpis, by=spec.by, period=spec.period, definition=spec.definition, max_periods=spec.max_periods, n_recent=spec.n_recent, n_trailing=spec.n_trailing, min_customers=cfg.thresholds.min_customers)
-ru.title_html(cfg.label, data.month, subtitle=f"Cohort retention · {result.definition} retention by {result.period} · amounts in {cfg.currency}")'''),
+ru.title_html(data, subtitle=f"Cohort retention · {result.definition} retention by {result.period} · {ru.display.amounts_text(data)}")'''),
     ("markdown", "## Headline"),
     ("code", "ru.cohort_headline_html(result)"),
     ("markdown", "## Cohort retention\nEach row is a group of customers acquired in the same period; each cell the share "

@@ -9,7 +9,7 @@ import retention_utils as ru
 ''' + LOAD + '''
 kpis = ru.monthly_kpis(data)
 headline = ru.headline_kpis(kpis)
-ru.title_html(cfg.label, data.month, subtitle=f"Customer and revenue KPIs · amounts in {cfg.currency}")'''),
+ru.title_html(data, subtitle=f"Customer and revenue KPIs · {ru.display.amounts_text(data)}")'''),
     ("markdown", "## Headline"),
     ("code", "ru.headline_html(headline, month=data.month, currency=cfg.currency, min_customers=cfg.thresholds.min_customers)"),
     ("markdown", "## Customers: who we keep, win and lose\n"

@@ -10,7 +10,7 @@ from retention_utils import survival as sv
 
 ''' + LOAD + '''
 surv = sv.survival_analysis(data)
-ru.title_html(cfg.label, data.month, subtitle="How long customers stay, when churn risk peaks, and what changes it · time in months")'''),
+ru.title_html(data, subtitle="How long customers stay, when churn risk peaks, and what changes it · time in months")'''),
     ("markdown", "## Headline"),
     ("code", "sv.headline_html(surv)"),
     ("markdown", "## How long customers stay\n"
