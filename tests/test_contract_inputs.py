@@ -142,10 +142,11 @@ def test_orders_with_amounts_say_so(tmp_path):
 
 
 def test_business_unit_value_without_a_unit_column_is_an_error(tmp_path):
-    params = write_unit(tmp_path, files={"customers.csv": CUST, "orders.csv": ORD}, sources=SRC,
+    cust = "customer_id,signup_date,churn_date,cancel_kind\nA,2024-01-05,,\nB,2024-01-20,,\nC,2024-01-25,,\n"
+    params = write_unit(tmp_path, files={"customers.csv": cust, "orders.csv": ORD}, sources=SRC,
                         unit_yaml="business_unit_value: UK\n")
     # old code: business_unit_value silently ignored, every row used
-    with pytest.raises(DataError, match=r"customers\.csv: business_unit_value is 'UK' in the params of unit 'shop', "
+    with pytest.raises(DataError, match=r"\(1 problem\).*\n  - customers\.csv: business_unit_value is 'UK' in the params of unit 'shop', "
                                         r"but customers\.csv and orders\.csv have no business-unit column to select "
                                         r"it with\. Columns present: 'customer_id', 'signup_date', 'churn_date', "
                                         r"'cancel_kind'\. Map the column that names the unit under "
