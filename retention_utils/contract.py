@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -335,7 +336,15 @@ class _Mapped:
 
 
 def _snake(name: str) -> str:
-    out = "".join(ch.lower() if ch.isalnum() else "_" for ch in str(name).strip())
+    """An export's column name as a snake_case attribute name (camelCase words split).
+
+    Examples
+    --------
+    >>> [_snake(c) for c in ("InternetService", "customerID", "Total Charges", "HTTPServer", "plan", "NPS")]
+    ['internet_service', 'customer_id', 'total_charges', 'http_server', 'plan', 'nps']
+    """
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", str(name).strip())
+    out = "".join(ch.lower() if ch.isalnum() else "_" for ch in text)
     while "__" in out:
         out = out.replace("__", "_")
     return out.strip("_") or "attribute"

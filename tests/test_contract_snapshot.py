@@ -138,7 +138,8 @@ def test_telco_snapshot(real_data, tmp_path):
     s = data.snapshot.to_pandas()
     assert len(s) == 7043 and int(s.churned.sum()) == 1869
     assert s.tenure_months.min() == 0 and s.tenure_months.max() == 72
-    assert "contract" in s.columns and "churn" not in s.columns and "tenure" not in s.columns
-    assert int(s.totalcharges.isna().sum()) == 11  # ' ' in the export: an attribute, kept as empty text
+    assert {"contract", "internet_service", "senior_citizen", "payment_method"} <= set(s.columns)  # camelCase split
+    assert "churn" not in s.columns and "tenure" not in s.columns and "customer_id" not in set(s.columns[1:])
+    assert int(s.total_charges.isna().sum()) == 11  # ' ' in the export: an attribute, kept as empty text
     assert data.quality.rows.set_index("reason")["rows"].to_dict() == {"used": 7043}
     assert data.quality.balanced()
