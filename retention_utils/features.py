@@ -41,7 +41,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from .engine import epoch_day
+from .engine import epoch_day, is_purchase
 from .errors import ConfigError, examples_text
 
 __all__ = [
@@ -187,7 +187,7 @@ def customer_features(orders: ibis.Table, customers: ibis.Table, *, cutoff: dt.d
     o = orders.filter(orders.order_date < t)
     dn = epoch_day(o.order_date)
     age = tn - dn  # 1 = the day before the cut-off
-    buy = o.amount > 0
+    buy = is_purchase(o)
     refund = o.amount < 0
     if "returned" in o.columns:
         refund = refund | o.returned.fill_null(False)

@@ -19,8 +19,10 @@ Conventions (documented once, used everywhere):
   are merged into ``"other (rare)"``; if that merged level is still too small
   its customers are left out of the comparison. Missing values form the level
   ``"(missing)"``. Every such change is listed in the notes.
-* **Reference level** of a categorical covariate: its most frequent level (ties
-  broken alphabetically), so hazard ratios compare with the typical customer.
+* **Reference level** of a categorical covariate: ``survival.reference_levels``
+  when set (a level not present is a ConfigError listing the levels present),
+  else its most frequent level (ties broken alphabetically), so hazard ratios
+  compare with the typical customer.
 * **Early-life features** (``early_complaint``, ``nps_detractor``,
   ``discount_user``) use only what happened in the first ``early_days`` of a
   life, and never after its end or after the report month. Because they are
@@ -65,7 +67,7 @@ from statsmodels.stats.multitest import multipletests
 from .config import SurvivalSpec
 from .contract import UnitData
 from .display import HTML
-from .engine import DAYS_PER_MONTH
+from .engine import DAYS_PER_MONTH, is_purchase
 from .errors import ConfigError, DataError
 from .lifetimes import Lifetimes, lifetimes
 
@@ -93,6 +95,7 @@ __all__ = [
     "competing_risks",
     "inactivity_sensitivity",
     "survival_analysis",
+    "snapshot_survival",
     "term_label",
     "headline_sentences",
     "headline_html",
@@ -301,7 +304,7 @@ def add_early_features(data: UnitData, life: Lifetimes, *, early_days: int) -> L
         flags["nps_detractor"] = pd.Series(sv["score"].to_numpy() <= 6, index=sv["customer_id"].astype(str))
     if "discount" in data.orders.columns:
         w = window(data.orders, "order_date")
-        disc = w.filter((w.amount > 0) & (w.discount > 0)).select("customer_id").distinct().to_pandas()
+        disc = w.filter(is_purchase(w) & (w.discount > 0)).select("customer_id").distinct().to_pandas()
         flags["discount_user"] = pd.Series(True, index=disc["customer_id"].astype(str))
     ids = t["customer_id"].astype(str)
     add = {name: ids.map(s[s]).fillna(False).astype(bool).to_numpy() if len(s) else np.zeros(len(t), bool)
@@ -762,9 +765,25 @@ _HR_COLS = ["term", "covariate", "level", "reference", "kind", "hazard_ratio", "
 _PH_COLS = ["term", "covariate", "rho", "statistic", "p_value", "violation", "suggestion"]
 
 
-def _design(table: pd.DataFrame, covariates: list[str], min_count: int
+def _check_reference(cov: str, ref: str, present: list[str]) -> None:
+    if ref not in present:
+        shown = ", ".join(repr(lv) for lv in present[:10]) + (" ..." if len(present) > 10 else "")
+        raise ConfigError(f"survival.reference_levels: the reference level {ref!r} of covariate {cov!r} is not "
+                          f"present in this unit's customers; levels present: {shown}. Set "
+                          f"survival.reference_levels.{cov} in the unit's params to one of them (or remove it to use "
+                          "the most frequent level).")
+
+
+def _design(table: pd.DataFrame, covariates: list[str], min_count: int,
+            reference_levels: dict[str, str] | None = None
             ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, list[dict[str, str]]]:
     """Design matrix (0/1 dummies and numeric columns), term metadata, rows kept, notes."""
+    refs = dict(reference_levels or {})
+    unknown = sorted(set(refs) - set(covariates))
+    if unknown:
+        raise ConfigError(f"survival.reference_levels: {unknown} {'is' if len(unknown) == 1 else 'are'} not among "
+                          f"the Cox covariates {list(covariates)} (survival.covariates); a reference level is set "
+                          "only for a modelled covariate.")
     notes: list[dict[str, str]] = []
     keep = np.ones(len(table), dtype=bool)
     cols: dict[str, np.ndarray] = {}
@@ -780,13 +799,21 @@ def _design(table: pd.DataFrame, covariates: list[str], min_count: int
         if is_bin:
             v = x.astype(float).to_numpy()
             n1, n0 = int(v.sum()), int(len(v) - v.sum())
+            ref = str(refs.get(cov, "no")).lower()
+            if cov in refs:
+                _check_reference(cov, ref, ["no", "yes"] if pd.api.types.is_bool_dtype(x) else ["0", "1"])
+                ref = {"0": "no", "1": "yes"}.get(ref, ref)
             if min(n1, n0) < min_count:
                 notes.append(_note("Cox", cov, f"dropped: only {min(n1, n0)} customers are "
                                                 f"{'with' if n1 < n0 else 'without'} it (fewer than {min_count})."))
                 continue
-            cols[cov] = v
-            meta.append({"term": cov, "covariate": cov, "level": "yes", "reference": "no", "kind": "binary"})
+            level = "no" if ref == "yes" else "yes"
+            cols[cov] = 1.0 - v if ref == "yes" else v
+            meta.append({"term": cov, "covariate": cov, "level": level, "reference": ref, "kind": "binary"})
         elif pd.api.types.is_numeric_dtype(x):
+            if cov in refs:
+                raise ConfigError(f"survival.reference_levels: covariate {cov!r} is numeric (one hazard ratio per "
+                                  "unit), so it has no reference level; remove it from survival.reference_levels.")
             v = x.astype(float).to_numpy()
             bad = ~np.isfinite(v)
             if bad.all() or np.nanstd(v) == 0:
@@ -803,6 +830,9 @@ def _design(table: pd.DataFrame, covariates: list[str], min_count: int
             if labels.isna().any():
                 keep &= labels.notna().to_numpy()
             levels = _order_levels(labels)
+            if cov in refs:
+                _check_reference(cov, str(refs[cov]), levels)
+                levels = [str(refs[cov])] + [lv for lv in levels if lv != str(refs[cov])]
             if len(levels) < 2:
                 only = f"'{levels[0]}'" if levels else "none"
                 notes.append(_note("Cox", cov, f"dropped: only one level ({only}) in this unit."))
@@ -937,7 +967,7 @@ def _empty_cox(status: str, why: str, notes: list[dict[str, str]], base: dict[st
 
 def cox_hazard_ratios(table: pd.DataFrame, *, covariates: list[str] | tuple[str, ...],
                       min_level_customers: int = 30, landmark_days: int | None = None,
-                      alpha: float = 0.05) -> CoxResult:
+                      alpha: float = 0.05, reference_levels: dict[str, str] | None = None) -> CoxResult:
     """Cox proportional hazards model (Efron ties): hazard ratios, intervals, and a PH check.
 
     Parameters
@@ -957,6 +987,9 @@ def cox_hazard_ratios(table: pd.DataFrame, *, covariates: list[str] | tuple[str,
         describe the early life (see the module docstring).
     alpha : float
         1 - coverage of the intervals; level of the PH-check flag.
+    reference_levels : dict of str to str, optional
+        Covariate -> its reference level (``survival.reference_levels``); default the
+        most frequent level (``no`` for binary covariates).
 
     Returns
     -------
@@ -965,7 +998,9 @@ def cox_hazard_ratios(table: pd.DataFrame, *, covariates: list[str] | tuple[str,
     Raises
     ------
     ConfigError
-        A covariate that is not a column of ``table``.
+        A covariate that is not a column of ``table``; a reference level that is not
+        present among the (rare-merged) levels, or set for a numeric covariate or one
+        not modelled.
 
     Examples
     --------
@@ -990,7 +1025,7 @@ def cox_hazard_ratios(table: pd.DataFrame, *, covariates: list[str] | tuple[str,
                                                f"then on; {n_out:,} customers who left earlier are not in it."))
         work = table[alive]
         entry = np.full(len(work), landmark_days / DAYS_PER_MONTH)
-    X, meta, keep, more = _design(work, list(covariates), min_level_customers)
+    X, meta, keep, more = _design(work, list(covariates), min_level_customers, reference_levels)
     notes += more
     time, event = _arrays(work)
     if not keep.all():
@@ -1416,8 +1451,13 @@ def survival_analysis(data: UnitData, *, spec: SurvivalSpec | None = None) -> Su
     spec = spec or cfg.survival
     min_n = cfg.thresholds.min_customers
     notes: list[dict[str, str]] = []
-    life = lifetimes(data)
-    life = add_early_features(data, life, early_days=spec.early_days)
+    snapshot = getattr(data, "kind", "orders") == "snapshot"
+    if snapshot:
+        life = snapshot_lifetimes(data)
+    else:
+        life = lifetimes(data)
+        life = add_early_features(data, life, early_days=spec.early_days)
+    method = "snapshot" if snapshot else cfg.churn.method
     table = life.table
     if life.warm_up_kept:
         notes.append(_note("lifetimes", "warm-up window", f"all {life.warm_up_kept:,} customers were first seen in the "
@@ -1479,7 +1519,8 @@ def survival_analysis(data: UnitData, *, spec: SurvivalSpec | None = None) -> Su
                 "log_likelihood": np.nan, "penalty": 0.0}
         cox = _empty_cox("no_covariates", no_covs[0].upper() + no_covs[1:], [], base)
     else:
-        cox = cox_hazard_ratios(table, covariates=covs, min_level_customers=min_n, landmark_days=landmark)
+        cox = cox_hazard_ratios(table, covariates=covs, min_level_customers=min_n, landmark_days=landmark,
+                                reference_levels=spec.reference_levels)
     rm = rmst(table, horizon_months=spec.horizon_months, group_by=group_by if len(km.groups) > 1 else None,
               min_customers=min_n)
     if not rm.by_group["estimable"].all():
@@ -1487,7 +1528,7 @@ def survival_analysis(data: UnitData, *, spec: SurvivalSpec | None = None) -> Su
                                               f"{spec.horizon_months}-month horizon (survival.horizon_months), "
                                               "so their average lifetime within it is not estimable."))
     comp = sens = None
-    if cfg.churn.method == "explicit":
+    if method in ("explicit", "snapshot"):
         if "churn_type" in table.columns and table.loc[table["event"], "churn_type"].notna().any():
             comp = competing_risks(table, times=TIMES)
         else:
@@ -1504,10 +1545,51 @@ def survival_analysis(data: UnitData, *, spec: SurvivalSpec | None = None) -> Su
         frames.append(comp.notes)
     all_notes = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
         else _notes_frame([])
-    return SurvivalAnalysis(unit=cfg.unit, label=cfg.label, month=data.month_label, method=cfg.churn.method,
+    return SurvivalAnalysis(unit=cfg.unit, label=cfg.label, month=data.month_label, method=method,
                             rule=life.rule, spec=spec, life=life, km_all=km_all, km=km, logrank=lr, hazard=hz,
                             cox=cox, rmst=rm, competing=comp, sensitivity=sens, notes=all_notes,
                             too_few_events=few, min_customers=min_n)
+
+
+def snapshot_lifetimes(data: UnitData) -> Lifetimes:
+    """Lifetimes of a snapshot unit (``data.kind == "snapshot"``): one row per customer.
+
+    The recorded tenure (``tenure_months``) is the length of each life; a customer
+    flagged ``churned`` ended it, the others are still customers (censored at the
+    snapshot). Built with :func:`lifetimes_from_snapshot`; the other columns
+    (``churn_type, churn_reason`` and the attributes) are kept, dates and internal
+    keys are not (they are not covariates).
+    """
+    if getattr(data, "kind", "orders") != "snapshot" or getattr(data, "snapshot", None) is None:
+        raise ConfigError(f"unit {data.config.unit!r} is not a snapshot unit (sources.snapshot); use "
+                          "survival_analysis for an order history.")
+    df = data.snapshot.to_pandas()
+    df = df.drop(columns=[c for c in ("customer_key", "business_unit", "start_date", "end_date") if c in df.columns])
+    table = lifetimes_from_snapshot(df, duration="tenure_months", event="churned", customer_id="customer_id")
+    rule = ("a customer's life is the tenure recorded in the snapshot table (months); it ended in churn when the "
+            "churn flag is set, otherwise the customer is still active and counted as censored at the snapshot")
+    return Lifetimes(table=table, n_left_truncated=0, rule=rule)
+
+
+def snapshot_survival(data: UnitData, *, spec: SurvivalSpec | None = None) -> SurvivalAnalysis:
+    """Survival analysis of a snapshot unit (one row per customer: tenure and a churn flag).
+
+    Kaplan-Meier with the at-risk table, log-rank tests by ``survival.group_by``,
+    Cox on ``survival.covariates`` (with ``survival.reference_levels``), RMST to
+    ``survival.horizon_months`` and, when churn types are recorded, competing risks:
+    the sections of :func:`survival_analysis`, on :func:`snapshot_lifetimes`.
+    There is no inactivity threshold (no sensitivity table) and no early-life features.
+
+    Raises
+    ------
+    ConfigError
+        Not a snapshot unit; ``group_by`` / ``covariates`` / ``reference_levels`` naming
+        a column or level the snapshot does not have.
+    """
+    if getattr(data, "kind", "orders") != "snapshot":
+        raise ConfigError(f"unit {data.config.unit!r} is not a snapshot unit (sources.snapshot); use "
+                          "survival_analysis for an order history.")
+    return survival_analysis(data, spec=spec)
 
 
 # ============================================================================ words
@@ -1823,7 +1905,7 @@ def _reasons_html(c: CompetingRisks) -> str:
 def competing_html(a: SurvivalAnalysis) -> HTML:
     """Churn by cause: incidence at 3/6/12/24 months and the reasons (or why not applicable)."""
     if a.competing is None:
-        if a.method == "explicit":
+        if a.method in ("explicit", "snapshot"):
             return HTML("<p>No churn types are recorded, so voluntary and involuntary churn cannot be told apart.</p>")
         return HTML("<p>Not applicable: this unit's churn is inferred from inactivity, so there are no recorded "
                     "cancellations with a cause.</p>")
@@ -1840,6 +1922,9 @@ def competing_html(a: SurvivalAnalysis) -> HTML:
 def sensitivity_html(a: SurvivalAnalysis) -> HTML:
     """Median lifetime and 12-month survival under other inactivity thresholds (or why not applicable)."""
     s = a.sensitivity
+    if s is None and a.method == "snapshot":
+        return HTML("<p>Not applicable: this unit is a one-row-per-customer table with a recorded churn flag, so "
+                    "churn does not depend on an inactivity threshold.</p>")
     if s is None:
         return HTML("<p>Not applicable: this unit records cancellation dates, so churn does not depend on an "
                     "inactivity threshold.</p>")

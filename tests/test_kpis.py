@@ -437,16 +437,17 @@ def _shift_dates(frame: pd.DataFrame, columns: list[str], offset: pd.DateOffset)
 
 @pytest.fixture(scope="module")
 def shifted_kpis(demo, tmp_path_factory):
-    """Every date of the raw CSV files four calendar years later (2023-01-01 -> 2027-01-01).
+    """Every date of the raw CSV files four calendar years earlier (2023-01-01 -> 2019-01-01).
 
     A multiple of four years maps every date onto the same day of the same month and keeps every
-    difference in days (2024 and 2028 are both leap years), so every count must be unchanged.
+    difference in days (2024 and 2020 are both leap years), so every count must be unchanged. (Earlier,
+    not later: orders dated after the run date are set aside as future-dated.)
     """
     _, raw = demo
-    offset = pd.DateOffset(years=4)
+    offset = pd.DateOffset(years=-4)
     customers = _shift_dates(raw["customers"], ["signup_date", "churn_date"], offset)
     orders = _shift_dates(raw["orders"], ["order_date"], offset)
-    assert customers.signup_date.min() == "2027-01-01" and orders.order_date.max() == "2029-12-31"
+    assert customers.signup_date.min() == "2019-01-01" and orders.order_date.max() == "2021-12-31"
     params = _write_unit_root(tmp_path_factory.mktemp("shifted"), customers, orders)
     return {unit: kpis_of(params, unit) for unit in ("retail", "subscriptions")}
 
@@ -455,8 +456,8 @@ def shifted_kpis(demo, tmp_path_factory):
 def test_shifting_all_dates_by_whole_years_changes_nothing(demo_kpis, shifted_kpis, unit):
     _, k = demo_kpis[unit]
     data_s, ks = shifted_kpis[unit]
-    assert data_s.month == dt.date(2029, 12, 1)
-    assert list(ks.month) == [m + pd.DateOffset(years=4) for m in k.month]
+    assert data_s.month == dt.date(2021, 12, 1)
+    assert list(ks.month) == [m - pd.DateOffset(years=4) for m in k.month]
     cols = [c for c in TABLE_COLUMNS if c != "month"]
     assert_tables_equal(ks, k, cols)
 

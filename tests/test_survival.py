@@ -449,3 +449,163 @@ def test_survival_notebook_renders_for_small_unit(tmp_path):
     assert "Too few events" in page or "Too few" in page
     for bad in ("Traceback", "Warning:", "DeprecationWarning", "RuntimeWarning"):
         assert bad not in page
+
+
+# ----------------------------------------------------------------------------- issue 9: reference levels (item 6)
+
+
+def _two_plans() -> pd.DataFrame:
+    """40 customers on plan A (churn fast), 60 on plan B (churn slowly); a few censored."""
+    rng = np.random.default_rng(6)
+    plan = np.array(["A"] * 40 + ["B"] * 60)
+    months = np.where(plan == "A", rng.exponential(6, 100), rng.exponential(12, 100)).round(1) + 0.1
+    return pd.DataFrame({"duration_months": months, "event": rng.random(100) < 0.85, "plan": plan})
+
+
+def test_reference_level_from_params_inverts_the_hazard_ratio():
+    t = _two_plans()
+    default = sv.cox_hazard_ratios(t, covariates=["plan"], min_level_customers=1).hazard_ratios.iloc[0]
+    assert (default.level, default.reference) == ("A", "B")  # default: the most frequent level (B) is the reference
+    ref_a = sv.cox_hazard_ratios(t, covariates=["plan"], min_level_customers=1,
+                                 reference_levels={"plan": "A"}).hazard_ratios.iloc[0]
+    assert (ref_a.term, ref_a.level, ref_a.reference) == ("plan[B]", "B", "A")
+    # the same model with the dummy reversed: HR(B vs A) = 1 / HR(A vs B), intervals swapped and inverted
+    assert ref_a.hazard_ratio == pytest.approx(1 / default.hazard_ratio, rel=1e-9)
+    assert ref_a.ci_lower == pytest.approx(1 / default.ci_upper, rel=1e-9)
+    assert ref_a.ci_upper == pytest.approx(1 / default.ci_lower, rel=1e-9)
+    assert ref_a.p_value == pytest.approx(default.p_value, rel=1e-9)
+    assert default.hazard_ratio > 1  # plan A churns faster, as planted
+    # explicit B equals the default
+    ref_b = sv.cox_hazard_ratios(t, covariates=["plan"], min_level_customers=1,
+                                 reference_levels={"plan": "B"}).hazard_ratios.iloc[0]
+    assert ref_b.hazard_ratio == pytest.approx(default.hazard_ratio, rel=1e-12)
+
+
+def test_reference_level_not_present_names_the_key_and_the_levels():
+    t = _two_plans()
+    with pytest.raises(ConfigError, match=r"survival\.reference_levels: the reference level 'C' of covariate 'plan' "
+                                          r"is not present .* levels present: 'B', 'A'"):
+        sv.cox_hazard_ratios(t, covariates=["plan"], min_level_customers=1, reference_levels={"plan": "C"})
+    with pytest.raises(ConfigError, match=r"survival\.reference_levels: \['tier'\] is not among the Cox covariates"):
+        sv.cox_hazard_ratios(t, covariates=["plan"], min_level_customers=1, reference_levels={"tier": "x"})
+
+
+# ----------------------------------------------------------------------------- issue 9: snapshot units (item 10)
+
+
+def _snapshot_unit(tmp_path: Path, frame: pd.DataFrame, survival: dict):
+    """A snapshot unit as the contract delivers it (kind, snapshot table, config from a params folder)."""
+    import dataclasses
+    import datetime as dt
+
+    import ibis
+
+    (tmp_path / "snap.csv").write_text("id,tenure,churned\n1,1,yes\n")
+    params = write_unit(tmp_path, files={}, unit="telco", sources={"snapshot": {"path": "../snap.csv"}},
+                        unit_yaml=yaml.safe_dump({"report_month": "2025-01", "survival": survival}))
+    cfg = load_config(params, "telco")
+
+    @dataclasses.dataclass(frozen=True)
+    class Snapshot:
+        config: object
+        snapshot: object
+        kind: str = "snapshot"
+        month: dt.date = dt.date(2025, 1, 1)
+        month_warning: str | None = None
+        month_label: str = "2025-01"
+
+    return Snapshot(config=cfg, snapshot=ibis.memtable(frame))
+
+
+def test_snapshot_survival_equals_lifelines_on_telco(tmp_path):
+    from tests.conftest import REAL
+
+    if not (REAL / TELCO).exists():
+        pytest.skip(f"telco data not found at {REAL / TELCO}")
+    raw = pd.read_csv(REAL / TELCO)
+    covs = REF["cox"]["covariates"]
+    frame = pd.DataFrame({"customer_id": raw["customerID"], "tenure_months": raw["tenure"].astype(float),
+                          "churned": raw["Churn"].eq("Yes")}).join(raw[covs])
+    data = _snapshot_unit(tmp_path, frame, {"group_by": "Contract", "covariates": covs})
+    a = sv.snapshot_survival(data)
+    assert (a.method, a.n_customers, a.n_events) == ("snapshot", REF["n_customers"], REF["n_events"])
+    for group in ("all customers", "Month-to-month", "One year", "Two year"):
+        km = a.km_all if group == "all customers" else a.km
+        c = km.curve[(km.curve["group"] == group) & (km.curve["n_events"] > 0)]
+        np.testing.assert_array_equal(c["duration_months"], REF["km"][group]["duration_months"])
+        np.testing.assert_allclose(c["survival"], REF["km"][group]["survival"], atol=1e-9, rtol=0)
+        np.testing.assert_allclose(c["ci_lower"], REF["km"][group]["ci_lower"], atol=1e-6, rtol=0)
+    assert len(a.km.at_risk) and a.km.at_risk["n_at_risk"].iloc[0] > 0
+    o = a.logrank.overall.iloc[0]
+    assert o.statistic == pytest.approx(REF["logrank"]["Contract"]["statistic"], abs=1e-6)
+    hr = a.cox.hazard_ratios.set_index("term")
+    ref = pd.DataFrame(REF["cox"]["terms"]).set_index("term")
+    np.testing.assert_allclose(hr.loc[ref.index, "hazard_ratio"], ref["hazard_ratio"], rtol=1e-4)
+    rm = a.rmst.by_group.set_index("group")
+    for r in REF["rmst"]:
+        if r["group"] in rm.index and r["horizon_months"] == 24:
+            assert rm.loc[r["group"], "rmst_months"] == pytest.approx(r["rmst_months"], abs=1e-6)
+    assert a.sensitivity is None and a.competing is None
+    assert "one-row-per-customer table" in sv.sensitivity_html(a).data
+    assert "No customer lifetimes" not in sv.headline_html(a).data
+
+
+def test_snapshot_survival_refuses_an_order_unit(tmp_path):
+    data = _snapshot_unit(tmp_path, pd.DataFrame({"customer_id": ["1"], "tenure_months": [1.0], "churned": [True]}),
+                          {})
+    import dataclasses
+
+    with pytest.raises(ConfigError, match="is not a snapshot unit"):
+        sv.snapshot_survival(dataclasses.replace(data, kind="orders"))
+
+
+# ----------------------------------------------------------------------------- issue 9: warm-up window (item 11)
+
+
+def test_every_customer_in_the_warm_up_window_gets_a_survival_report(tmp_path):
+    """An event log without amounts whose customers all start in the data's first weeks (like the grocery log)."""
+    rows = ["cust,date"]
+    # six customers, all first seen in January 2024 (the first 90 days of the data): A, B, C churn (a gap of more
+    # than 90 days after their last purchase), D, E, F buy until the end (censored)
+    for cust, days in {"A": ["2024-01-02", "2024-02-01"], "B": ["2024-01-05"], "C": ["2024-01-10", "2024-03-10"],
+                       "D": ["2024-01-03", "2024-03-20", "2024-06-10", "2024-09-01", "2024-11-20"],
+                       "E": ["2024-01-04", "2024-03-30", "2024-06-20", "2024-09-10", "2024-12-01"],
+                       "F": ["2024-01-06", "2024-04-01", "2024-06-25", "2024-09-15", "2024-12-10"]}.items():
+        rows += [f"{cust},{d}" for d in days]
+    params = write_unit(tmp_path, files={"events.csv": "\n".join(rows) + "\n"},
+                        sources={"orders": {"path": "../events.csv",
+                                            "columns": {"customer_id": "cust", "order_date": "date"}}},
+                        unit_yaml="report_month: '2024-12'\nchurn: {method: inactivity, inactivity_days: 90, "
+                                  "dormant_days: 45}\n")
+    data = load_unit_data(load_config(params, "shop"))
+    assert getattr(data, "has_amounts", True) is False
+    life = lifetimes(data)
+    assert (life.n_left_truncated, life.warm_up_kept) == (0, 6)
+    t = life.table.set_index("customer_id").sort_index()
+    assert t["event"].tolist() == [True, True, True, False, False, False]
+    # A: 2024-01-02 -> 2024-02-01 (30 days); B: one purchase (0 days); C: 2024-01-10 -> 2024-03-10 (60 days)
+    assert t.loc[["A", "B", "C"], "duration_days"].tolist() == [30, 0, 60]
+    # D, E, F are censored at their latest purchase: 322, 332 and 339 days after their first
+    assert t.loc[["D", "E", "F"], "duration_days"].tolist() == [322, 332, 339]
+    a = sv.survival_analysis(data)
+    text = " ".join(sv.headline_sentences(a))
+    assert "No customer lifetimes" not in text
+    assert "6 customer lives analysed, 3 of which have ended in churn" in text
+    assert "warm-up window" in text and "counted from the first purchase in the data" in text
+    assert "warm-up window" in sv.about_html(a).data
+
+
+def test_grocery_event_log_gets_a_survival_report(real_data):
+    path = real_data / "grocery_elog" / "groceryElog.csv"
+    if not path.exists():
+        pytest.skip(f"grocery event log not found at {path}")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        params = write_unit(Path(tmp), files={}, sources={"orders": {
+            "path": str(path), "columns": {"customer_id": "cust", "order_date": "date"}}},
+            unit_yaml="churn: {method: inactivity, inactivity_days: 90, dormant_days: 45}\n")
+        data = load_unit_data(load_config(params, "shop"))
+        a = sv.survival_analysis(data)
+    assert a.life.warm_up_kept == a.n_customers > 1000
+    assert a.n_events > 0 and "No customer lifetimes" not in " ".join(sv.headline_sentences(a))
