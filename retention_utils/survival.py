@@ -1667,7 +1667,8 @@ def _hr_sentence(row: Any, early_days: int) -> str:
     ci = f"95% interval {row.ci_lower:.2f}–{row.ci_upper:.2f}"
     if row.kind == "numeric":
         return f"{who[0].upper()}{who[1:]} multiplies the churn risk by {row.hazard_ratio:.2f} ({ci})."
-    s = f"{who[0].upper()}{who[1:]} churn {row.hazard_ratio:.1f}x as fast as {other} ({ci})"
+    speed = f"{row.hazard_ratio:.2f}" if row.hazard_ratio < 0.095 else f"{row.hazard_ratio:.1f}"
+    s = f"{who[0].upper()}{who[1:]} churn {speed}x as fast as {other} ({ci})"
     if row.hazard_ratio < 1:
         s += f", i.e. {(1 - row.hazard_ratio) * 100:.0f}% lower churn risk at any tenure"
     return s + "."

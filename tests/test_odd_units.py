@@ -210,3 +210,39 @@ def test_no_placeholder_reaches_the_page(odd_run, unit, notebook):
     bad = sorted({m.group(0) for m in BAD.finditer(text)})
     assert not bad, f"{unit}/{notebook}: {bad} in: " + " | ".join(
         text[max(0, m.start() - 120):m.end() + 60] for m in BAD.finditer(text))[:3000]
+
+
+#: Where a section cannot apply, the page says why in plain words (unit, notebook) -> sentences.
+SAYS_WHY = {
+    ("onecohort", "kpi_overview"): ["The export has no amounts, so revenue", "is only partly covered"],
+    ("onecohort", "cohort_retention"): ["Not enough cohorts to compare.", "1 cohort)",
+                                        "revenue retention and cohort value are not shown",
+                                        "No customer attribute is configured for this comparison"],
+    ("onecohort", "survival"): ["customer lives analysed", "warm-up window",
+                                "counted from the first purchase in the data"],
+    ("onetime", "survival"): ["never bought again after their first purchase", "cannot be estimated yet",
+                              "not estimable"],
+    ("subs", "survival"): ["this unit records cancellation dates", "Churn reasons"],
+    ("shop", "survival"): ["fewer than two groups of 'channel' are large enough to compare",
+                           "dropped: only one level ('web')",
+                           "Not applicable: this unit's churn is inferred from inactivity"],
+}
+
+
+@pytest.mark.parametrize("unit,notebook", sorted(SAYS_WHY))
+def test_sections_that_cannot_apply_say_why(odd_run, unit, notebook):
+    reports, _ = odd_run
+    text = _text(reports / MONTH / unit / f"{notebook}.html")
+    text = text.replace("&#x27;", "'").replace("&amp;", "&")
+    missing = [s for s in SAYS_WHY[unit, notebook] if s not in text]
+    assert not missing, f"{unit}/{notebook} lacks {missing}"
+
+
+def test_month_warning_on_top_of_every_page_of_a_partly_covered_month(odd_run):
+    """The onecohort log ends on 30 December: every page of that unit opens with the warning."""
+    reports, _ = odd_run
+    for nb in NOTEBOOKS:
+        text = _text(reports / MONTH / "onecohort" / f"{nb}.html")
+        title = text.index("Odd onecohort — December 2024")
+        warning = text.index("Warning: The data end on 30 December 2024")
+        assert 0 <= warning - title < 300, nb  # right under the title block

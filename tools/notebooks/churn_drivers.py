@@ -11,11 +11,12 @@ from retention_utils import drivers as drv
 from retention_utils import plotting_drivers as drvplot
 
 ''' + LOAD + '''
-result = drv.churn_drivers(data)
+result = drv.snapshot_drivers(data) if data.kind == "snapshot" else drv.churn_drivers(data)
 warning = drv.early_warning(data, result)
 saved = drv.write_at_risk_list(warning, output_dir)
 loop = drv.closed_loop(data, reports_dir=reports_dir)
-ru.title_html(data, subtitle=f"Churn drivers and early warning · churn within {cfg.drivers.horizon_days} days · {ru.display.amounts_text(data)}")'''),
+horizon = "one row per customer, churned or not" if data.kind == "snapshot" else f"churn within {cfg.drivers.horizon_days} days"
+ru.title_html(data, subtitle=f"Churn drivers and early warning · {horizon} · {ru.display.amounts_text(data)}")'''),
     ("markdown", "## Headline"),
     ("code", "drv.headline_html(result, warning, loop)"),
     ("markdown", "## What drives churn\n"

@@ -9,7 +9,7 @@ from retention_utils import plotting_survival as svp
 from retention_utils import survival as sv
 
 ''' + LOAD + '''
-surv = sv.survival_analysis(data)
+surv = sv.snapshot_survival(data) if data.kind == "snapshot" else sv.survival_analysis(data)
 ru.title_html(data, subtitle="How long customers stay, when churn risk peaks, and what changes it · time in months")'''),
     ("markdown", "## Headline"),
     ("code", "sv.headline_html(surv)"),
