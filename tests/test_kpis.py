@@ -614,3 +614,29 @@ def test_small_churn_base_is_flagged_in_headline_not_reported_as_a_rate():
     text = " ".join(headline_sentences(head, month=data.month, currency="EUR", min_customers=30))
     assert "rests on only 2 customers" in text and "95% interval" not in text
     assert "small sample: 2 customers" in headline_html(head, month=data.month, currency="EUR").data
+
+
+def test_export_without_amounts_counts_every_order_and_shows_no_money(tmp_path):
+    """Issue 9, item 11: customer and date only; every dated order is a purchase, money is missing, not zero."""
+    from retention_utils import cohorts, load_config, load_unit_data
+    from retention_utils.display import NO_AMOUNTS, headline_sentences
+    from tests.conftest import write_unit
+
+    rows = "cust,date\nA,2024-01-05\nA,2024-02-03\nB,2024-01-20\nB,2024-03-01\nC,2024-03-15\nA,2024-03-20\n"
+    params = write_unit(tmp_path, files={"log.csv": rows}, sources={"orders": {
+        "path": "../log.csv", "columns": {"customer_id": "cust", "order_date": "date"}}},
+        unit_yaml="report_month: '2024-03'\n")
+    data = load_unit_data(load_config(params, "shop"))
+    k = monthly_kpis(data)
+    # hand count: Jan A, B; Feb A; Mar B, C, A
+    assert k["n_active"].tolist() == [2, 1, 3] and k["n_orders"].tolist() == [2, 1, 3]
+    assert k["n_new"].tolist() == [2, 0, 1]
+    for col in ("purchase_revenue", "refunds", "net_revenue", "aov", "revenue_per_active"):
+        assert k[col].isna().all(), col
+    head = headline_kpis(k)
+    assert set(head["kpi"]) == {"n_active", "n_new", "churn_rate", "repurchase_rate"}
+    sentences = headline_sentences(head, month=data.month, currency="EUR")
+    assert sentences[-1] == NO_AMOUNTS and not any("EUR" in s for s in sentences)
+    res = cohorts.cohort_analysis(data, k)
+    assert not res.has_amounts and res.table["net_revenue_retention"].isna().all()
+    assert res.table.loc[res.table.observable, "n_retained"].notna().all()
