@@ -30,7 +30,8 @@ def demo_run(tmp_path_factory):
         "customer_id,business_unit,signup_date,channel\n"
         f"X1,evil,2025-01-03,\"{XSS}\"\nX2,evil,2025-02-03,web\n")
     (base / "x_orders.csv").write_text(
-        "order_id,customer_id,order_date,amount\n1,X1,2025-01-03,10\n2,X2,2025-02-03,20\n3,X1,2025-03-03,5\n")
+        "order_id,customer_id,order_date,amount\n1,X1,2025-01-03,10\n2,X2,2025-02-03,20\n3,X1,2025-03-03,5\n"
+        "4,X2,2025-12-31,7\n")  # data through the report month (a month after the data is an error)
     (params / "evil.yaml").write_text(yaml.safe_dump({
         "display_name": f"Evil {XSS}", "business_unit_value": "evil", "report_month": "2025-12",
         "sources": {"customers": {"path": str(base / "x_customers.csv"), "attributes": ["channel"]},
