@@ -15,8 +15,7 @@ result = drv.snapshot_drivers(data) if data.kind == "snapshot" else drv.churn_dr
 warning = drv.early_warning(data, result)
 saved = drv.write_at_risk_list(warning, output_dir)
 loop = drv.closed_loop(data, reports_dir=reports_dir)
-horizon = "one row per customer, churned or not" if data.kind == "snapshot" else f"churn within {cfg.drivers.horizon_days} days"
-ru.title_html(data, subtitle=f"Churn drivers and early warning · {horizon} · {ru.display.amounts_text(data)}")'''),
+ru.title_html(data, subtitle=drv.report_subtitle(result, cfg))'''),
     ("markdown", "## Headline"),
     ("code", "drv.headline_html(result, warning, loop)"),
     ("markdown", "## What drives churn\n"
