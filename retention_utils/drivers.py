@@ -1744,14 +1744,26 @@ def churn_drivers(data: Any, *, seed: int = 0, min_churners: int = 50, min_eval_
                            _counts_row("final", plan.final, yf)], columns=_EMPTY["counts"])
     notes: list[str] = []
     baseline = OverdueRule()
-    if yt.sum() < min_churners or ye.sum() < min_eval_churners or len(plan.train) == 0:
+    # a model needs both outcomes: churners and customers who stayed (a unit of one-time buyers under
+    # inactivity churn can have no stayer at all among its training rows)
+    stay_t, stay_e = len(yt) - int(yt.sum()), len(ye) - int(ye.sum())
+    too_few_stayers = len(plan.train) > 0 and (stay_t < min_churners or stay_e < min_eval_churners)
+    if yt.sum() < min_churners or ye.sum() < min_eval_churners or len(plan.train) == 0 or too_few_stayers:
         fit_on = fin if len(fin) else evald
         models = {"baseline": baseline.fit(fit_on, fit_on["churned"].to_numpy(dtype=int))} if len(fit_on) else {}
-        why = (f"only {int(yt.sum())} churners in the training cut-offs and {int(ye.sum())} in the evaluation "
-               f"cut-off (at least {min_churners} and {min_eval_churners} are needed)") if len(plan.train) else \
-            "no training cut-off precedes the evaluation cut-off (the data is too short)"
+        if not len(plan.train):
+            why = "no training cut-off precedes the evaluation cut-off (the data is too short)"
+        elif yt.sum() < min_churners or ye.sum() < min_eval_churners:
+            why = (f"only {int(yt.sum())} churners in the training cut-offs and {int(ye.sum())} in the evaluation "
+                   f"cut-off (at least {min_churners} and {min_eval_churners} are needed)")
+        else:
+            why = (f"only {stay_t} customers who stayed in the training cut-offs and {stay_e} in the evaluation "
+                   f"cut-off (at least {min_churners} and {min_eval_churners} are needed: nearly every customer "
+                   "churned, so there is nothing to tell churners apart from)")
         rule = models["baseline"].describe() if models else "no rule (no customer to learn from)"
-        notes.append(f"Too few churners to fit and check a churn model: {why}. The at-risk list below uses the "
+        lead = "Too few customers who stayed" if too_few_stayers and yt.sum() >= min_churners and \
+            ye.sum() >= min_eval_churners else "Too few churners"
+        notes.append(f"{lead} to fit and check a churn model: {why}. The at-risk list below uses the "
                      f"baseline rule instead: {rule}, as the probability; treat it as a rough guide.")
         notes += _exclude_notes(sorted(exclude), _label_of)
         return DriversResult(status="too_few_churners", design="out_of_time", validation="",
@@ -2840,8 +2852,8 @@ def headline_sentences(result: DriversResult, warning: EarlyWarning | None = Non
     return out
 
 
-def report_subtitle(result: DriversResult, cfg: Any) -> str:
-    """The churn-drivers page's subtitle: the label's horizon, or the snapshot's design.
+def report_subtitle(result: DriversResult, cfg: Any, *, has_amounts: bool = True) -> str:
+    """The churn-drivers page's subtitle: the label's horizon, or the snapshot's design, and the currency.
 
     Examples
     --------
@@ -2851,11 +2863,13 @@ def report_subtitle(result: DriversResult, cfg: Any) -> str:
     'Churn drivers and early warning · churn within 90 days · amounts in EUR'
     >>> report_subtitle(NS(design="stratified_cv"), cfg)
     'Churn drivers · one row per customer with a churn flag · cross-validated, no out-of-time test'
+    >>> report_subtitle(NS(design="out_of_time"), cfg, has_amounts=False)
+    'Churn drivers and early warning · churn within 90 days · no amounts in the export'
     """
     if result.design == "stratified_cv":
         return "Churn drivers · one row per customer with a churn flag · cross-validated, no out-of-time test"
-    return (f"Churn drivers and early warning · churn within {cfg.drivers.horizon_days} days · amounts in "
-            f"{cfg.currency}")
+    money = f"amounts in {cfg.currency}" if has_amounts else "no amounts in the export"
+    return f"Churn drivers and early warning · churn within {cfg.drivers.horizon_days} days · {money}"
 
 
 def headline_html(result: DriversResult, warning: EarlyWarning | None = None, loop: ClosedLoop | None = None) -> HTML:

@@ -61,6 +61,9 @@ def wilson_interval(count: pd.Series | np.ndarray, nobs: pd.Series | np.ndarray,
     >>> lo, hi = wilson_interval(np.array([5]), np.array([50]))
     >>> round(float(lo[0]), 4), round(float(hi[0]), 4)
     (0.0435, 0.2136)
+    >>> lo, hi = wilson_interval(np.array([0, 7]), np.array([7, 7]))  # the interval holds its rate exactly
+    >>> float(lo[0]), float(hi[1])
+    (0.0, 1.0)
     """
     count = np.asarray(count, dtype=float)
     nobs = np.asarray(nobs, dtype=float)
@@ -69,6 +72,11 @@ def wilson_interval(count: pd.Series | np.ndarray, nobs: pd.Series | np.ndarray,
     hi = np.full(count.shape, np.nan)
     if ok.any():
         lo[ok], hi[ok] = proportion_confint(count[ok], nobs[ok], alpha=alpha, method="wilson")
+        # the closed form leaves 0/n with a lower bound of ~1e-17 and n/n with an upper bound of
+        # 1 - 1e-16: an interval must contain its point (error bars of a negative length crash plots)
+        rate = count[ok] / nobs[ok]
+        lo[ok] = np.clip(np.minimum(lo[ok], rate), 0.0, 1.0)
+        hi[ok] = np.clip(np.maximum(hi[ok], rate), 0.0, 1.0)
     return lo, hi
 
 

@@ -107,3 +107,29 @@ def test_tradeoff_and_lift_shares_stay_in_range():
         assert (t["expected_false_alarms"] >= -1e-12).all()
         g = drv.gains_table(y, p)
         assert g["share_captured"].dropna().is_monotonic_increasing
+
+
+def test_unit_where_every_training_customer_churned_gets_no_model_and_says_why(tmp_path):
+    """One-time buyers under inactivity churn: every training row is a churner, so there is nothing to
+    tell churners apart from (this crashed CalibratedClassifierCV with 'y should be a 1d array')."""
+    from retention_utils import drivers as drv
+    from retention_utils.config import load_config
+    from retention_utils.contract import load_unit_data
+    from tests.conftest import write_unit
+
+    lines = ["order_id,customer_id,order_date,amount"]
+    import datetime as dt
+
+    start = dt.date(2024, 1, 1)
+    for i in range(400):  # one purchase each, spread over two years
+        day = start + dt.timedelta(days=(i * 37) % 700)
+        lines.append(f"{i},C{i:04d},{day.isoformat()},{10 + i % 7}")
+    lines.append("9999,C0000,2025-12-31,5")  # the data reach the end of the last month
+    params = write_unit(tmp_path, files={"orders.csv": "\n".join(lines) + "\n"},
+                        sources={"orders": {"path": "../orders.csv"}})
+    data = load_unit_data(load_config(params, "shop"))
+    res = drv.churn_drivers(data, min_churners=20, min_eval_churners=5)
+    assert res.status == "too_few_churners"
+    assert res.notes[0].startswith("Too few customers who stayed to fit and check a churn model")
+    assert "nearly every customer churned" in res.notes[0]
+    assert "Too few customers who stayed" in drv.headline_html(res, drv.early_warning(data, res)).data

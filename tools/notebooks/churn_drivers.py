@@ -15,7 +15,7 @@ result = drv.snapshot_drivers(data) if data.kind == "snapshot" else drv.churn_dr
 warning = drv.early_warning(data, result)
 saved = drv.write_at_risk_list(warning, output_dir)
 loop = drv.closed_loop(data, reports_dir=reports_dir)
-ru.title_html(data, subtitle=drv.report_subtitle(result, cfg))'''),
+ru.title_html(data, subtitle=drv.report_subtitle(result, cfg, has_amounts=data.has_amounts))'''),
     ("markdown", "## Headline"),
     ("code", "drv.headline_html(result, warning, loop)"),
     ("markdown", "## What drives churn\n"
