@@ -113,6 +113,7 @@ class UnitResult:
     engine: dict[str, Any] = field(default_factory=dict)  # the engine settings in force (memory cap, threads)
     seconds: float = 0.0
     staging: str = ""
+    month_warning: str = ""  # the report month is only partly covered by the data (shown on every page)
 
 
 @dataclass
@@ -243,6 +244,7 @@ def _run_unit_raw(unit: str, params_dir: str, month: str | None, notebooks_dir: 
         result.params = cfg.model_dump(mode="json")
         data = load_unit_data(cfg)
         result.month = data.month_label
+        result.month_warning = getattr(data, "month_warning", None) or ""
         mem, threads = data.con.con.execute(
             "SELECT current_setting('memory_limit'), current_setting('threads')").fetchall()[0]
         result.engine = {"memory_limit": str(mem), "threads": int(threads)}

@@ -232,3 +232,18 @@ def test_two_identical_runs_write_identical_summaries(tiny):
     assert "1182.5199999" not in first
     values = [h["value"] for h in json.loads(first)["headline"] if h["kind"] == "money"]
     assert values and all(round(v, 2) == v for v in values if v is not None)
+
+
+def test_partly_covered_month_is_marked_on_the_landing_pages(tmp_path):
+    orders = ORDERS.replace("2025-03-31", "2025-03-14")
+    params = write_unit(tmp_path / "box", files={"orders.csv": orders}, sources={"orders": {"path": "../orders.csv"}})
+    reports = tmp_path / "box" / "reports"
+    result = run_month(params, reports, month="2025-03", notebooks=())
+    assert result.ok
+    for page in (reports / "2025-03" / "shop" / "index.html", reports / "2025-03" / "index.html"):
+        text = page.read_text()
+        assert 'class="report-warning"' in text and "only partly covered" in text, page
+    # the default month is the last complete one: no warning there
+    result = run_month(params, reports, notebooks=())
+    assert result.units[0].month == "2025-02"
+    assert "report-warning\"" not in (reports / "2025-02" / "shop" / "index.html").read_text()
