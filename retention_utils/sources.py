@@ -232,6 +232,8 @@ def _read_database(duck, spec: SourceSpec, name: str, url: str, tmp: str) -> Non
 def _reason(exc: BaseException) -> str:
     """A reader's error in one line (lines joined, long texts cut), for a message; redact it before use."""
     lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+    # DuckDB appends the failing SQL statement ("LINE 1: CREATE ... ^^^"): the kit's own SQL, not the user's
+    lines = lines[:next((i for i, ln in enumerate(lines) if ln.startswith("LINE ")), len(lines))]
     text = " ".join(lines) if lines else type(exc).__name__
     return text if len(text) <= 300 else text[:297] + "..."
 

@@ -84,3 +84,23 @@ def test_url_in_params_is_refused(mixed_sources):
     (mixed_sources / "defaults.yaml").write_text(text)
     with pytest.raises(ConfigError, match=r"'url_env' is the NAME of an environment variable"):
         load_config(mixed_sources, "shop")
+
+
+@pytest.mark.parametrize("name, fmt", [("orders.parquet", "parquet"), ("orders.xlsx", "excel"),
+                                       ("orders.csv", "csv")])
+def test_garbage_files_give_one_readable_line(tmp_path, name, fmt):
+    """A file of random bytes under a known extension: the reader's reason in one line, without the
+    kit's own SQL statement that DuckDB appends ("LINE 1: CREATE ... ^^^")."""
+    import random
+
+    from retention_utils import DataError
+    from tests.conftest import write_unit
+
+    rng = random.Random(3)
+    params = write_unit(tmp_path, files={name: bytes(rng.randrange(256) for _ in range(5000))},
+                        sources={"orders": {"path": f"../{name}"}})
+    with pytest.raises(DataError, match=rf"^{name}: cannot be read as {fmt} \(") as exc:
+        load_unit_data(load_config(params, "shop"))
+    text = str(exc.value)
+    assert "\n" not in text and "CREATE" not in text and "^^^" not in text and "LINE 1" not in text
+    assert "Check sources.orders in params" in text
