@@ -737,6 +737,15 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
                         f"first on {_day(daily['order_date'][0])}; check date_format in params (day and month "
                         "swapped?) and the computer's clock.")
     data_end = kept[-1]
+    if cfg.churn.method == "explicit" and cust is not None:
+        # a subscription unit's data also reach its latest signup or cancellation (months without invoices
+        # still hold churn events); dates after the run date are scheduled, not data
+        ct = cust.table
+        for col in ("signup_date", "churn_date"):
+            if col in cust.present:
+                latest = ct.filter(ct[col] <= ibis.literal(limit))[col].max().to_pyarrow().as_py()
+                if latest is not None and latest > data_end:
+                    data_end = latest
     last_complete = _last_complete_month(data_end)
     n_future = sum(n for d, n in zip(daily["order_date"], daily["n"]) if d > limit)
     if cfg.report_month:
@@ -744,8 +753,10 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
         if month > data_end:
             later = (f" ({n_future:,} order{' was' if n_future == 1 else 's were'} dated later and set aside as "
                      "future-dated)" if n_future else "")
-            raise DataError(f"{orders.src.label}: the report month {month:%Y-%m} is after the data: the last order "
-                            f"is dated {_day(data_end)}{later}, so the last complete month is "
+            what = (f"the last order is dated {_day(data_end)}" if data_end == kept[-1] else
+                    f"the data end on {_day(data_end)} (the last order is dated {_day(kept[-1])})")
+            raise DataError(f"{orders.src.label}: the report month {month:%Y-%m} is after the data: {what}"
+                            f"{later}, so the last complete month is "
                             f"{last_complete:%Y-%m}. Choose --month {last_complete:%Y-%m} or earlier (or give no "
                             "month to get the last complete one).")
     else:

@@ -166,10 +166,11 @@ DATE_COLUMNS = {"customers": ["signup_date", "churn_date"], "orders": ["order_da
 
 
 def _shift_4_years(name, df):
-    # +4 years keeps every calendar fact the analysis uses: day of month, month lengths, leap days
+    # -4 years keeps every calendar fact the analysis uses: day of month, month lengths, leap days (into the
+    # past: orders after the run date are set aside as future-dated)
     for col in DATE_COLUMNS[name]:
         d = pd.to_datetime(df[col].replace("", None))
-        df[col] = (d + pd.DateOffset(years=4)).dt.strftime("%Y-%m-%d").fillna("")
+        df[col] = (d - pd.DateOffset(years=4)).dt.strftime("%Y-%m-%d").fillna("")
     return df
 
 
@@ -195,7 +196,7 @@ def test_shifting_dates_by_whole_months_changes_nothing(demo_params, tmp_path):
     p2 = _variant(base, tmp_path, _shift_4_years)
     for unit in ("retail", "subscriptions"):
         a, b = _both(params, p2, unit)
-        assert (b.cohort - pd.DateOffset(years=4) == a.cohort).all()
+        assert (b.cohort + pd.DateOffset(years=4) == a.cohort).all()
         cols = ["period", "cohort_size", "n_retained", "retention_rate", "net_revenue_retention"]
         pd.testing.assert_frame_equal(a[cols], b[cols])
 

@@ -122,3 +122,24 @@ def test_default_month_uses_the_export_extent_across_units(tmp_path):
     assert data.month_label == "2025-06" and data.month_warning is None
     q = reasons(data)
     assert q[("orders", "future-dated")] == 1 and q[("orders", "other business unit")] == 1
+
+
+def test_subscription_data_reach_their_latest_signup_or_cancellation(tmp_path):
+    """Explicit churn: a month without invoices can still hold cancellations, so the data end at the latest
+    signup or churn date on or before the run date (a churn date after it is scheduled, not data)."""
+    cust = ("customer_id,signup_date,churn_date\nA,2025-01-05,2025-03-20\nB,2025-01-10,\n"
+            "C,2025-02-01,2026-09-30\n")
+    orders = HEAD + "1,A,2025-01-05,10\n2,B,2025-01-10,10\n3,C,2025-02-01,10\n"
+    sources = {"customers": {"path": "../customers.csv"}, "orders": {"path": "../orders.csv"}}
+
+    def load_explicit(folder, month):
+        params = write_unit(folder, files={"customers.csv": cust, "orders.csv": orders}, sources=sources,
+                            unit_yaml=f"report_month: '{month}'\nchurn:\n  method: explicit\n")
+        return load_unit_data(load_config(params, "shop"), today=JULY_2025)
+
+    data = load_explicit(tmp_path / "a", "2025-03")
+    assert data.month_warning.startswith("The data end on 20 March 2025: March 2025 is only partly covered")
+    with pytest.raises(DataError, match=r"the report month 2025-04 is after the data: the data end on 20 March 2025 "
+                                        r"\(the last order is dated 1 February 2025\), so the last complete month "
+                                        r"is 2025-02\."):
+        load_explicit(tmp_path / "b", "2025-04")

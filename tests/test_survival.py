@@ -22,7 +22,9 @@ from tests.conftest import ROOT, write_unit
 
 REF = json.loads((ROOT / "tests" / "data" / "survival_reference" / "telco_reference.json").read_text())
 TELCO = "telco_ibm/WA_Fn-UseC_-Telco-Customer-Churn.csv"
-SHIFT_DAYS = 10227  # 28 years: every date keeps its month and day (the calendar repeats every 28 years, 1901-2099)
+# 28 years back: every date keeps its month and day (the calendar repeats every 28 years, 1901-2099); back, not
+# forward, because orders dated after the run date are set aside as future-dated
+SHIFT_DAYS = -10227
 
 
 # ----------------------------------------------------------------------------- fixtures
@@ -279,8 +281,8 @@ SRC = {"customers": {"path": "../customers.csv", "attributes": ["plan"]}, "order
 
 def test_early_features_by_hand(tmp_path):
     params = write_unit(tmp_path, files={"customers.csv": CUST, "orders.csv": ORD, "interactions.csv": INTER},
-                        sources=SRC, unit_yaml="report_month: '2024-04'\nchurn:\n  method: explicit\n")
-    data = load_unit_data(load_config(params, "shop"))
+                        sources=SRC, unit_yaml="report_month: '2024-03'\nchurn:\n  method: explicit\n")
+    data = load_unit_data(load_config(params, "shop"))  # the data end on 2024-03-15 (a partial month)
     t = sv.add_early_features(data, lifetimes(data), early_days=30).table.set_index("customer_id").sort_index()
     assert t["early_complaint"].tolist() == [True, False, False]
     assert t["nps_detractor"].tolist() == [True, False, False]
@@ -301,7 +303,7 @@ def test_handful_of_events_gives_a_note_not_a_crash(tmp_path):
     params = write_unit(tmp_path, files={"customers.csv": cust, "orders.csv": orders},
                         sources={"customers": {"path": "../customers.csv", "attributes": ["plan"]},
                                  "orders": {"path": "../orders.csv"}},
-                        unit_yaml="report_month: '2024-04'\nchurn:\n  method: explicit\nsurvival:\n  group_by: plan\n"
+                        unit_yaml="report_month: '2024-03'\nchurn:\n  method: explicit\nsurvival:\n  group_by: plan\n"
                                   "  covariates: [plan, early_complaint]\n")
     a = sv.survival_analysis(load_unit_data(load_config(params, "shop")))
     assert a.too_few_events and a.n_events == 3
@@ -317,17 +319,21 @@ def test_handful_of_events_gives_a_note_not_a_crash(tmp_path):
         assert "<" in f.data
 
 
-def test_unit_without_customers_left(tmp_path):
+def test_unit_whose_customers_all_start_in_the_warm_up_window(tmp_path):
     # both customers first buy within the inactivity window after the data start: all left-truncated
     params = write_unit(tmp_path, files={"customers.csv": "customer_id,business_unit,signup_date\nX1,shop,2025-01-03\n"
                                                           "X2,shop,2025-02-03\n",
                                          "orders.csv": "order_id,customer_id,order_date,amount\n1,X1,2025-01-03,10\n"
                                                        "2,X2,2025-02-03,20\n"},
                         sources={"customers": {"path": "../customers.csv"}, "orders": {"path": "../orders.csv"}},
-                        unit_yaml="report_month: '2025-12'\nchurn:\n  method: inactivity\n  inactivity_days: 90\n")
+                        unit_yaml="report_month: '2025-02'\nchurn:\n  method: inactivity\n  inactivity_days: 90\n")
     a = sv.survival_analysis(load_unit_data(load_config(params, "shop")))
-    assert a.n_customers == 0 and a.too_few_events
-    assert sv.headline_sentences(a) == ["No customer lifetimes to analyse in this unit yet."]
+    # every customer starts inside the warm-up window: they are kept, and the censoring is explained
+    assert a.n_customers == 2 and a.n_events == 0 and a.too_few_events
+    head = sv.headline_sentences(a)
+    assert head[0].startswith("2 customer lives analysed, 0 of which have ended in churn. Every customer was first "
+                              "seen in the data's first months (the warm-up window)")
+    assert "No customer lifetimes" not in " ".join(head)
     assert svp.plot_km(a.km) is not None
 
 
@@ -345,7 +351,7 @@ def test_data_derived_text_is_escaped(tmp_path):
     params = write_unit(tmp_path, files={"customers.csv": cust, "orders.csv": orders},
                         sources={"customers": {"path": "../customers.csv", "attributes": ["channel"]},
                                  "orders": {"path": "../orders.csv"}},
-                        unit_yaml="report_month: '2025-06'\nchurn:\n  method: explicit\nsurvival:\n"
+                        unit_yaml="report_month: '2025-05'\nchurn:\n  method: explicit\nsurvival:\n"
                                   "  group_by: channel\n  covariates: [channel]\n")
     a = sv.survival_analysis(load_unit_data(load_config(params, "shop")))
     assert xss in a.km.groups and len(a.cox.hazard_ratios) == 1
@@ -407,7 +413,7 @@ def test_shifting_all_dates_changes_nothing(tmp_path):
     for unit in ("subscriptions", "retail"):
         a = sv.survival_analysis(load_unit_data(load_config(p0, unit)))
         b = sv.survival_analysis(load_unit_data(load_config(p1, unit)))
-        assert a.month[:4] == "2025" and b.month[:4] == "2053" and a.month[4:] == b.month[4:]
+        assert a.month[:4] == "2025" and b.month[:4] == "1997" and a.month[4:] == b.month[4:]
         pd.testing.assert_frame_equal(a.km.curve, b.km.curve)
         pd.testing.assert_frame_equal(a.hazard, b.hazard)
         pd.testing.assert_frame_equal(a.cox.hazard_ratios, b.cox.hazard_ratios)
