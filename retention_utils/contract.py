@@ -263,6 +263,22 @@ def _blank_to_null(x: ibis.Value) -> ibis.Value:
     return x.cast("string").strip().nullif("")
 
 
+#: spellings of "no value" that exports write into date, number and flag columns; read as empty (and then
+#: counted as missing), never as a number: DuckDB would read 'NaN' as a float that poisons every sum
+MISSING_TOKENS = ("nan", "na", "n/a", "#n/a", "null", "none", "nat")
+
+
+def _present(x: ibis.Value) -> ibis.Value:
+    """True where a date/number/flag cell holds a value: not blank and not a missing-value token."""
+    s = _blank_to_null(x)
+    return s.notnull() & ~s.lower().isin(MISSING_TOKENS)
+
+
+def _finite(v: ibis.Value) -> ibis.Value:
+    """A float with NaN and infinities made NULL (so that a present 'inf' counts as unparseable)."""
+    return ibis.ifelse(v.isnan() | v.isinf(), ibis.null("float64"), v)
+
+
 def _with_values(col: ibis.Value, rule: ColumnRule, mapping: dict[str, str]) -> ibis.Value:
     """``col`` (trimmed text) with the export's values replaced by canonical ones (params ``values:``).
 
@@ -298,11 +314,11 @@ def _typed(col: ibis.Value, rule: ColumnRule, spec: SourceSpec) -> ibis.Value:
         return _try_strptime(s, spec.date_format).cast("date")
     if rule.kind == "number":
         if dtype.is_numeric():
-            return col.cast("float64")
+            return _finite(col.cast("float64"))
         s = _blank_to_null(col)
         if spec.decimal == ",":
             s = s.replace(".", "").replace(",", ".")
-        return s.try_cast("float64")
+        return _finite(s.try_cast("float64"))
     if rule.kind == "flag":
         if dtype.is_boolean():
             return col
@@ -425,7 +441,7 @@ def _map_and_type(src: RawSource, spec: SourceSpec, problems: list[str]) -> _Map
         exprs["_dup"] = ibis.row_number().over(ibis.window(group_by=everything, order_by=raw._row)) > 0
     # one pass over the raw rows: typed columns, plus for each parsed column whether the file had a value
     for i, (canon, _label, rawcol, typedcol) in enumerate(checks):
-        exprs[f"_has_{i}"] = _blank_to_null(rawcol).notnull()
+        exprs[f"_has_{i}"] = _present(rawcol)
         if canon not in exprs or exprs[canon] is not typedcol:  # a factor of a product: keep it to check it
             exprs[f"_val_{i}"] = typedcol
     con = raw._find_backend()
@@ -869,8 +885,7 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
         enforce_schema(name, t, label=mapped[name].src.label)
     data_start = orders_u.order_date.min().to_pyarrow().as_py()
     if data_start is None or data_start > end:
-        raise DataError(f"{orders.src.label}: unit {cfg.unit!r} has no orders on or before the report month "
-                        f"{month:%Y-%m}; choose a later --month or check the unit's rows.")
+        raise DataError(_no_orders_message(cfg, orders, cust, classified["orders"], acc_rows, month))
     notes += [{"table": name, "note": src.read_note, "rows": src.n_rows}  # how each sniffed CSV was read
               for name, src in raws.items() if src.read_note and name in classified]
     quality = DataQuality(
@@ -1034,6 +1049,27 @@ def _no_unit_column(cfg: UnitConfig, holders: list[_Mapped]) -> str:
             f"{examples_text(first.src.columns, limit=12)}. Map the column that names the unit under "
             f"sources.{first.name}.columns.business_unit (e.g. business_unit: Country), or remove "
             "business_unit_value if the export holds this unit only.")
+
+
+def _no_orders_message(cfg: UnitConfig, orders: _Mapped, cust: _Mapped | None, classified: ibis.Table,
+                       acc_rows: list[dict[str, Any]], month: dt.date) -> str:
+    """Why a unit has no usable order, from the row accounting: the largest reason, with examples."""
+    counts = {r["reason"]: r["rows"] for r in acc_rows if r["table"] == "orders"}
+    total = sum(counts.values())
+    head = f"{orders.src.label}: unit {cfg.unit!r} has no usable orders on or before the report month {month:%Y-%m}"
+    unknown = counts.get("unknown customer", 0)
+    if cust is not None and unknown and unknown >= max(counts.values()):
+        ex_o = classified.filter(classified._reason == "unknown customer").select("customer_id").distinct() \
+            .order_by("customer_id").limit(5).to_pandas().customer_id.tolist()
+        ex_c = cust.table.filter(cust.table.customer_id.notnull()).select("customer_id").distinct() \
+            .order_by("customer_id").limit(5).to_pandas().customer_id.tolist()
+        return (f"{head}: {unknown:,} of its {total:,} order rows name a customer id that is not in "
+                f"{cust.src.label} (orders: {examples_text(ex_o)}; customers: {examples_text(ex_c)}). Check that "
+                "both files use the same customer key, with the same spelling (leading zeros, prefixes), or map "
+                "the right columns under sources.<table>.columns.customer_id.")
+    shown = ", ".join(f"{reason} {n:,}" for reason, n in sorted(counts.items(), key=lambda kv: -kv[1])[:5])
+    return (f"{head} (order rows by reason: {shown}); choose a later --month or check the unit's rows "
+            "(retention validate prints the full accounting).")
 
 
 def customer_keys(con: Any, tables: list[ibis.Table], *, name: str = "_customer_keys") -> ibis.Table:

@@ -175,3 +175,57 @@ def test_grocery_event_log_with_only_customer_and_date(real_data, tmp_path):
     dec = load(params, month="2007-12")
     assert dec.month_warning == ("The data end on 30 December 2007: December 2007 is only partly covered, so its "
                                  "numbers are incomplete.")
+
+
+# ----------------------------------------------------------------------------- NaN, inf and missing tokens
+
+
+def test_nan_amounts_are_missing_not_zero_revenue(tmp_path):
+    """'NaN' in an amount column read as a float poisoned every sum (net revenue showed EUR 0.00): such
+    spellings of 'no value' are missing values, counted and left out."""
+    from retention_utils.kpis import monthly_kpis
+
+    orders = ("order_id,customer_id,order_date,amount\n1,A,2024-01-05,100\n2,B,2024-01-20,NaN\n"
+              "3,C,2024-01-25,N/A\n4,A,2024-01-31,20.5\n")
+    params = write_unit(tmp_path, files={"orders.csv": orders}, sources={"orders": {"path": "../orders.csv"}})
+    data = load(params)
+    q = data.quality.rows.set_index("reason")["rows"].to_dict()
+    assert q == {"used: purchase": 2, "missing amount": 2}
+    k = monthly_kpis(data).set_index("month").iloc[-1]
+    assert k.net_revenue == pytest.approx(120.5) and not math.isnan(k.net_revenue)
+
+
+@pytest.mark.parametrize("value", ["inf", "-Infinity", "1e999"])
+def test_infinite_amounts_are_unparseable(tmp_path, value):
+    orders = f"order_id,customer_id,order_date,amount\n1,A,2024-01-05,100\n2,B,2024-01-31,{value}\n"
+    params = write_unit(tmp_path, files={"orders.csv": orders}, sources={"orders": {"path": "../orders.csv"}})
+    with pytest.raises(DataError, match=rf"orders\.csv: column 'amount' has 1 unparseable numbers \(data rows 2: "
+                                        rf"'{value}'\); expected numbers like 1234\.50"):
+        load(params)
+
+
+def test_snapshot_nan_tenure_is_missing_and_inf_is_unparseable(tmp_path):
+    text = "id,months,Churn\nA,12,Yes\nB,NaN,No\nC,3,No\n"
+    src = {"snapshot": {"path": "../snap.csv", "columns": {"customer_id": "id", "tenure": "months",
+                                                           "churned": "Churn"}}}
+    params = write_unit(tmp_path / "a", files={"snap.csv": text}, sources=src, unit_yaml="report_month: '2025-03'\n")
+    data = load(params)
+    assert data.quality.rows.set_index("reason")["rows"].to_dict() == {"used": 2, "missing tenure": 1}
+    params = write_unit(tmp_path / "b", files={"snap.csv": text.replace("NaN", "inf")}, sources=src,
+                        unit_yaml="report_month: '2025-03'\n")
+    with pytest.raises(DataError, match=r"snap\.csv: column 'months' has 1 unparseable numbers \(data rows 2: 'inf'\)"):
+        load(params)
+
+
+def test_orders_whose_ids_match_no_customer_say_so(tmp_path):
+    """Customers numbered 001.. and orders 1..: every order is 'unknown customer'; the message said the
+    unit had no orders before the report month."""
+    cust = "customer_id,signup_date\n001,2024-01-05\n002,2024-01-20\n003,2024-01-25\n"
+    orders = "order_id,customer_id,order_date,amount\n1,1,2024-01-05,10\n2,2,2024-01-20,10\n3,3,2024-01-31,10\n"
+    params = write_unit(tmp_path, files={"customers.csv": cust, "orders.csv": orders},
+                        sources={"customers": {"path": "../customers.csv"}, "orders": {"path": "../orders.csv"}})
+    with pytest.raises(DataError, match=r"orders\.csv: unit 'shop' has no usable orders on or before the report month "
+                                        r"2024-01: 3 of its 3 order rows name a customer id that is not in "
+                                        r"customers\.csv \(orders: '1', '2', '3'; customers: '001', '002', '003'\)\. "
+                                        r"Check that both files use the same customer key"):
+        load(params)
