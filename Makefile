@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(VENV)/bin/retention run --params params --reports reports --jobs 2
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --dist loadfile  # one worker per test file: module fixtures (rendered runs) built once
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
