@@ -358,7 +358,14 @@ def list_units(params_dir: str | Path) -> list[str]:
     params_dir = Path(params_dir)
     if not params_dir.is_dir():
         raise ConfigError(f"params folder {str(params_dir)!r} does not exist; pass --params DIR.")
-    return sorted(p.stem for p in params_dir.glob("*.yaml") if p.stem != "defaults")
+    names = sorted(p.name[:-len(".yaml")] for p in params_dir.iterdir()
+                   if p.name.endswith(".yaml") and p.is_file() and p.name != "defaults.yaml")
+    bad = [n for n in names if not UNIT_RE.match(n)]
+    if bad:
+        raise ConfigError(f"params folder {str(params_dir)!r}: the file name of a unit is its name and names its "
+                          f"report folder, so it must be letters, digits, '_' or '-': rename "
+                          f"{', '.join(repr(n + '.yaml') for n in bad[:5])}.")
+    return names
 
 
 def load_config(params_dir: str | Path, unit: str, *, month: str | None = None) -> UnitConfig:

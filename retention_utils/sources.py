@@ -26,7 +26,7 @@ import ibis
 import pandas as pd
 
 from .config import EngineSpec, SourceSpec, UnitConfig
-from .errors import ConfigError, DataError, redact, url_secrets
+from .errors import ConfigError, DataError, examples_text, redact, url_secrets
 
 __all__ = ["RawSource", "connect", "read_source", "fingerprint"]
 
@@ -90,6 +90,11 @@ def connect(engine: EngineSpec | None = None) -> ibis.BaseBackend:
 def _files(cfg: UnitConfig, spec: SourceSpec, name: str) -> list[Path]:
     pattern = cfg.resolve_path(str(spec.path))
     matches = sorted(Path(p) for p in globmod.glob(str(pattern)))
+    folders = [p for p in matches if p.is_dir()]
+    if folders:
+        raise DataError(f"sources.{name}.path: {str(pattern)!r} matches {len(folders)} folder(s) "
+                        f"({examples_text([f.name for f in folders])}), not files; point path at the export "
+                        "file(s) only.")
     if not matches:
         raise DataError(f"sources.{name}.path: no file matches {str(pattern)!r} (relative paths are taken "
                         f"from the params folder {str(cfg.params_dir)!r}); check the path or run "
@@ -113,6 +118,10 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
         A database source whose environment variable is not set.
     """
     spec: SourceSpec = getattr(cfg.sources, name)
+    if spec.path and cfg.resolve_path(str(spec.path)).is_dir():
+        raise DataError(f"sources.{name}.path: {str(cfg.resolve_path(str(spec.path)))!r} is a folder, not a file; "
+                        "point path at the export file, or at several files with a pattern such as "
+                        f"'{spec.path.rstrip('/')}/*.csv'.")
     fmt = spec.resolved_format()
     duck = con.con  # the duckdb connection behind the Ibis backend
     tmp = f"_load_{name}"
@@ -144,6 +153,13 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
             label = files[0].name if len(files) == 1 else f"{spec.path} ({len(files)} files)"
         elif fmt == "excel":
             frames = [pd.read_excel(f, sheet_name=spec.sheet if spec.sheet is not None else 0) for f in files]
+            for f, fr in zip(files, frames):
+                if fr.shape[1] == 0:  # an empty sheet (often a cover sheet before the data)
+                    sheets = pd.ExcelFile(f).sheet_names
+                    which = spec.sheet if spec.sheet is not None else sheets[0]
+                    raise DataError(f"{f.name}: sheet {which!r} is empty. Sheets in the file: "
+                                    f"{examples_text(sheets, limit=12)}; name the one with the data in params, "
+                                    f"e.g. sources.{name}.sheet: {next((x for x in sheets if x != which), which)!r}.")
             frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
             frame = _text_objects(frame)
             duck.register("_excel_frame", frame)

@@ -143,3 +143,13 @@ def test_reference_levels_and_exclusions(tmp_path):
     cfg = load_config(params, "shop")
     assert cfg.survival.reference_levels == {"plan": "basic"}
     assert cfg.drivers.reference_levels == {"channel": "web"} and cfg.drivers.exclude == ["churn_score"]
+
+
+def test_unit_files_with_unsafe_names_are_refused(tmp_path):
+    from retention_utils.config import list_units
+
+    params = write_unit(tmp_path, files={}, sources=SRC)
+    (params / "..yaml").write_text("display_name: x\n")
+    (params / "a b.yaml").write_text("display_name: y\n")
+    with pytest.raises(ConfigError, match=r"must be letters, digits, '_' or '-': rename '\.\.yaml', 'a b\.yaml'"):
+        list_units(params)

@@ -104,3 +104,31 @@ def test_garbage_files_give_one_readable_line(tmp_path, name, fmt):
     text = str(exc.value)
     assert "\n" not in text and "CREATE" not in text and "^^^" not in text and "LINE 1" not in text
     assert "Check sources.orders in params" in text
+
+
+def test_folder_where_a_file_is_expected(tmp_path):
+    from retention_utils import DataError
+    from tests.conftest import write_unit
+
+    params = write_unit(tmp_path, files={}, sources={"orders": {"path": "../data"}})
+    (tmp_path / "data").mkdir()
+    with pytest.raises(DataError, match=r"sources\.orders\.path: '.*data' is a folder, not a file; .*'\.\./data/\*\.csv'"):
+        load_unit_data(load_config(params, "shop"))
+    (tmp_path / "data" / "orders.csv").mkdir()
+    params = write_unit(tmp_path / "b", files={}, sources={"orders": {"path": "../../data/*.csv"}})
+    with pytest.raises(DataError, match=r"matches 1 folder\(s\) \('orders\.csv'\), not files"):
+        load_unit_data(load_config(params, "shop"))
+
+
+def test_empty_first_excel_sheet_names_the_sheets(tmp_path):
+    from retention_utils import DataError
+    from tests.conftest import write_unit
+
+    params = write_unit(tmp_path, files={}, sources={"orders": {"path": "../orders.xlsx"}})
+    with pd.ExcelWriter(tmp_path / "orders.xlsx") as xw:
+        pd.DataFrame().to_excel(xw, sheet_name="Cover", index=False)
+        pd.DataFrame({"order_id": [1], "customer_id": ["A"], "order_date": ["2024-01-31"],
+                      "amount": [1.0]}).to_excel(xw, sheet_name="Data", index=False)
+    with pytest.raises(DataError, match=r"orders\.xlsx: sheet 'Cover' is empty\. Sheets in the file: 'Cover', 'Data'; "
+                                        r"name the one with the data in params, e.g\. sources\.orders\.sheet: 'Data'\."):
+        load_unit_data(load_config(params, "shop"))
