@@ -701,17 +701,7 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
             problems.append(f"{cust.src.label}: column {(cust.spec.columns.get('signup_date') or 'signup_date')!r} "
                             f"is empty on {n_null:,} rows (data rows {examples_text(ex._row.tolist())}); every "
                             "customer needs a signup date: fill it in the export (e.g. the first order date).")
-        nn = t.filter(t.customer_id.notnull())
-        dup = (nn.group_by("customer_id").aggregate(n=nn.count(), first_rows=nn._row.collect())
-               .filter(lambda x: x.n > 1))
-        n_dup = int(dup.count().to_pyarrow().as_py())
-        if n_dup:
-            ex = dup.order_by("customer_id").limit(5).to_pandas()
-            shown = "; ".join(f"{cid!r} on rows {examples_text(sorted(rows), limit=3)}"
-                              for cid, rows in zip(ex.customer_id, ex.first_rows))
-            problems.append(f"{cust.src.label}: column {(cust.spec.columns.get('customer_id') or 'customer_id')!r} "
-                            f"has {n_dup:,} duplicate customer ids ({shown}); each customer must appear once: "
-                            "deduplicate the export or map the right key column.")
+        problems += _duplicate_ids(cust)
         if "business_unit" in cust.present:
             n_unit = int(t.filter(t.business_unit == unit_value).count().to_pyarrow().as_py())
             if n_unit == 0:
@@ -934,16 +924,7 @@ def _load_snapshot(cfg: UnitConfig, con: Any) -> UnitData:
         raise DataError(_join(cfg, problems))
     t = m.table
     unit_value = cfg.unit_value
-    nn = t.filter(t.customer_id.notnull())
-    dup = nn.group_by("customer_id").aggregate(n=nn.count(), first_rows=nn._row.collect()).filter(lambda x: x.n > 1)
-    n_dup = int(dup.count().to_pyarrow().as_py())
-    if n_dup:
-        ex = dup.order_by("customer_id").limit(5).to_pandas()
-        shown = "; ".join(f"{cid!r} on rows {examples_text(sorted(rows), limit=3)}"
-                          for cid, rows in zip(ex.customer_id, ex.first_rows))
-        problems.append(f"{src.label}: column {(spec.columns.get('customer_id') or 'customer_id')!r} has {n_dup:,} "
-                        f"duplicate customer ids ({shown}); each customer must appear once: deduplicate the export "
-                        "or map the right key column.")
+    problems += _duplicate_ids(m)
     if "business_unit" in m.present and not int(t.filter(t.business_unit == unit_value).count().to_pyarrow().as_py()):
         problems.append(f"{src.label}: no rows have business_unit = {unit_value!r} (unit {cfg.unit!r}). Values "
                         f"present: {_value_counts_text(t, 'business_unit')}. Set business_unit_value in the unit's "
@@ -1049,6 +1030,22 @@ def _no_unit_column(cfg: UnitConfig, holders: list[_Mapped]) -> str:
             f"{examples_text(first.src.columns, limit=12)}. Map the column that names the unit under "
             f"sources.{first.name}.columns.business_unit (e.g. business_unit: Country), or remove "
             "business_unit_value if the export holds this unit only.")
+
+
+def _duplicate_ids(m: _Mapped) -> list[str]:
+    """The hard error for a one-row-per-customer table (customers, snapshot) that repeats customer ids."""
+    t = m.table
+    nn = t.filter(t.customer_id.notnull())
+    dup = nn.group_by("customer_id").aggregate(n=nn.count(), first_rows=nn._row.collect()).filter(lambda x: x.n > 1)
+    n_dup = int(dup.count().to_pyarrow().as_py())
+    if not n_dup:
+        return []
+    ex = dup.order_by("customer_id").limit(5).to_pandas()
+    shown = "; ".join(f"{cid!r} on rows {examples_text(sorted(rows), limit=3)}"
+                      for cid, rows in zip(ex.customer_id, ex.first_rows))
+    return [f"{m.src.label}: column {(m.spec.columns.get('customer_id') or 'customer_id')!r} has {n_dup:,} duplicate "
+            f"customer ids ({shown}); each customer must appear once: deduplicate the export or map the right key "
+            "column."]
 
 
 def _no_orders_message(cfg: UnitConfig, orders: _Mapped, cust: _Mapped | None, classified: ibis.Table,
