@@ -826,12 +826,11 @@ def make_hgb(numeric: Sequence[str], categorical: Sequence[str], *, n_rows: int,
 
 
 def _wilson(k: Any, n: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson 95% interval of ``k / n`` that always contains ``k / n`` (NaN where ``n`` is 0).
+    """Wilson 95% interval of ``k / n`` for scalars or arrays (NaN where ``n`` is 0).
 
-    The Wilson bounds at ``k = 0`` and ``k = n`` are exactly 0 and 1, but the
-    floating-point formula can land a hair inside (e.g. ``2.8e-17`` for 0 of
-    7): an interval that misses its own point, which a plot's error bar
-    rejects. The bounds are clamped to contain the rate (and to [0, 1]).
+    :func:`retention_utils.kpis.wilson_interval` clamps the bounds to contain
+    the rate: the closed form lands a hair inside at ``k = 0`` and ``k = n``
+    (``2.8e-17`` for 0 of 7), which a plot's error bar rejects.
 
     Examples
     --------
@@ -844,12 +843,7 @@ def _wilson(k: Any, n: Any) -> tuple[np.ndarray, np.ndarray]:
     """
     k = np.atleast_1d(np.asarray(k, float))
     n = np.atleast_1d(np.asarray(n, float))
-    lo, hi = wilson_interval(k, n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rate = np.where(n > 0, k / np.where(n > 0, n, 1.0), np.nan)
-    lo = np.clip(np.minimum(lo, rate), 0.0, 1.0)
-    hi = np.clip(np.maximum(hi, rate), 0.0, 1.0)
-    return lo, hi
+    return wilson_interval(k, n)
 
 
 def _top_positives(y: np.ndarray, score: np.ndarray, k: Any) -> Any:
