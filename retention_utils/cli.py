@@ -67,6 +67,8 @@ def _validate(args: argparse.Namespace) -> int:
             continue
         q = data.quality.summary_frame()
         print(f"[{unit}] ok: report month {data.month_label}; rows accounted: {data.quality.balanced()}")
+        if getattr(data, "month_warning", None):
+            print(f"    warning: {data.month_warning}")
         for r in q.itertuples():
             print(f"    {r.table:<13} {r.outcome:<9} {r.reason:<34} {r.rows:>10,} ({r.share * 100:5.1f}%)")
     return 1 if failed else 0

@@ -247,3 +247,14 @@ def test_partly_covered_month_is_marked_on_the_landing_pages(tmp_path):
     result = run_month(params, reports, notebooks=())
     assert result.units[0].month == "2025-02"
     assert "report-warning\"" not in (reports / "2025-02" / "shop" / "index.html").read_text()
+
+
+def test_validate_says_when_the_month_is_only_partly_covered(tmp_path, capsys):
+    orders = ORDERS.replace("2025-03-31", "2025-03-14")
+    params = write_unit(tmp_path / "box", files={"orders.csv": orders}, sources={"orders": {"path": "../orders.csv"}})
+    assert main(["validate", "--params", str(params), "--month", "2025-03"]) == 0
+    out = capsys.readouterr().out
+    assert "[shop] ok: report month 2025-03" in out
+    assert "warning: The data end on 14 March 2025: March 2025 is only partly covered" in out
+    assert main(["validate", "--params", str(params)]) == 0
+    assert "warning:" not in capsys.readouterr().out
