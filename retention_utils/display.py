@@ -176,7 +176,7 @@ def amounts_text(data: Any) -> str:
     return f"amounts in {data.config.currency}"
 
 
-#: Inline style of the warning banner under a report title (the page templates carry no class for it).
+#: Inline style of the warning banner (notebook pages are rendered by nbconvert, without the kit's CSS).
 WARNING_STYLE = ("border:1px solid #e0a100;background:#fff6db;color:#5c4400;border-radius:6px;"
                  "padding:8px 12px;margin:8px 0;font-size:14px")
 
@@ -193,7 +193,7 @@ def warning_html(text: str | None) -> str:
     """
     if not text:
         return ""
-    return f"<div class='report-warning' role='alert' style='{WARNING_STYLE}'><b>Warning:</b> {html.escape(text)}</div>"
+    return f'<div class="report-warning" role="alert" style="{WARNING_STYLE}"><b>Warning:</b> {html.escape(text)}</div>'
 
 
 def title_html(data: Any, *, subtitle: str = "") -> HTML:

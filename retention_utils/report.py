@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
+import markupsafe
 
-from .config import NOTEBOOKS, UNIT_RE, UnitConfig, list_units, load_config, parse_month
-from .errors import ConfigError, RetentionError, environment_secrets, redact, url_secrets
+from .config import NOTEBOOKS, UNIT_RE, list_units, load_config, parse_month
+from .errors import ConfigError, RetentionError, environment_secrets, redact
 from .sources import ENGINE_MEMORY_ENV
 
 __all__ = ["run_month", "RunResult", "render_notebook_html", "default_notebooks_dir", "package_versions"]
@@ -59,6 +60,9 @@ def default_notebooks_dir() -> Path:
 def _env() -> jinja2.Environment:
     loader = jinja2.FileSystemLoader(str(Path(__file__).parent / "templates"))
     env = jinja2.Environment(loader=loader, autoescape=True)
+    from .display import warning_html
+
+    env.globals["warning_html"] = lambda text: markupsafe.Markup(warning_html(text))  # escapes the text itself
     return env
 
 
@@ -184,27 +188,12 @@ def _say(unit: str, msg: str) -> None:
     print(f"[{unit}] {msg}", flush=True)
 
 
-def source_secrets(cfg: UnitConfig) -> tuple[str, ...]:
-    """Password parts of the connection URLs the unit's database sources read from the environment."""
-    out: list[str] = []
-    for name in ("orders", "customers", "interactions", "campaigns", "snapshot"):
-        spec = getattr(cfg.sources, name, None)
-        if spec is not None and spec.url_env:
-            out += url_secrets(os.environ.get(spec.url_env))
-    return tuple(out)
-
-
 def _run_unit(unit: str, params_dir: str, month: str | None, notebooks_dir: str, staging_root: str,
               notebooks: tuple[str, ...], reports_root: str = "reports", run_id: str = "") -> UnitResult:
     """Run one unit into ``staging_root/<unit>`` (executed in a worker process)."""
     result = _run_unit_raw(unit, params_dir, month, notebooks_dir, staging_root, notebooks, reports_root, run_id)
-    # every text that leaves the worker, and every file it wrote, is scrubbed of credentials
-    secrets = environment_secrets()
-    result.error = redact(result.error, *secrets)
-    for nb in result.notebooks:
-        if nb.get("error"):
-            nb["error"] = redact(nb["error"], *secrets)
-    _scrub_folder(Path(result.staging), secrets)
+    # its messages were redacted as they were made; every file it wrote is scrubbed of credentials too
+    _scrub_folder(Path(result.staging), environment_secrets())
     return result
 
 
@@ -234,11 +223,10 @@ def _run_unit_raw(unit: str, params_dir: str, month: str | None, notebooks_dir: 
     stage = _inside(Path(staging_root), unit)
     stage.mkdir(parents=True, exist_ok=True)
     result.staging = str(stage)
-    secrets: tuple[str, ...] = environment_secrets()
+    secrets = environment_secrets()  # covers the URL of every url_env the unit's sources may name
     try:
         _say(unit, "validating params and data ...")
         cfg = load_config(params_dir, unit, month=month)
-        secrets = source_secrets(cfg) + secrets
         result.label = cfg.label
         result.currency = cfg.currency
         result.params = cfg.model_dump(mode="json")
@@ -619,20 +607,15 @@ def clean_stale_runs(reports_dir: str | Path) -> list[str]:
 
 def _remove_kernel_files(run_id: str) -> None:
     """Delete the socket, connection and log files of the kernels of run ``run_id``."""
+    import glob
     import tempfile
 
     if not run_id:
         return
-    for path in Path(tempfile.gettempdir()).glob(f"{KERNEL_PREFIX}{glob_escape(run_id)}-*"):
+    for path in Path(tempfile.gettempdir()).glob(f"{KERNEL_PREFIX}{glob.escape(run_id)}-*"):
         try:
             if path.is_file() or path.is_socket():
                 path.unlink()
         except OSError:
             pass
 
-
-def glob_escape(text: str) -> str:
-    """``text`` with glob metacharacters escaped."""
-    import glob
-
-    return glob.escape(text)
