@@ -1,5 +1,10 @@
 """The CRM data contract: mapping, parsing, validation and data-quality accounting.
 
+Why this module is long (about 1,100 lines): it holds the whole contract of one unit in one pass:
+the column rules, typing and value mappings, the hard errors, the row accounting, the report-month
+rules and the snapshot loader share the mapped tables and their messages. The split into
+``contract/`` (rules, typing, months, snapshot) is part of the architecture work (issue 10).
+
 :func:`load_unit_data` turns the raw sources of one business unit into the
 canonical tables every analysis reads (``customers``, ``orders``,
 ``interactions``, ``campaigns``; or, for a snapshot unit, ``snapshot``), in the
@@ -57,6 +62,7 @@ import ibis
 import pandas as pd
 
 from .config import CANONICAL_COLUMNS, Product, SourceSpec, UnitConfig, parse_month
+from .engine import DAYS_PER_MONTH  # a tenure in days or a span of dates becomes months
 from .errors import ConfigError, DataError, examples_text
 from .sources import RawSource, connect, read_source
 
@@ -893,16 +899,13 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
                     kind="orders", has_amounts=has_amounts, month_warning=month_warning)
 
 
-#: days per month when a tenure in days or a span of dates becomes months
-DAYS_PER_MONTH = 365.25 / 12
-
 
 def _load_snapshot(cfg: UnitConfig, con: Any) -> UnitData:
     """Read and validate a one-row-per-customer table (``sources.snapshot``) as a snapshot unit.
 
     ``snapshot`` has ``customer_id, tenure_months (float64), churned (bool)`` plus ``churn_type,
     churn_reason, start_date, end_date`` when mapped and the attributes (snake-cased).
-    ``tenure_months`` is the ``tenure`` column (months, or days / 30.44 with ``tenure_unit: days``),
+    ``tenure_months`` is the ``tenure`` column (months, or days / (365.25 / 12) with ``tenure_unit: days``),
     else the months from ``start_date`` to ``end_date`` (an empty or later end date: still active,
     censored at the end of the report month). ``churned`` is the churn flag when mapped, else "has an
     end date on or before the report month's end".

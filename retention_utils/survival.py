@@ -1,5 +1,10 @@
 """Survival analysis of customer lifetimes: how long customers stay, when risk peaks, and why.
 
+Why this module is long (about 2,000 lines): Kaplan-Meier, log-rank, life-table hazard, Cox, RMST,
+competing risks, sensitivity, the snapshot route and their HTML still live together; the split into a
+``survival/`` package with one module per model (as lifelines does), presentation apart, is issue 10
+(item 3).
+
 Every estimate is computed with statsmodels' survival tools (``SurvfuncRight``,
 ``survdiff``, ``PHReg`` with Efron ties, ``CumIncidenceRight``) on the
 lifetimes of :func:`retention_utils.lifetimes.lifetimes`, the kit's single
