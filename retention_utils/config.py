@@ -11,7 +11,6 @@ variable that holds its connection URL (``url_env``).
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from pathlib import Path
@@ -317,10 +316,6 @@ def parse_month(value: str, *, where: str = "month") -> dt.date:
         raise ConfigError(f"{where}: {value!r} is not a month; write it as YYYY-MM, e.g. 2025-03.")
     return dt.date(int(value[:4]), int(value[5:7]), 1)
 
-
-def month_end(month_start: dt.date) -> dt.date:
-    """Last day of the month that starts at ``month_start``."""
-    return month_start.replace(day=calendar.monthrange(month_start.year, month_start.month)[1])
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -23,10 +23,19 @@ import datetime as dt
 import ibis
 import pandas as pd
 
+from ..calendar import (
+    DAYS_PER_MONTH,
+    EPOCH,
+    epoch_day,
+    index_to_month,
+    month_index,
+    month_index_py,
+    period_index,
+    period_index_py,
+    period_start_py,
+)
+
 __all__ = [
-    "month_index",
-    "index_to_month",
-    "epoch_day",
     "purchase_spells",
     "monthly_revenue",
     "monthly_flows",
@@ -66,36 +75,12 @@ def is_purchase(orders: ibis.Table) -> ibis.Value:
     return (orders.amount > 0) | orders.amount.isnull()
 
 
-def month_index(d: ibis.Value) -> ibis.Value:
-    """Integer month number ``year * 12 + month - 1`` of a date expression."""
-    return d.year() * 12 + d.month() - 1
 
 
-def epoch_day(d: ibis.Value) -> ibis.Value:
-    """Integer days since 1970-01-01 of a date expression."""
-    return d.epoch_days()
 
 
-def month_index_py(d: dt.date) -> int:
-    """Python twin of :func:`month_index`.
-
-    Examples
-    --------
-    >>> month_index_py(dt.date(2025, 3, 31))
-    24302
-    """
-    return d.year * 12 + d.month - 1
 
 
-def index_to_month(idx: int) -> dt.date:
-    """First day of the month with index ``idx``.
-
-    Examples
-    --------
-    >>> index_to_month(24302)
-    datetime.date(2025, 3, 1)
-    """
-    return dt.date(idx // 12, idx % 12 + 1, 1)
 
 
 def purchase_spells(orders: ibis.Table, *, inactivity_days: int, dormant_days: int,
@@ -202,7 +187,7 @@ def _by_month(expr: ibis.Value, table: ibis.Table, name: str) -> ibis.Table:
 
 
 def _day_to_month_idx(day_n: ibis.Value) -> ibis.Value:
-    d = ibis.date("1970-01-01") + day_n.as_interval("D")
+    d = ibis.date(EPOCH.isoformat()) + day_n.as_interval("D")
     return month_index(d)
 
 
@@ -219,7 +204,7 @@ def monthly_flows(orders: ibis.Table, customers: ibis.Table, *, method: str, ina
         ends after it), so cumulative sums give the dormant stock. Events after
         ``end`` are not counted.
     """
-    end_n = (end - dt.date(1970, 1, 1)).days
+    end_n = (end - EPOCH).days
     # the spells feed five counts: compute them once (a temporary table in the engine), not per count
     s = purchase_spells(orders, inactivity_days=inactivity_days, dormant_days=dormant_days, method=method,
                         customers=customers, key=customer_key(orders, customers)).cache()
@@ -271,7 +256,7 @@ def customer_snapshot(orders: ibis.Table, customers: ibis.Table, *, as_of: dt.da
         ``active``, ``dormant``, ``churned``. Customers who signed up after
         ``as_of`` are left out.
     """
-    as_of_n = (as_of - dt.date(1970, 1, 1)).days
+    as_of_n = (as_of - EPOCH).days
     key = customer_key(orders, customers)
     o = orders.filter(orders.order_date <= as_of)
     buys = o.filter(is_purchase(o))
@@ -333,8 +318,6 @@ def cohort_counts(orders: ibis.Table) -> ibis.Table:
     return act.group_by(["cohort_idx", "period"]).aggregate(n_active=act.count())
 
 
-DAYS_PER_MONTH = 365.25 / 12
-
 
 def customer_lifetimes(orders: ibis.Table, customers: ibis.Table, *, method: str, inactivity_days: int,
                        end: dt.date) -> ibis.Table:
@@ -351,7 +334,7 @@ def customer_lifetimes(orders: ibis.Table, customers: ibis.Table, *, method: str
     ibis.Table
         ``customer_id, start, stop, duration_days, event``.
     """
-    end_n = (end - dt.date(1970, 1, 1)).days
+    end_n = (end - EPOCH).days
     if method == "explicit":
         c = customers.filter(customers.signup_date <= end)
         churned = c.churn_date.notnull() & (c.churn_date <= end)
@@ -367,49 +350,16 @@ def customer_lifetimes(orders: ibis.Table, customers: ibis.Table, *, method: str
                      ["customer_id", "stop_n"])
     out = first.join(life, "customer_id")
     out = out.select("customer_id", "start_n", "stop_n", event=out.churn_day_n <= end_n)
-    epoch = ibis.date("1970-01-01")
+    epoch = ibis.date(EPOCH.isoformat())
     return out.select("customer_id", start=epoch + out.start_n.as_interval("D"),
                       stop=epoch + out.stop_n.as_interval("D"), duration_days=out.stop_n - out.start_n,
                       event=out.event)
 
 
-def period_index(d: ibis.Value, period: str) -> ibis.Value:
-    """Integer index of the calendar period containing date ``d``.
-
-    ``month``: ``year * 12 + month - 1``; ``quarter``: ``year * 4 + (month - 1) // 3``;
-    ``week``: weeks starting on Monday, ``(epoch_day + 3) // 7`` (1970-01-01 was a Thursday).
-    """
-    if period == "month":
-        return month_index(d)
-    if period == "quarter":
-        return d.year() * 4 + (d.month() - 1) // 3
-    if period == "week":
-        return (epoch_day(d) + 3) // 7
-    raise ValueError(f"The 'period' parameter must be one of {{'month', 'quarter', 'week'}}. Got {period!r} instead.")
 
 
-def period_index_py(d: dt.date, period: str) -> int:
-    """Python twin of :func:`period_index`.
-
-    Examples
-    --------
-    >>> period_index_py(dt.date(2024, 5, 31), "quarter"), period_index_py(dt.date(1970, 1, 5), "week")
-    (8097, 1)
-    """
-    if period == "month":
-        return month_index_py(d)
-    if period == "quarter":
-        return d.year * 4 + (d.month - 1) // 3
-    return ((d - dt.date(1970, 1, 1)).days + 3) // 7
 
 
-def period_start_py(idx: int, period: str) -> dt.date:
-    """First day of the period with index ``idx`` (inverse of :func:`period_index_py`)."""
-    if period == "month":
-        return index_to_month(idx)
-    if period == "quarter":
-        return dt.date(idx // 4, (idx % 4) * 3 + 1, 1)
-    return dt.date(1970, 1, 1) + dt.timedelta(days=idx * 7 - 3)
 
 
 def cohort_activity(orders: ibis.Table, customers: ibis.Table, *, by: str = "first_purchase",

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import RetentionError
+from ..errors import RetentionError
 
 __all__ = [
     "setup_notebook",
