@@ -71,3 +71,24 @@ def demo_layout(root: Path, *, n_customers: int, seed: int, drop_sources: tuple[
 
     write_demo(root / "data" / "demo", n_customers=n_customers, seed=seed)
     return copy_repo_params(root, drop_sources=drop_sources)
+
+
+#: The demo data every test module shares (the size ``make demo`` uses): built once per test worker.
+DEMO_CUSTOMERS, DEMO_SEED = 3000, 7
+
+
+@pytest.fixture(scope="session")
+def demo_params(tmp_path_factory) -> Path:
+    """Params folder of the shared demo layout (``data/demo`` beside a copy of the repo's params).
+
+    Session-scoped: tests must not write into it (use ``tmp_path`` for outputs).
+    """
+    return demo_layout(tmp_path_factory.mktemp("demo"), n_customers=DEMO_CUSTOMERS, seed=DEMO_SEED)
+
+
+@pytest.fixture(scope="session")
+def demo_units(demo_params) -> dict:
+    """The validated demo units by name (``retail``, ``subscriptions``, ``b2b``), loaded once per worker."""
+    from retention_utils import load_config, load_unit_data
+
+    return {u: load_unit_data(load_config(demo_params, u)) for u in ("retail", "subscriptions", "b2b")}
