@@ -1,78 +1,65 @@
 """Retention kit: customer retention and churn analysis over CRM exports.
 
-The public API is re-exported here; see the module docstrings for details.
+One import serves a notebook (``import retention_utils as ru``):
+
+* open a unit: :func:`open_unit` (validated data and config), :func:`load_config`, :func:`load_unit_data`;
+* analyses, each ``x_analysis(data, spec=None) -> XResult`` with ``summary_frame()`` and ``notes``:
+  :func:`kpi_analysis`, :func:`cohort_analysis`, :func:`survival_analysis`, :func:`drivers_analysis`;
+* presentation: :mod:`ru.display <retention_utils.display>` (one module per analysis, e.g.
+  ``ru.display.kpis.headline_html``) and :mod:`ru.plots <retention_utils.plots>` (e.g.
+  ``ru.plots.kpis.plot_churn_rate``); :func:`title_html`, :func:`quality_html`, :func:`setup_notebook`;
+* :func:`write_summary` hands a result's headline rows to the runner.
+
+See README "How the code is organised" for where each kind of code lives.
 """
 from __future__ import annotations
 
-from . import cohorts, drivers, features, lifetimes, plotting_drivers, plotting_survival, survival
+from . import calendar, cohorts, display, drivers, engine, kpis, plots, results, stats, survival
+from .cohorts import CohortResult, cohort_analysis
 from .config import UnitConfig, list_units, load_config
 from .contract import CONTRACT, DataQuality, UnitData, contract_frame, load_unit_data
-from .display import (
-    cohort_headline_html,
-    group_test_html,
-    recent_cohorts_html,
-    definitions_html,
-    headline_html,
-    headline_sentences,
-    kpi_table_html,
-    quality_html,
-    setup_notebook,
-    title_html,
-)
+from .display import amounts_text, definitions_html, quality_html, setup_notebook, title_html
 from .errors import ConfigError, DataError, RetentionError
-from .kpis import headline_kpis, monthly_kpis, wilson_interval
-from .plotting import (
-    plot_churn_control,
-    plot_churn_rate,
-    plot_cohort_heatmap,
-    plot_cohort_value,
-    plot_customer_base,
-    plot_customer_flows,
-    plot_group_curves,
-    plot_kpi_trend,
-    plot_retention_curves,
-)
+from .kpis import KpiResult, headline_kpis, kpi_analysis, monthly_kpis
+from .results import SUMMARY_COLUMNS, AnalysisResult, write_summary
+from .stats import wilson_interval
 
 __all__ = [
+    "calendar",
     "cohorts",
+    "display",
     "drivers",
-    "features",
-    "plotting_drivers",
-    "lifetimes",
-    "plotting_survival",
+    "engine",
+    "kpis",
+    "plots",
+    "results",
+    "stats",
     "survival",
-    "cohort_headline_html",
-    "group_test_html",
-    "recent_cohorts_html",
-    "plot_churn_control",
-    "plot_cohort_heatmap",
-    "plot_cohort_value",
-    "plot_group_curves",
-    "plot_retention_curves",
+    "AnalysisResult",
     "CONTRACT",
+    "CohortResult",
     "ConfigError",
     "DataError",
     "DataQuality",
+    "KpiResult",
     "RetentionError",
+    "SUMMARY_COLUMNS",
     "UnitConfig",
     "UnitData",
+    "amounts_text",
+    "cohort_analysis",
     "contract_frame",
     "definitions_html",
-    "headline_html",
     "headline_kpis",
-    "headline_sentences",
-    "kpi_table_html",
+    "kpi_analysis",
     "list_units",
     "load_config",
     "load_unit_data",
     "monthly_kpis",
-    "plot_churn_rate",
-    "plot_customer_base",
-    "plot_customer_flows",
-    "plot_kpi_trend",
     "quality_html",
     "setup_notebook",
     "title_html",
     "wilson_interval",
+    "write_summary",
 ]
 __version__ = "0.1.0"

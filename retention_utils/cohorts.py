@@ -18,17 +18,19 @@ Every rate comes with its count, its denominator and a Wilson 95% interval.
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2_contingency
-from statsmodels.stats.proportion import confint_proportions_2indep
 
+from .calendar import last_complete_period, period_start_py
 from .contract import UnitData
-from .engine import cohort_activity, period_index_py, period_start_py
-from .kpis import wilson_interval
+from .engine import cohort_activity
+from .kpis import monthly_kpis
+from .results import AnalysisResult, notes_frame, summary_rows
+from .stats import newcombe_interval, wilson_interval
 
 __all__ = [
     "CohortResult",
@@ -47,18 +49,6 @@ REVENUE_COLUMNS = ["revenue", "revenue_gross", "revenue_period0", "net_revenue_r
                    "cumulative_revenue_per_customer"]
 
 
-def last_complete_period(month_end: dt.date, period: str) -> int:
-    """Index of the last period that has fully ended on or before ``month_end``.
-
-    Examples
-    --------
-    >>> last_complete_period(dt.date(2024, 5, 31), "quarter") == period_index_py(dt.date(2024, 3, 31), "quarter")
-    True
-    """
-    idx = period_index_py(month_end, period)
-    if period_index_py(month_end + dt.timedelta(days=1), period) == idx:  # the period goes on after month_end
-        idx -= 1
-    return idx
 
 
 def _check_definition(definition: str, has_churn_date: bool) -> None:
@@ -162,8 +152,8 @@ def recent_vs_trailing(table: pd.DataFrame, *, n_recent: int = 3, n_trailing: in
     """Each of the latest ``n_recent`` cohorts against the ``n_trailing`` cohorts before it, age by age.
 
     The comparison rate pools the trailing cohorts observable at the same age.
-    The interval of the difference is Newcombe's (statsmodels
-    ``confint_proportions_2indep(method='newcomb')``); ``significant`` when it
+    The interval of the difference is Newcombe's (:func:`retention_utils.stats.newcombe_interval`);
+    ``significant`` when it
     excludes 0.
 
     Returns
@@ -184,7 +174,7 @@ def recent_vs_trailing(table: pd.DataFrame, *, n_recent: int = 3, n_trailing: in
                 continue
             k2 = int(trail.n_retained.sum())
             k1 = int(r.n_retained)
-            lo, hi = confint_proportions_2indep(k1, int(r.cohort_size), k2, n2, method="newcomb", alpha=alpha)
+            lo, hi = newcombe_interval(k1, int(r.cohort_size), k2, n2, alpha=alpha)
             rows.append({"cohort": r.cohort, "period": r.period, "retention_rate": k1 / r.cohort_size,
                          "trailing_rate": k2 / n2, "difference": k1 / r.cohort_size - k2 / n2,
                          "diff_ci_lower": float(lo), "diff_ci_upper": float(hi),
@@ -278,8 +268,33 @@ def retention_by_group(data: UnitData, *, attribute: str | None, by: str = "firs
 
 
 @dataclass(frozen=True)
-class CohortResult:
-    """Everything the cohort report shows (tidy frames)."""
+class CohortResult(AnalysisResult):
+    """Everything the cohort report shows (tidy frames).
+
+    Attributes
+    ----------
+    table : DataFrame
+        :func:`cohort_retention_table`, one row per cohort and period.
+    pooled : DataFrame
+        :func:`pooled_curve` over all cohorts.
+    recent : DataFrame
+        :func:`recent_vs_trailing`.
+    control : DataFrame
+        :func:`churn_control_chart` of the monthly churn rate.
+    group_curves, group_test : DataFrame
+        :func:`retention_by_group` over ``cohorts.split_by`` (empty curves and a
+        ``(none configured)`` test row when no attribute is set).
+    definition, period, by : str
+        The retention definition, the cohort period and what starts a cohort.
+    min_customers : int
+        Cohorts smaller than this are flagged, not compared.
+    max_periods, n_recent : int
+        Periods shown and latest cohorts compared.
+    has_amounts : bool
+        False: the export has no amounts, the revenue columns are missing (NaN).
+    notes : DataFrame
+        ``section, subject, note``.
+    """
 
     table: pd.DataFrame
     pooled: pd.DataFrame
@@ -289,31 +304,100 @@ class CohortResult:
     period: str
     by: str
     min_customers: int
-    has_amounts: bool = True  # False: the export has no amounts, the revenue columns are missing (NaN)
+    has_amounts: bool = True
+    group_curves: pd.DataFrame | None = None
+    group_test: pd.DataFrame | None = None
+    split_by: str | None = None
+    max_periods: int | None = 24
+    n_recent: int = 3
+    notes: pd.DataFrame | None = None
+
+    _display: ClassVar[str] = "retention_utils.display.cohorts"
+
+    def summary_frame(self) -> pd.DataFrame:
+        """Headline rows: pooled retention at periods 1, 3 and 12 (Wilson intervals), the latest cohorts
+        against the trailing ones, this month's churn rate against its control limits, and the group test.
+
+        Returns
+        -------
+        DataFrame
+            :data:`~retention_utils.results.SUMMARY_COLUMNS`.
+        """
+        rows = []
+        for k in (1, 3, 12):
+            r = self.pooled[self.pooled.period == k]
+            if len(r):
+                r = r.iloc[0]
+                rows.append({"metric": f"retention_{self.period}_{k}", "unit": "share", "higher_is_better": True,
+                             "label": f"Share of a cohort {_RETAINED[self.definition]} {k} {self.period}s after joining",
+                             "value": r.retention_rate, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper})
+        rec = self.recent
+        if len(rec):
+            last = rec[rec.cohort == rec.cohort.max()]
+            last = last.loc[last.period.idxmax()]
+            rows.append({"metric": "latest_cohort_retention", "unit": "share", "higher_is_better": True,
+                         "label": f"{pd.Timestamp(last.cohort):%b %Y} cohort, {self.period} {int(last.period)}",
+                         "value": last.retention_rate, "compared_to": "trailing cohorts at the same age",
+                         "delta": last.difference, "ci_lower": np.nan, "ci_upper": np.nan})
+        c = self.control
+        if len(c):
+            last = c.iloc[-1]
+            rows.append({"metric": "churn_control_alert", "unit": "alerts", "higher_is_better": False,
+                         "label": "Months outside the churn-rate control limits (last 12)",
+                         "value": int((c.tail(12).alert != "").sum())})
+        t = self.group_test
+        if t is not None and len(t) and not pd.isna(t.iloc[0].p_value):
+            t = t.iloc[0]
+            rows.append({"metric": "group_test_p_value", "unit": "p-value",
+                         "label": f"Retention at {self.period} {int(t.period)} differs by {t.attribute} (chi-square)",
+                         "value": t.p_value})
+        return summary_rows(rows, analysis="cohorts")
 
 
-def cohort_analysis(data: UnitData, kpis: pd.DataFrame, *, by: str | None = None, period: str = "month",
-                    definition: str | None = None, max_periods: int | None = 24, n_recent: int = 3,
-                    n_trailing: int = 12, min_customers: int = 30) -> CohortResult:
-    """Cohort table, pooled curve, recent-vs-trailing comparison and churn control chart of a unit.
+_RETAINED = {"period": "still buying", "unbounded": "still customers", "subscribed": "still subscribed"}
 
-    ``definition`` defaults to ``subscribed`` for units with explicit
-    cancellations and ``period`` otherwise; ``by`` to ``signup`` and
-    ``first_purchase`` respectively. Cohorts smaller than
-    ``min_customers`` are kept in the table but left out of the pooled curve's
-    comparisons only through their weight (they are flagged in plots).
+
+def cohort_analysis(data: UnitData, spec: Any = None) -> CohortResult:
+    """Cohort table, pooled curve, recent-vs-trailing comparison, churn control chart and groups of a unit.
+
+    Parameters
+    ----------
+    data : UnitData
+        The validated unit.
+    spec : CohortSpec, optional
+        The unit's ``cohorts`` params section (default: ``data.config.cohorts``): ``by`` defaults
+        to ``signup`` for units with explicit cancellations and ``first_purchase`` otherwise,
+        ``definition`` to ``subscribed`` and ``period`` respectively. Cohorts smaller than
+        ``thresholds.min_customers`` are kept in the table and flagged in plots.
+
+    Returns
+    -------
+    CohortResult
     """
+    spec = spec if spec is not None else data.config.cohorts
+    min_customers = data.config.thresholds.min_customers
     explicit = data.config.churn.method == "explicit"
-    definition = definition or ("subscribed" if explicit else "period")
-    by = by or ("signup" if explicit else "first_purchase")
+    definition = spec.definition or ("subscribed" if explicit else "period")
+    by = spec.by or ("signup" if explicit else "first_purchase")
+    period = spec.period
     last_idx = last_complete_period(data.month_end, period)
     act = cohort_activity(data.orders, data.customers, by=by, period=period)
     table = cohort_retention_table(act, last_idx=last_idx, period=period, definition=definition,
-                                   max_periods=max_periods)
+                                   max_periods=spec.max_periods)
     has_amounts = bool(getattr(data, "has_amounts", True))
     if not has_amounts:  # no amounts in the export: revenue is unknown, not zero
         table[REVENUE_COLUMNS] = np.nan
+    curves, test = retention_by_group(data, attribute=spec.split_by, by=by, period=period, definition=definition,
+                                      max_periods=spec.max_periods)
+    notes = []
+    small = table.drop_duplicates("cohort_idx")
+    small = small[small.cohort_size < min_customers]
+    if len(small):
+        notes.append(("cohorts", "small cohorts", f"{len(small)} cohort(s) have fewer than {min_customers} "
+                      "customers: they are greyed out and not compared."))
     return CohortResult(table=table, pooled=pooled_curve(table), has_amounts=has_amounts,
-                        recent=recent_vs_trailing(table, n_recent=n_recent, n_trailing=n_trailing),
-                        control=churn_control_chart(kpis), definition=definition, period=period, by=by,
-                        min_customers=min_customers)
+                        recent=recent_vs_trailing(table, n_recent=spec.n_recent, n_trailing=spec.n_trailing),
+                        control=churn_control_chart(monthly_kpis(data)), definition=definition, period=period,
+                        by=by, min_customers=min_customers, group_curves=curves, group_test=test,
+                        split_by=spec.split_by, max_periods=spec.max_periods, n_recent=spec.n_recent,
+                        notes=notes_frame(notes))

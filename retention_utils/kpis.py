@@ -27,15 +27,19 @@ Definitions (``params: churn`` sets the thresholds; see
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
+from .calendar import index_to_month, month_index_py
 from .contract import UnitData
-from .engine import index_to_month, month_index_py, monthly_flows, monthly_revenue
+from .engine import monthly_flows, monthly_revenue
+from .results import AnalysisResult, notes_frame, summary_rows
+from .stats import wilson_interval
 
-__all__ = ["monthly_kpis", "headline_kpis", "wilson_interval", "KPI_LABELS", "MONEY_COLUMNS"]
+__all__ = ["kpi_analysis", "KpiResult", "monthly_kpis", "headline_kpis", "KPI_LABELS", "MONEY_COLUMNS"]
 
 #: KPI columns in money; missing (NaN) when the export has no amounts.
 MONEY_COLUMNS: tuple[str, ...] = ("purchase_revenue", "refunds", "net_revenue", "aov", "revenue_per_active")
@@ -52,32 +56,6 @@ KPI_LABELS: dict[str, tuple[str, str, bool]] = {
 }
 
 
-def wilson_interval(count: pd.Series | np.ndarray, nobs: pd.Series | np.ndarray,
-                    *, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of ``count / nobs`` (NaN where ``nobs`` is 0).
-
-    Examples
-    --------
-    >>> lo, hi = wilson_interval(np.array([5]), np.array([50]))
-    >>> round(float(lo[0]), 4), round(float(hi[0]), 4)
-    (0.0435, 0.2136)
-    >>> lo, hi = wilson_interval(np.array([0, 7]), np.array([7, 7]))  # the interval holds its rate exactly
-    >>> float(lo[0]), float(hi[1])
-    (0.0, 1.0)
-    """
-    count = np.asarray(count, dtype=float)
-    nobs = np.asarray(nobs, dtype=float)
-    ok = nobs > 0
-    lo = np.full(count.shape, np.nan)
-    hi = np.full(count.shape, np.nan)
-    if ok.any():
-        lo[ok], hi[ok] = proportion_confint(count[ok], nobs[ok], alpha=alpha, method="wilson")
-        # the closed form leaves 0/n with a lower bound of ~1e-17 and n/n with an upper bound of
-        # 1 - 1e-16: an interval must contain its point (error bars of a negative length crash plots)
-        rate = count[ok] / nobs[ok]
-        lo[ok] = np.clip(np.minimum(lo[ok], rate), 0.0, 1.0)
-        hi[ok] = np.clip(np.maximum(hi[ok], rate), 0.0, 1.0)
-    return lo, hi
 
 
 def monthly_kpis(data: UnitData) -> pd.DataFrame:
@@ -91,7 +69,20 @@ def monthly_kpis(data: UnitData) -> pd.DataFrame:
         churn_rate_ci_upper, n_active_end, n_dormant_end, n_churned_total_end,
         n_orders, purchase_revenue, refunds, net_revenue, aov, revenue_per_active,
         n_returning, repurchase_rate, warm_up``.
+
+    Computed once per unit: the table is kept in ``data.cache`` (and travels with the
+    runner's validated snapshot), so every page reads the same numbers. A copy is returned.
     """
+    cache = getattr(data, "cache", None)
+    if cache is not None and "monthly_kpis" in cache:
+        return cache["monthly_kpis"].copy()
+    out = _monthly_kpis(data)
+    if cache is not None:
+        cache["monthly_kpis"] = out.copy()
+    return out
+
+
+def _monthly_kpis(data: UnitData) -> pd.DataFrame:
     cfg = data.config
     start_idx = month_index_py(data.data_start)
     end_idx = month_index_py(data.month)
@@ -192,3 +183,97 @@ def headline_kpis(kpis: pd.DataFrame, *, month: dt.date | None = None) -> pd.Dat
             row["ci_upper"] = float(k.at[m, "churn_rate_ci_upper"])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+_UNITS = {"count": "customers", "rate": "share"}
+_COMPARISONS = (("previous month", "delta_previous", "previous"), ("same month last year", "delta_last_year",
+                                                                    "last_year"))
+
+
+@dataclass(frozen=True)
+class KpiResult(AnalysisResult):
+    """Monthly KPIs of a unit and the report month's headline.
+
+    Attributes
+    ----------
+    monthly : DataFrame
+        :func:`monthly_kpis`, one row per month.
+    headline : DataFrame
+        :func:`headline_kpis` of the report month.
+    month : datetime.date
+        The report month (first day).
+    currency : str
+        Currency of the money KPIs.
+    min_customers : int
+        Below this many customers a rate is flagged as a small sample.
+    has_amounts : bool
+        False when the export has no amounts (money KPIs missing).
+    notes : DataFrame
+        ``section, subject, note``.
+    """
+
+    monthly: pd.DataFrame
+    headline: pd.DataFrame
+    month: dt.date
+    currency: str
+    min_customers: int
+    has_amounts: bool
+    notes: pd.DataFrame
+
+    _display: ClassVar[str] = "retention_utils.display.kpis"
+
+    def summary_frame(self) -> pd.DataFrame:
+        """Headline KPIs as long rows: the value, then its change on the previous month and on a year before.
+
+        Returns
+        -------
+        DataFrame
+            :data:`~retention_utils.results.SUMMARY_COLUMNS`; one row per KPI without a comparison
+            (``compared_to`` empty, with the churn rate's 95% interval) and one per KPI and comparison
+            (``previous month``, ``same month last year``; ``delta`` in the KPI's unit, shares as fractions).
+        """
+        rows = []
+        for r in self.headline.itertuples():
+            unit = self.currency if r.kind == "money" else _UNITS.get(r.kind, r.kind)
+            base = {"metric": r.kpi, "label": r.label, "value": r.value, "unit": unit,
+                    "higher_is_better": bool(r.higher_is_better)}
+            rows.append({**base, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper})
+            for name, delta, _ref in _COMPARISONS:
+                rows.append({**base, "compared_to": name, "delta": getattr(r, delta)})
+        if len(self.headline):
+            churn = self.headline.set_index("kpi")
+            if "churn_rate" in churn.index:
+                rows.append({"metric": "n_customers_start", "label": "Customers at the start of the month",
+                             "value": churn.at["churn_rate", "n_obs"], "unit": "customers"})
+        return summary_rows(rows, analysis="kpis")
+
+
+def kpi_analysis(data: UnitData, spec: Any = None) -> KpiResult:
+    """Monthly customer and revenue KPIs of a unit, with the report month's headline.
+
+    Parameters
+    ----------
+    data : UnitData
+        The validated unit.
+    spec : Thresholds, optional
+        The unit's ``thresholds`` params section (default: ``data.config.thresholds``).
+
+    Returns
+    -------
+    KpiResult
+    """
+    spec = spec if spec is not None else data.config.thresholds
+    monthly = monthly_kpis(data)
+    headline = headline_kpis(monthly, month=data.month)
+    notes = []
+    if monthly["warm_up"].any():
+        notes.append(("kpis", "warm-up", "Months in the first inactivity window after the data starts are "
+                      "warm-up months: customers who bought before the data begins look new there, so their "
+                      "flows are not compared."))
+    churn = headline.set_index("kpi")
+    if "churn_rate" in churn.index and churn.at["churn_rate", "n_obs"] < spec.min_customers:
+        notes.append(("kpis", "churn rate", f"Only {churn.at['churn_rate', 'n_obs']:,.0f} customers at the start "
+                      "of the month: too few for a reliable churn rate."))
+    return KpiResult(monthly=monthly, headline=headline, month=data.month, currency=data.config.currency,
+                     min_customers=spec.min_customers, has_amounts=bool(getattr(data, "has_amounts", True)),
+                     notes=notes_frame(notes))

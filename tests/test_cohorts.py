@@ -21,6 +21,11 @@ from retention_utils.cohorts import (
 from tests.conftest import TINY, copy_repo_params, demo_layout
 
 
+def _spec(data, **changes):
+    """The unit's cohorts params with some settings changed (model_copy: no validation, so None passes)."""
+    return data.config.cohorts.model_copy(update=changes)
+
+
 def _cell(table, cohort, period, col="n_retained"):
     row = table[(table.cohort == pd.Timestamp(cohort)) & (table.period == period)]
     return row[col].iloc[0]
@@ -29,7 +34,7 @@ def _cell(table, cohort, period, col="n_retained"):
 def test_tiny_period_retention_by_hand():
     # Jan cohort {A, B}: A buys Jan, Feb; B buys Jan (and a Jan refund). Feb cohort {C}: C buys Feb, Apr.
     data = load_unit_data(load_config(TINY / "params", "shop"))
-    t = cohort_analysis(data, monthly_kpis(data)).table
+    t = cohort_analysis(data).table
     assert t[t.cohort == "2024-01-01"].n_retained.tolist() == [2, 1, 0, 0]
     assert t[t.cohort == "2024-01-01"].retention_rate.tolist() == [1.0, 0.5, 0.0, 0.0]
     feb = t[t.cohort == "2024-02-01"]
@@ -48,7 +53,7 @@ def test_tiny_period_retention_by_hand():
 
 def test_tiny_unbounded_retention_by_hand():
     data = load_unit_data(load_config(TINY / "params", "shop"))
-    t = cohort_analysis(data, monthly_kpis(data), definition="unbounded").table
+    t = cohort_analysis(data, _spec(data, definition="unbounded")).table
     assert t[t.cohort == "2024-01-01"].n_retained.tolist() == [2, 1, 0, 0]
     assert t[t.cohort == "2024-02-01"].n_retained.iloc[:3].tolist() == [1, 1, 1]  # C comes back in April
 
@@ -64,13 +69,13 @@ def test_only_period_zero_buyers_and_subscribed_definition(tmp_path):
                         sources={"customers": {"path": "../customers.csv"}, "orders": {"path": "../orders.csv"}},
                         unit_yaml="report_month: '2024-03'\nchurn:\n  method: explicit\n")
     data = load_unit_data(load_config(params, "shop"))
-    res = cohort_analysis(data, monthly_kpis(data))
+    res = cohort_analysis(data)
     assert res.definition == "subscribed" and res.by == "signup"
     t = res.table
     # Jan cohort {A, B, C}: C cancels in January, A in February, B stays
     assert t[t.cohort == "2024-01-01"].n_retained.tolist() == [2, 1, 1]
     assert t[t.cohort == "2024-02-01"].n_retained.iloc[:2].tolist() == [1, 1]
-    period = cohort_analysis(data, monthly_kpis(data), definition="period").table
+    period = cohort_analysis(data, _spec(data, definition="period")).table
     # A, C bought only in period 0: period retention 1/3 in month 2 (B's March order)
     assert period[period.cohort == "2024-01-01"].n_retained.tolist() == [3, 0, 1]
 
@@ -142,7 +147,7 @@ def _naive_period_retention(orders: pd.DataFrame, last_idx: int):
 def test_engine_equals_naive_loop_on_demo(demo_params):
     _, params = demo_params
     data = load_unit_data(load_config(params, "retail"))
-    t = cohort_analysis(data, monthly_kpis(data), max_periods=None).table
+    t = cohort_analysis(data, _spec(data, max_periods=None)).table
     orders = data.orders.to_pandas()
     last = data.month.year * 12 + data.month.month - 1
     size, kept = _naive_period_retention(orders, last)
@@ -177,7 +182,7 @@ def _shift_4_years(name, df):
 def _both(params_a, params_b, unit):
     a_data = load_unit_data(load_config(params_a, unit))
     b_data = load_unit_data(load_config(params_b, unit))
-    return cohort_analysis(a_data, monthly_kpis(a_data)).table, cohort_analysis(b_data, monthly_kpis(b_data)).table
+    return cohort_analysis(a_data).table, cohort_analysis(b_data).table
 
 
 def test_duplicating_data_doubles_counts_keeps_rates(demo_params, tmp_path):
@@ -208,7 +213,7 @@ def test_split_by_attribute_and_its_test(demo_params):
     assert set(curves.group) == {"basic", "standard", "premium"}
     assert curves.retention_rate.between(0, 1).all()
     # the per-group counts add up to the pooled counts
-    pooled = cohort_analysis(data, monthly_kpis(data), max_periods=24).pooled.set_index("period")
+    pooled = cohort_analysis(data, _spec(data, max_periods=24)).pooled.set_index("period")
     summed = curves.groupby("period")[["n_customers", "n_retained"]].sum()
     assert (summed.n_customers == pooled.n_customers.reindex(summed.index)).all()
     assert (summed.n_retained == pooled.n_retained.reindex(summed.index)).all()

@@ -26,7 +26,8 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 from retention_utils import load_config, load_unit_data
-from retention_utils.kpis import KPI_LABELS, headline_kpis, monthly_kpis, wilson_interval
+from retention_utils.kpis import KPI_LABELS, headline_kpis, monthly_kpis
+from retention_utils.stats import wilson_interval
 from tests.conftest import TINY, copy_repo_params, demo_layout, write_unit
 
 N_CUSTOMERS = 1500
@@ -605,21 +606,24 @@ def test_wilson_hand_values_and_empty_groups():
 
 
 def test_small_churn_base_is_flagged_in_headline_not_reported_as_a_rate():
-    from retention_utils.display import headline_html, headline_sentences
-    from retention_utils.kpis import headline_kpis
+    from retention_utils.display.kpis import headline_html, headline_sentences
+    from retention_utils.kpis import kpi_analysis
 
     data = load_unit_data(load_config(TINY / "params", "shop", month="2024-03"))
-    head = headline_kpis(monthly_kpis(data))
-    assert head.set_index("kpi").n_obs["churn_rate"] == 2
-    text = " ".join(headline_sentences(head, month=data.month, currency="EUR", min_customers=30))
+    res = kpi_analysis(data)
+    head = res.headline
+    assert head.set_index("kpi").n_obs["churn_rate"] == 2 and res.min_customers == 30
+    text = " ".join(headline_sentences(res))
     assert "rests on only 2 customers" in text and "95% interval" not in text
-    assert "small sample: 2 customers" in headline_html(head, month=data.month, currency="EUR").data
+    assert "small sample: 2 customers" in headline_html(res).data
+    assert "too few for a reliable churn rate" in " ".join(res.notes["note"])
 
 
 def test_export_without_amounts_counts_every_order_and_shows_no_money(tmp_path):
     """Issue 9, item 11: customer and date only; every dated order is a purchase, money is missing, not zero."""
     from retention_utils import cohorts, load_config, load_unit_data
-    from retention_utils.display import NO_AMOUNTS, headline_sentences
+    from retention_utils.display.kpis import NO_AMOUNTS, headline_sentences
+    from retention_utils.kpis import kpi_analysis
     from tests.conftest import write_unit
 
     rows = "cust,date\nA,2024-01-05\nA,2024-02-03\nB,2024-01-20\nB,2024-03-01\nC,2024-03-15\nA,2024-03-20\n"
@@ -635,8 +639,8 @@ def test_export_without_amounts_counts_every_order_and_shows_no_money(tmp_path):
         assert k[col].isna().all(), col
     head = headline_kpis(k)
     assert set(head["kpi"]) == {"n_active", "n_new", "churn_rate", "repurchase_rate"}
-    sentences = headline_sentences(head, month=data.month, currency="EUR")
+    sentences = headline_sentences(kpi_analysis(data))
     assert sentences[-1] == NO_AMOUNTS and not any("EUR" in s for s in sentences)
-    res = cohorts.cohort_analysis(data, k)
+    res = cohorts.cohort_analysis(data)
     assert not res.has_amounts and res.table["net_revenue_retention"].isna().all()
     assert res.table.loc[res.table.observable, "n_retained"].notna().all()

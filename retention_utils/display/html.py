@@ -18,7 +18,7 @@ import pandas as pd
 
 from .formats import month_name
 
-__all__ = ["HTML", "esc", "css", "table", "Card", "cards", "headline_list", "notes_list", "callout", "footnote",
+__all__ = ["HTML", "esc", "css", "table", "Card", "cards", "headline_list", "bullet_list", "notes_list", "callout", "footnote",
            "paragraph", "warning_html", "title_html", "join"]
 
 
@@ -123,6 +123,12 @@ def headline_list(sentences: Iterable[str]) -> str:
     "<ul class='rk-headline'><li>a &lt; b.</li></ul>"
     """
     return "<ul class='rk-headline'>" + "".join(f"<li>{esc(s)}</li>" for s in sentences) + "</ul>"
+
+
+def bullet_list(items: Iterable[str]) -> str:
+    """A plain bulleted list (definitions, sources); empty if no items."""
+    out = "".join(f"<li>{esc(i)}</li>" for i in items)
+    return f"<ul class='rk-list'>{out}</ul>" if out else ""
 
 
 def notes_list(notes: pd.DataFrame | Iterable[str]) -> str:

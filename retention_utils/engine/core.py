@@ -24,15 +24,10 @@ import ibis
 import pandas as pd
 
 from ..calendar import (
-    DAYS_PER_MONTH,
     EPOCH,
     epoch_day,
-    index_to_month,
     month_index,
-    month_index_py,
     period_index,
-    period_index_py,
-    period_start_py,
 )
 
 __all__ = [

@@ -1,0 +1,136 @@
+"""Charts of the KPI result: customer base, flows, churn rate, KPI trends.
+
+Every function takes a :class:`~retention_utils.kpis.KpiResult` (or its ``monthly`` table) and
+``ax=None``, and returns the Axes. Warm-up months (see :mod:`retention_utils.kpis`) are shaded
+so readers do not read them as trend.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.ticker as mticker
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+
+from .base import NO_AMOUNTS_PANEL, PALETTE, get_ax, money_formatter, months_axis, no_data
+
+__all__ = ["plot_customer_base", "plot_customer_flows", "plot_churn_rate", "plot_kpi_trend"]
+
+
+def _monthly(kpis: Any) -> pd.DataFrame:
+    """The monthly KPI table of a KpiResult, or the table itself."""
+    return kpis.monthly if hasattr(kpis, "monthly") else kpis
+
+
+def _min_customers(kpis: Any, given: int | None) -> int:
+    return given if given is not None else getattr(kpis, "min_customers", 30)
+
+
+def _shade_warm_up(ax: Axes, kpis: pd.DataFrame) -> None:
+    warm = kpis[kpis["warm_up"]]
+    if len(warm):
+        start = warm["month"].min() - pd.Timedelta(days=15)
+        end = warm["month"].max() + pd.Timedelta(days=15)
+        ax.axvspan(start, end, color="0.92", zorder=0, label="warm-up (not comparable)")
+
+
+def plot_customer_base(kpis: Any, *, ax: Axes | None = None) -> Axes:
+    """Stacked area of active and dormant customers at each month end."""
+    kpis = _monthly(kpis)
+    ax = get_ax(ax)
+    x = kpis["month"]
+    ax.stackplot(x, kpis["n_active_end"], kpis["n_dormant_end"],
+                 labels=["active (bought recently)", "dormant (no recent purchase)"],
+                 colors=[PALETTE["active"], PALETTE["dormant"]], alpha=0.9)
+    _shade_warm_up(ax, kpis)
+    ax.set_ylabel("customers at month end")
+    ax.yaxis.set_major_formatter(mticker.StrMethodFormatter("{x:,.0f}"))
+    ax.set_title("Customer base (excluding churned)", loc="left")
+    ax.legend(loc="upper left", frameon=False)
+    months_axis(ax)
+    return ax
+
+
+def plot_customer_flows(kpis: Any, *, ax: Axes | None = None) -> Axes:
+    """Bars of customers won (new, reactivated) above zero and lost (churned) below."""
+    kpis = _monthly(kpis)
+    ax = get_ax(ax)
+    x = kpis["month"]
+    width = 20
+    ax.bar(x, kpis["n_new"], width=width, color=PALETTE["new"], label="new")
+    ax.bar(x, kpis["n_reactivated"], width=width, bottom=kpis["n_new"], color=PALETTE["reactivated"],
+           label="reactivated")
+    ax.bar(x, -kpis["n_churned"], width=width, color=PALETTE["churned"], label="churned")
+    ax.axhline(0, color="0.3", linewidth=0.8)
+    _shade_warm_up(ax, kpis)
+    ax.set_ylabel("customers per month")
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _p: f"{abs(v):,.0f}"))
+    ax.set_title("Customers won and lost each month", loc="left")
+    ax.legend(loc="upper left", frameon=False, ncol=3)
+    months_axis(ax)
+    return ax
+
+
+def plot_churn_rate(kpis: Any, *, min_customers: int | None = None, ax: Axes | None = None) -> Axes:
+    """Monthly churn rate with its 95% interval band (percent).
+
+    Months with fewer than ``min_customers`` customers at the start are not
+    plotted (their rate is noise); a note under the chart says how many. ``min_customers``
+    defaults to the result's threshold (30 for a bare table).
+    """
+    min_customers = _min_customers(kpis, min_customers)
+    kpis = _monthly(kpis)
+    ax = get_ax(ax)
+    small = kpis[(kpis["n_customers_start"] > 0) & (kpis["n_customers_start"] < min_customers)]
+    k = kpis[kpis["n_customers_start"] >= max(min_customers, 1)]
+    sns.lineplot(x=k["month"], y=k["churn_rate"] * 100, marker="o", color=PALETTE["line"], ax=ax,
+                 label="churn rate")
+    ax.fill_between(k["month"], k["churn_rate_ci_lower"] * 100, k["churn_rate_ci_upper"] * 100,
+                    color=PALETTE["line"], alpha=0.15, label="95% interval")
+    _shade_warm_up(ax, kpis)
+    ax.set_ylabel("churned / customers at month start (%)")
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=1))
+    ax.set_ylim(bottom=0)
+    ax.set_title("Monthly churn rate", loc="left")
+    ax.legend(loc="upper left", frameon=False)
+    if len(small):
+        ax.annotate(f"{len(small)} month(s) with fewer than {min_customers} customers at the start are not "
+                    "plotted (too few to give a reliable rate).", xy=(0, -0.16), xycoords="axes fraction",
+                    fontsize=9, color="0.35")
+    months_axis(ax)
+    return ax
+
+
+def plot_kpi_trend(kpis: Any, column: str, *, kind: str = "count", currency: str | None = None,
+                   title: str | None = None, ylabel: str | None = None, bars: bool = False,
+                   ax: Axes | None = None) -> Axes:
+    """One KPI over time as a line (or bars); ``kind`` is ``count``, ``rate`` or ``money``.
+
+    ``currency`` defaults to the result's; money axes read like ``EUR 12k``.
+    """
+    currency = currency if currency is not None else getattr(kpis, "currency", "")
+    kpis = _monthly(kpis)
+    ax = get_ax(ax)
+    k = kpis.dropna(subset=[column])
+    if k.empty:
+        return no_data(ax, NO_AMOUNTS_PANEL if kind == "money" else "no values to show", title or column)
+    y = k[column] * 100 if kind == "rate" else k[column]
+    if bars:
+        ax.bar(k["month"], y, width=20, color=PALETTE["line"], alpha=0.85)
+    else:
+        sns.lineplot(x=k["month"], y=y, marker="o", color=PALETTE["line"], ax=ax)
+    _shade_warm_up(ax, kpis)
+    if kind == "money":
+        ax.yaxis.set_major_formatter(money_formatter(currency))
+    elif kind == "rate":
+        ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
+    else:
+        ax.yaxis.set_major_formatter(mticker.StrMethodFormatter("{x:,.0f}"))
+    if not bars and len(y) and np.nanmin(y) >= 0:
+        ax.set_ylim(bottom=0)
+    ax.set_ylabel(ylabel or column)
+    ax.set_title(title or column, loc="left")
+    months_axis(ax)
+    return ax
