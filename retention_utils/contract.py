@@ -61,6 +61,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from . import backend
 from .config import CANONICAL_COLUMNS, Product, SourceSpec, UnitConfig, parse_month
 from .engine import DAYS_PER_MONTH  # a tenure in days or a span of dates becomes months
 from .errors import ConfigError, DataError, examples_text
@@ -260,11 +261,6 @@ def enforce_schema(table_name: str, table: ibis.Table, *, label: str) -> None:
 # ----------------------------------------------------------------------------- typing
 
 
-@ibis.udf.scalar.builtin(name="try_strptime")
-def _try_strptime(value: str, fmt: str) -> dt.datetime:  # DuckDB built-in
-    ...
-
-
 def _blank_to_null(x: ibis.Value) -> ibis.Value:
     return x.cast("string").strip().nullif("")
 
@@ -317,7 +313,7 @@ def _typed(col: ibis.Value, rule: ColumnRule, spec: SourceSpec) -> ibis.Value:
         s = _blank_to_null(col)
         if spec.date_format.upper() == "ISO":
             return s.try_cast("timestamp").cast("date")
-        return _try_strptime(s, spec.date_format).cast("date")
+        return backend.try_strptime(s, spec.date_format).cast("date")
     if rule.kind == "number":
         if dtype.is_numeric():
             return _finite(col.cast("float64"))
@@ -451,7 +447,7 @@ def _map_and_type(src: RawSource, spec: SourceSpec, problems: list[str]) -> _Map
         if canon not in exprs or exprs[canon] is not typedcol:  # a factor of a product: keep it to check it
             exprs[f"_val_{i}"] = typedcol
     con = raw._find_backend()
-    table = con.create_table(f"map_{name}", raw.select(**exprs), temp=True, overwrite=True)
+    table = backend.temp_table(con, f"map_{name}", raw.select(**exprs))
     # unparseable values: present in the file, empty after parsing
     if checks:
         def typed_of(i: int, canon: str) -> ibis.Value:
@@ -792,7 +788,7 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
             continue  # linked below, once the customers are derived from orders
         r = _reasons(m, unit_value=unit_value, unit_ids=unit_ids, all_ids=all_ids, month_end=end,
                      future_after=future_after)
-        classified[name] = con.create_table(f"cls_{name}", m.table.mutate(_reason=r), temp=True, overwrite=True)
+        classified[name] = backend.temp_table(con, f"cls_{name}", m.table.mutate(_reason=r))
     if cust is None:  # customers derived from the unit's orders
         o = classified["orders"]
         used = o.filter(o._reason.startswith("used"))
@@ -802,8 +798,7 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
             if name in mapped:
                 m = mapped[name]
                 r = _reasons(m, unit_value=unit_value, unit_ids=unit_ids, all_ids=None, month_end=end)
-                classified[name] = con.create_table(f"cls_{name}", m.table.mutate(_reason=r), temp=True,
-                                                    overwrite=True)
+                classified[name] = backend.temp_table(con, f"cls_{name}", m.table.mutate(_reason=r))
     for name, t in classified.items():
         m = mapped[name]
         counts = t.group_by("_reason").aggregate(rows=t.count()).to_pandas()
@@ -836,8 +831,8 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
     for c in ("category", "channel"):
         if c in orders.present:
             agg[c] = o[c].arbitrary()
-    orders_u = con.create_table("orders_u", with_key(o.group_by(["order_id", "customer_id", "order_date"])
-                                                     .aggregate(**agg), keys), temp=True, overwrite=True)
+    orders_u = backend.temp_table(con, "orders_u", with_key(o.group_by(["order_id", "customer_id", "order_date"])
+                                                            .aggregate(**agg), keys))
     n_used_lines = int(o.count().to_pyarrow().as_py())
     n_orders = int(orders_u.count().to_pyarrow().as_py())
     if "order_id" not in orders.present:
@@ -863,18 +858,17 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
             c = c.mutate(churn_date=ibis.ifelse(after, ibis.null("date"), c.churn_date),
                          **({"churn_type": ibis.ifelse(after, ibis.null("string"), c.churn_type)}
                             if "churn_type" in cust.present else {}))
-        customers_u = con.create_table("customers_u", with_key(c, keys), temp=True, overwrite=True)
+        customers_u = backend.temp_table(con, "customers_u", with_key(c, keys))
     else:
         o2 = orders_u
-        customers_u = con.create_table(
-            "customers_u", o2.group_by("customer_id", "customer_key").aggregate(signup_date=o2.order_date.min()),
-            temp=True, overwrite=True)
+        customers_u = backend.temp_table(
+            con, "customers_u", o2.group_by("customer_id", "customer_key").aggregate(signup_date=o2.order_date.min()))
     extra = {}
     for name in ("interactions", "campaigns"):
         if name in used:
             t = used[name].drop("_reason", "_row")
-            extra[name] = con.create_table(f"{name}_u", with_key(t, keys), temp=True, overwrite=True)
-    con.con.execute(f'DROP TABLE IF EXISTS "{keys.get_name()}"').fetchall()
+            extra[name] = backend.temp_table(con, f"{name}_u", with_key(t, keys))
+    backend.drop_tables(con, keys.get_name())
     enforce_schema("orders", orders_u, label=orders.src.label)
     enforce_schema("customers", customers_u, label=cust.src.label if cust else orders.src.label)
     for name, t in extra.items():
@@ -891,8 +885,7 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
     )
     files = tuple(f for src in raws.values() for f in src.files)
     for name in raws:  # free the engine's intermediate copies
-        for prefix in ("raw_", "map_", "cls_"):
-            con.con.execute(f"DROP TABLE IF EXISTS {prefix}{name}").fetchall()
+        backend.drop_tables(con, *(f"{prefix}{name}" for prefix in ("raw_", "map_", "cls_")))
     return UnitData(config=cfg, con=con, customers=customers_u, orders=orders_u,
                     interactions=extra.get("interactions"), campaigns=extra.get("campaigns"),
                     month=month, month_end=end, data_start=data_start, quality=quality, files=files,
@@ -971,8 +964,8 @@ def _load_snapshot(cfg: UnitConfig, con: Any) -> UnitData:
     cases.append((tenure < 0, "negative tenure"))
     if "churned" in m.present:
         cases.append((t.churned.isnull(), "missing churned"))
-    cls = con.create_table("cls_snapshot", t.mutate(_reason=ibis.cases(*cases, else_="used"), _tenure=tenure,
-                                                    _churned=churned), temp=True, overwrite=True)
+    cls = backend.temp_table(con, "cls_snapshot", t.mutate(_reason=ibis.cases(*cases, else_="used"), _tenure=tenure,
+                                                           _churned=churned))
     counts = cls.group_by("_reason").aggregate(rows=cls.count()).to_pandas()
     acc_rows = [{"table": "snapshot", "source": src.label, "outcome": _outcome(r), "reason": r, "rows": int(n)}
                 for r, n in zip(counts["_reason"], counts["rows"])]
@@ -995,7 +988,7 @@ def _load_snapshot(cfg: UnitConfig, con: Any) -> UnitData:
     for a in m.attributes:
         if a not in cols:
             cols[a] = used[a]
-    snap = con.create_table("snapshot_u", used.select(**cols), temp=True, overwrite=True)
+    snap = backend.temp_table(con, "snapshot_u", used.select(**cols))
     enforce_schema("snapshot", snap, label=src.label)
     n_used = int(snap.count().to_pyarrow().as_py())
     if not n_used:
@@ -1012,8 +1005,7 @@ def _load_snapshot(cfg: UnitConfig, con: Any) -> UnitData:
                             columns=["table", "source", "rows"]),
         notes=pd.DataFrame(notes, columns=["table", "note", "rows"]),
     )
-    for prefix in ("raw_", "map_", "cls_"):
-        con.con.execute(f"DROP TABLE IF EXISTS {prefix}snapshot").fetchall()
+    backend.drop_tables(con, *(f"{prefix}snapshot" for prefix in ("raw_", "map_", "cls_")))
     return UnitData(config=cfg, con=con, customers=None, orders=None, interactions=None, campaigns=None,
                     month=month, month_end=end, data_start=data_start, quality=quality, files=src.files,
                     kind="snapshot", snapshot=snap, has_amounts=False, month_warning=None)
@@ -1082,7 +1074,7 @@ def customer_keys(con: Any, tables: list[ibis.Table], *, name: str = "_customer_
 
     Examples
     --------
-    >>> con = ibis.duckdb.connect()
+    >>> con = backend.connect()
     >>> a = con.create_table("a", pd.DataFrame({"customer_id": ["z", "b"]}))
     >>> b = con.create_table("b", pd.DataFrame({"customer_id": ["b", "b", "q"], "x": [1, 2, 3]}))
     >>> keys = customer_keys(con, [a, b])
@@ -1097,8 +1089,8 @@ def customer_keys(con: Any, tables: list[ibis.Table], *, name: str = "_customer_
     for t in tables[1:]:
         ids = ids.union(t.select("customer_id"))
     ids = ids.distinct().filter(lambda t: t.customer_id.notnull())  # one distinct over all the tables
-    return con.create_table(name, ids.mutate(
-        customer_key=(ibis.row_number().over(order_by=ids.customer_id) + 1).cast("int32")), temp=True, overwrite=True)
+    return backend.temp_table(con, name, ids.mutate(
+        customer_key=(ibis.row_number().over(order_by=ids.customer_id) + 1).cast("int32")))
 
 
 def with_key(table: ibis.Table, keys: ibis.Table) -> ibis.Table:

@@ -30,13 +30,14 @@ from typing import Any, Callable
 import jinja2
 import markupsafe
 
+from . import backend
 from .config import NOTEBOOKS, UNIT_RE, list_units, load_config, parse_month
 from .errors import ConfigError, RetentionError, environment_secrets, redact
 from .sources import ENGINE_MEMORY_ENV
 
 __all__ = ["run_month", "RunResult", "render_notebook_html", "default_notebooks_dir", "package_versions"]
 
-_PACKAGES = ("retention-kit", "pandas", "numpy", "ibis-framework", "duckdb", "sqlglot", "pandera", "pyarrow",
+_PACKAGES = ("retention-kit", "pandas", "numpy", *backend.PACKAGES, "pandera", "pyarrow",
              "papermill", "nbconvert", "matplotlib", "seaborn", "statsmodels", "scikit-learn", "pydantic")
 
 
@@ -233,9 +234,7 @@ def _run_unit_raw(unit: str, params_dir: str, month: str | None, notebooks_dir: 
         data = load_unit_data(cfg)
         result.month = data.month_label
         result.month_warning = getattr(data, "month_warning", None) or ""
-        mem, threads = data.con.con.execute(
-            "SELECT current_setting('memory_limit'), current_setting('threads')").fetchall()[0]
-        result.engine = {"memory_limit": str(mem), "threads": int(threads)}
+        result.engine = backend.settings(data.con)
         result.inputs = [fingerprint(Path(f)) for f in data.files]
         if getattr(data, "kind", "orders") == "snapshot":
             # one row per customer, no order history: no monthly KPIs, only the reports that need none

@@ -21,10 +21,10 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import ibis
 import pandas as pd
 
+from . import backend
 from .config import EngineSpec, SourceSpec, UnitConfig
 from .errors import ConfigError, DataError, examples_text, redact, url_secrets
 
@@ -73,18 +73,8 @@ def connect(engine: EngineSpec | None = None) -> ibis.BaseBackend:
     """
     spec = engine or EngineSpec()
     tmp = spec.temp_directory or str(Path(tempfile.gettempdir()) / f"retention-engine-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    config: dict = {"temp_directory": tmp}
-    limit = spec.memory_limit or os.environ.get(ENGINE_MEMORY_ENV)
-    if limit:
-        config["memory_limit"] = limit.replace(" ", "")
-    if spec.threads:
-        config["threads"] = spec.threads
-    con = ibis.duckdb.connect(**config)
-    try:  # a session option, not a global one
-        con.con.execute("SET enable_progress_bar = false").fetchall()
-    except duckdb.Error:
-        pass  # in a Jupyter kernel DuckDB's bar needs ipywidgets, which the kit does not install: none is drawn
-    return con
+    return backend.connect(temp_directory=tmp, memory_limit=spec.memory_limit or os.environ.get(ENGINE_MEMORY_ENV),
+                           threads=spec.threads)
 
 
 def _files(cfg: UnitConfig, spec: SourceSpec, name: str) -> list[Path]:
@@ -100,10 +90,6 @@ def _files(cfg: UnitConfig, spec: SourceSpec, name: str) -> list[Path]:
                         f"from the params folder {str(cfg.params_dir)!r}); check the path or run "
                         "'make demo' to create the demo data.")
     return matches
-
-
-def _quote(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
@@ -123,7 +109,6 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
                         "point path at the export file, or at several files with a pattern such as "
                         f"'{spec.path.rstrip('/')}/*.csv'.")
     fmt = spec.resolved_format()
-    duck = con.con  # the duckdb connection behind the Ibis backend
     tmp = f"_load_{name}"
     files: list[Path] = []
     secrets: tuple[str, ...] = ()
@@ -136,20 +121,14 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
                     raise DataError(f"{f.name}: the file is empty (no column names and no rows); export the "
                                     f"{name} table again, or point sources.{name}.path at the right file.")
         if fmt == "csv":
-            opts = ["header=true", "all_varchar=true"]
-            if spec.delimiter:
-                opts.append("delim=" + "'" + spec.delimiter.replace("'", "''") + "'")
             enc = spec.encoding.lower().replace("_", "-")
             if enc in ("utf-8-sig", "utf8"):
                 enc = "utf-8"
-            opts.append(f"encoding='{enc}'")
-            file_list = "[" + ", ".join(_quote(f) for f in files) + "]"
-            _exec(duck, f"CREATE OR REPLACE TEMP TABLE {tmp} AS SELECT * FROM read_csv({file_list}, {', '.join(opts)})")
-            read_note = _csv_note(duck, spec, files[0], enc)
+            backend.copy_csv(con, tmp, files, delimiter=spec.delimiter or None, encoding=enc)
+            read_note = _csv_note(con, spec, files[0], enc)
             label = files[0].name if len(files) == 1 else f"{spec.path} ({len(files)} files)"
         elif fmt == "parquet":
-            file_list = "[" + ", ".join(_quote(f) for f in files) + "]"
-            _exec(duck, f"CREATE OR REPLACE TEMP TABLE {tmp} AS SELECT * FROM read_parquet({file_list})")
+            backend.copy_parquet(con, tmp, files)
             label = files[0].name if len(files) == 1 else f"{spec.path} ({len(files)} files)"
         elif fmt == "excel":
             frames = [pd.read_excel(f, sheet_name=spec.sheet if spec.sheet is not None else 0) for f in files]
@@ -162,16 +141,11 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
                                     f"e.g. sources.{name}.sheet: {next((x for x in sheets if x != which), which)!r}.")
             frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
             frame = _text_objects(frame)
-            duck.register("_excel_frame", frame)
-            _exec(duck, f"CREATE OR REPLACE TEMP TABLE {tmp} AS SELECT * FROM _excel_frame")
-            duck.unregister("_excel_frame")
+            backend.copy_frame(con, tmp, frame)
             label = files[0].name
         elif fmt == "duckdb":
             files = _files(cfg, spec, name)[:1]
-            alias = f"src_{name}"
-            _exec(duck, f"ATTACH {_quote(files[0])} AS {alias} (READ_ONLY)")
-            _exec(duck, f'CREATE OR REPLACE TEMP TABLE {tmp} AS SELECT * FROM {alias}."{spec.table}"')
-            _exec(duck, f"DETACH {alias}")
+            backend.copy_database_file_table(con, tmp, files[0], str(spec.table))
             label = f"{files[0].name}:{spec.table}"
         else:  # database by URL, credentials from the environment
             url = os.environ.get(str(spec.url_env))
@@ -179,7 +153,7 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
                 raise ConfigError(f"sources.{name}.url_env: environment variable {spec.url_env} is not set; "
                                   "export it with the database URL (credentials stay out of params).")
             secrets = url_secrets(url)
-            _read_database(duck, spec, name, url, tmp)
+            _read_database(con, spec, name, url, tmp)
             label = f"{spec.table} @ ${spec.url_env}"
     except (ConfigError, DataError):
         raise
@@ -188,17 +162,14 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
         raise DataError(redact(f"{where}: cannot be read as {fmt} ({_reason(exc)}). Check sources.{name} in "
                                "params: path, format, delimiter and encoding (e.g. encoding: latin-1).",
                                *secrets)) from None
-    # rowid is the insertion order of the copy, i.e. the order of rows in the file(s)
-    _exec(duck, f"CREATE OR REPLACE TEMP TABLE raw_{name} AS SELECT rowid + 1 AS _row, * FROM {tmp}")
-    _exec(duck, f"DROP TABLE {tmp}")
-    table = con.table(f"raw_{name}")
+    table = backend.number_rows(con, tmp, f"raw_{name}")
     columns = tuple(c for c in table.columns if c != "_row")
-    n_rows = int(duck.execute(f"SELECT count(*) FROM raw_{name}").fetchall()[0][0])
+    n_rows = backend.count_rows(con, f"raw_{name}")
     return RawSource(name=name, label=label, table=table, columns=columns, n_rows=n_rows, files=tuple(files),
                      read_note=read_note)
 
 
-def _read_database(duck, spec: SourceSpec, name: str, url: str, tmp: str) -> None:
+def _read_database(con: ibis.BaseBackend, spec: SourceSpec, name: str, url: str, tmp: str) -> None:
     """Copy ``spec.table`` of the database at ``url`` into the engine as ``tmp``.
 
     Every failure becomes one :class:`DataError` that names the table and the environment variable,
@@ -219,9 +190,9 @@ def _read_database(duck, spec: SourceSpec, name: str, url: str, tmp: str) -> Non
                       "duckdb:// or sqlite://" if scheme else "the value is not a URL such as "
                       "postgresql://HOST:5432/DATABASE with the user and password before the host")
         elif isinstance(exc, ImportError):
-            backend = scheme.split("+")[0] or "postgres"
+            ibis_backend = scheme.split("+")[0] or "postgres"
             reason = (f"the Ibis backend for {scheme!r} is not installed; install it with "
-                      f"pip install 'ibis-framework[{backend}]'")
+                      f"pip install 'ibis-framework[{ibis_backend}]'")
         else:
             reason = _reason(exc).removeprefix("connection failed: ")
         raise DataError(redact(f"{label}: cannot connect to the database named in the environment variable "
@@ -240,9 +211,7 @@ def _read_database(duck, spec: SourceSpec, name: str, url: str, tmp: str) -> Non
             remote.disconnect()
         except Exception:  # closing a half-open connection is best effort
             pass
-    duck.register("_remote_frame", arrow)
-    _exec(duck, f"CREATE OR REPLACE TEMP TABLE {tmp} AS SELECT * FROM _remote_frame")
-    duck.unregister("_remote_frame")
+    backend.copy_frame(con, tmp, arrow)
 
 
 def _reason(exc: BaseException) -> str:
@@ -267,7 +236,7 @@ def _is_blank(path: Path) -> bool:
     return not head.replace(b"\x00", b"").strip()
 
 
-def _csv_note(duck, spec: SourceSpec, first: Path, enc: str) -> str | None:
+def _csv_note(con: ibis.BaseBackend, spec: SourceSpec, first: Path, enc: str) -> str | None:
     """How a CSV was read, when params left the delimiter or the encoding to the kit (else None)."""
     given_enc = "encoding" in spec.model_fields_set
     if spec.delimiter and given_enc:
@@ -275,19 +244,11 @@ def _csv_note(duck, spec: SourceSpec, first: Path, enc: str) -> str | None:
     if spec.delimiter:
         delim = f"delimiter {spec.delimiter!r} (from params)"
     else:
-        try:
-            found = duck.execute(f"SELECT Delimiter FROM sniff_csv({_quote(first)}, encoding='{enc}')").fetchall()
-            delim = f"delimiter {found[0][0]!r} (detected)"
-        except duckdb.Error:
-            delim = "delimiter detected by the reader"
+        found = backend.sniff_delimiter(con, first, encoding=enc)
+        delim = f"delimiter {found!r} (detected)" if found is not None else "delimiter detected by the reader"
     encoding = f"encoding {enc} (from params)" if given_enc else \
         f"encoding {enc} (the default; set encoding in params, e.g. encoding: latin-1, if accents look wrong)"
     return f"read as CSV: {delim}, {encoding}"
-
-
-def _exec(duck, sql: str) -> None:
-    """Run a statement and consume its result (DuckDB >= 2 requires it before the next one)."""
-    duck.execute(sql).fetchall()
 
 
 def _text_objects(frame: pd.DataFrame) -> pd.DataFrame:

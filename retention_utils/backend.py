@@ -1,0 +1,207 @@
+"""The engine boundary: every call that knows the in-process engine is DuckDB.
+
+The rest of the kit speaks Ibis; what Ibis does not cover portably sits here, so that a second
+engine (PostgreSQL, Spark) means writing this module again, not touching the contract, the
+sources or the runner:
+
+- :func:`connect` (memory cap, threads, spill folder, no progress bar) and :func:`settings`
+  (the settings in force, recorded by the runner);
+- :func:`try_strptime`, the engine's date parser with an explicit format;
+- temporary tables: :func:`temp_table`, :func:`drop_tables`, :func:`count_rows`;
+- copying raw inputs into the engine: :func:`copy_csv` (+ :func:`sniff_delimiter`),
+  :func:`copy_parquet`, :func:`copy_frame`, :func:`copy_database_file_table`, and
+  :func:`number_rows` (the 1-based row number of each copied row);
+- Parquet export and import of canonical tables (:func:`write_parquet`, :func:`read_parquet`),
+  used by the validated snapshot of :mod:`retention_utils.unit`.
+
+Engine errors are :data:`Error`; callers turn them into the kit's messages.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Sequence
+
+import duckdb
+import ibis
+
+__all__ = ["Error", "PACKAGES", "connect", "settings", "try_strptime", "temp_table", "drop_tables", "count_rows",
+           "copy_csv", "sniff_delimiter", "copy_parquet", "copy_frame", "copy_database_file_table", "number_rows",
+           "write_parquet", "read_parquet"]
+
+#: the engine's error class (reader failures, bad SQL, out of memory)
+Error = duckdb.Error
+
+#: the packages the engine is made of, for the run manifest's versions
+PACKAGES: tuple[str, ...] = ("ibis-framework", "duckdb", "sqlglot")
+
+
+def connect(*, temp_directory: str | None = None, memory_limit: str | None = None,
+            threads: int | None = None) -> ibis.BaseBackend:
+    """A fresh in-process engine.
+
+    Parameters
+    ----------
+    temp_directory
+        Folder for data spilled to disk (the engine removes it when it closes); the engine's
+        default when None.
+    memory_limit
+        Memory cap such as ``"4GB"`` or ``"40%"``; the engine's default (80% of RAM) when None.
+    threads
+        Worker threads; all cores when None.
+
+    The progress bar is off: it would print into notebook outputs and reports.
+
+    Examples
+    --------
+    >>> settings(connect(memory_limit="1GB", threads=1))["threads"]
+    1
+    """
+    config: dict[str, Any] = {}
+    if temp_directory:
+        config["temp_directory"] = temp_directory
+    if memory_limit:
+        config["memory_limit"] = memory_limit.replace(" ", "")
+    if threads:
+        config["threads"] = threads
+    con = ibis.duckdb.connect(**config)
+    try:  # a session option, not a global one
+        _exec(con, "SET enable_progress_bar = false")
+    except Error:
+        pass  # in a Jupyter kernel DuckDB's bar needs ipywidgets, which the kit does not install: none is drawn
+    return con
+
+
+def settings(con: ibis.BaseBackend) -> dict[str, Any]:
+    """The engine settings in force: ``{"memory_limit": str, "threads": int}`` (for the run manifest)."""
+    mem, threads = _fetch(con, "SELECT current_setting('memory_limit'), current_setting('threads')")[0]
+    return {"memory_limit": str(mem), "threads": int(threads)}
+
+
+@ibis.udf.scalar.builtin(name="try_strptime")
+def try_strptime(value: str, fmt: str) -> dt.datetime:  # DuckDB built-in: NULL where the text does not parse
+    """Parse ``value`` with the strftime-style ``fmt``; NULL where it does not parse."""
+    ...
+
+
+# ----------------------------------------------------------------------------- temporary tables
+
+
+def temp_table(con: ibis.BaseBackend, name: str, obj: ibis.Table | Any) -> ibis.Table:
+    """Materialise ``obj`` (an Ibis expression or a frame) as the temporary table ``name``, replacing it."""
+    return con.create_table(name, obj, temp=True, overwrite=True)
+
+
+def drop_tables(con: ibis.BaseBackend, *names: str) -> None:
+    """Drop the (temporary) tables ``names`` where they exist."""
+    for name in names:
+        _exec(con, f"DROP TABLE IF EXISTS {_ident(name)}")
+
+
+def count_rows(con: ibis.BaseBackend, name: str) -> int:
+    """Rows of table ``name``."""
+    return int(_fetch(con, f"SELECT count(*) FROM {_ident(name)}")[0][0])
+
+
+# ----------------------------------------------------------------------------- copying raw inputs
+
+
+def copy_csv(con: ibis.BaseBackend, name: str, files: Sequence[Path], *, delimiter: str | None,
+             encoding: str) -> None:
+    """Copy CSV ``files`` (one header, same columns) into table ``name``, every column as text.
+
+    ``delimiter`` None: detected by the reader. ``encoding``: ``utf-8`` (a byte-order mark is
+    skipped), ``utf-16``, ``latin-1``.
+    """
+    opts = ["header=true", "all_varchar=true"]
+    if delimiter:
+        opts.append(f"delim={_text(delimiter)}")
+    opts.append(f"encoding={_text(encoding)}")
+    _exec(con, f"CREATE OR REPLACE TEMP TABLE {_ident(name)} AS SELECT * FROM read_csv({_file_list(files)}, "
+               f"{', '.join(opts)})")
+
+
+def sniff_delimiter(con: ibis.BaseBackend, path: Path, *, encoding: str) -> str | None:
+    """The delimiter the CSV reader detects in ``path``, None when it cannot tell."""
+    try:
+        found = _fetch(con, f"SELECT Delimiter FROM sniff_csv({_text(str(path))}, encoding={_text(encoding)})")
+    except Error:
+        return None
+    return found[0][0] if found else None
+
+
+def copy_parquet(con: ibis.BaseBackend, name: str, files: Sequence[Path]) -> None:
+    """Copy Parquet ``files`` (same columns) into table ``name``."""
+    _exec(con, f"CREATE OR REPLACE TEMP TABLE {_ident(name)} AS SELECT * FROM read_parquet({_file_list(files)})")
+
+
+def copy_frame(con: ibis.BaseBackend, name: str, frame: Any) -> None:
+    """Copy a pandas frame or Arrow table into table ``name``."""
+    view = f"_frame_{name}"
+    duck = con.con
+    duck.register(view, frame)
+    try:
+        _exec(con, f"CREATE OR REPLACE TEMP TABLE {_ident(name)} AS SELECT * FROM {_ident(view)}")
+    finally:
+        duck.unregister(view)
+
+
+def copy_database_file_table(con: ibis.BaseBackend, name: str, path: Path, table: str) -> None:
+    """Copy table ``table`` of the engine's own database file ``path`` (opened read-only) into ``name``."""
+    alias = f"src_{name}"
+    _exec(con, f"ATTACH {_text(str(path))} AS {_ident(alias)} (READ_ONLY)")
+    try:
+        _exec(con, f"CREATE OR REPLACE TEMP TABLE {_ident(name)} AS SELECT * FROM {_ident(alias)}.{_ident(table)}")
+    finally:
+        _exec(con, f"DETACH {_ident(alias)}")
+
+
+def number_rows(con: ibis.BaseBackend, source: str, name: str) -> ibis.Table:
+    """Table ``name``: ``_row`` (1-based position of the row in ``source``, i.e. in the file) and every column
+    of ``source``; ``source`` is dropped."""
+    # rowid is the insertion order of the copy, i.e. the order of rows in the file(s)
+    _exec(con, f"CREATE OR REPLACE TEMP TABLE {_ident(name)} AS SELECT rowid + 1 AS _row, * FROM {_ident(source)}")
+    drop_tables(con, source)
+    return con.table(name)
+
+
+# ----------------------------------------------------------------------------- Parquet export / import
+
+
+def write_parquet(table: ibis.Table, path: Path) -> None:
+    """Write ``table`` (rows in their order) to the Parquet file ``path``."""
+    con = table._find_backend()
+    sql = con.compile(table)
+    _exec(con, f"COPY ({sql}) TO {_text(str(path))} (FORMAT parquet, COMPRESSION zstd)")
+
+
+def read_parquet(con: ibis.BaseBackend, path: Path, name: str) -> ibis.Table:
+    """Load the Parquet file ``path`` into the temporary table ``name`` (rows in file order)."""
+    _exec(con, f"CREATE OR REPLACE TEMP TABLE {_ident(name)} AS SELECT * FROM read_parquet({_text(str(path))})")
+    return con.table(name)
+
+
+# ----------------------------------------------------------------------------- SQL helpers
+
+
+def _exec(con: ibis.BaseBackend, sql: str) -> None:
+    """Run a statement and consume its result (DuckDB >= 2 requires it before the next one)."""
+    con.con.execute(sql).fetchall()
+
+
+def _fetch(con: ibis.BaseBackend, sql: str) -> list[tuple]:
+    return con.con.execute(sql).fetchall()
+
+
+def _text(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _file_list(files: Sequence[Path]) -> str:
+    return "[" + ", ".join(_text(str(f)) for f in files) + "]"
