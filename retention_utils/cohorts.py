@@ -290,6 +290,8 @@ class CohortResult(AnalysisResult):
         Cohorts smaller than this are flagged, not compared.
     max_periods, n_recent : int
         Periods shown and latest cohorts compared.
+    currency : str
+        Currency of the revenue columns.
     has_amounts : bool
         False: the export has no amounts, the revenue columns are missing (NaN).
     notes : DataFrame
@@ -311,6 +313,7 @@ class CohortResult(AnalysisResult):
     max_periods: int | None = 24
     n_recent: int = 3
     notes: pd.DataFrame | None = None
+    currency: str = ""
 
     _display: ClassVar[str] = "retention_utils.display.cohorts"
 
@@ -400,4 +403,4 @@ def cohort_analysis(data: UnitData, spec: Any = None) -> CohortResult:
                         control=churn_control_chart(monthly_kpis(data)), definition=definition, period=period,
                         by=by, min_customers=min_customers, group_curves=curves, group_test=test,
                         split_by=spec.split_by, max_periods=spec.max_periods, n_recent=spec.n_recent,
-                        notes=notes_frame(notes))
+                        notes=notes_frame(notes), currency=data.config.currency)

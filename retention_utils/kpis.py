@@ -271,9 +271,12 @@ def kpi_analysis(data: UnitData, spec: Any = None) -> KpiResult:
                       "warm-up months: customers who bought before the data begins look new there, so their "
                       "flows are not compared."))
     churn = headline.set_index("kpi")
-    if "churn_rate" in churn.index and churn.at["churn_rate", "n_obs"] < spec.min_customers:
-        notes.append(("kpis", "churn rate", f"Only {churn.at['churn_rate', 'n_obs']:,.0f} customers at the start "
-                      "of the month: too few for a reliable churn rate."))
+    n_start = churn.at["churn_rate", "n_obs"] if "churn_rate" in churn.index else float("nan")
+    if n_start == 0:
+        notes.append(("kpis", "churn rate", "No customers at the start of the month: there is no churn rate."))
+    elif n_start < spec.min_customers:
+        notes.append(("kpis", "churn rate", f"Only {n_start:,.0f} customers at the start of the month: too few "
+                      "for a reliable churn rate."))
     return KpiResult(monthly=monthly, headline=headline, month=data.month, currency=data.config.currency,
                      min_customers=spec.min_customers, has_amounts=bool(getattr(data, "has_amounts", True)),
                      notes=notes_frame(notes))

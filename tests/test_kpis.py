@@ -10,7 +10,6 @@ References used here:
   no code with the library: no Ibis, no DuckDB, no ``purchase_spells``).
 * Invariances: shifting every date by four calendar years (month boundaries and every day
   difference unchanged, 2024-02-29 maps to 2028-02-29), and duplicating every customer.
-* ``wilson_interval``: statsmodels ``proportion_confint(method="wilson")`` and the closed form.
 """
 from __future__ import annotations
 
@@ -23,11 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from statsmodels.stats.proportion import proportion_confint
 
 from retention_utils import load_config, load_unit_data
 from retention_utils.kpis import KPI_LABELS, headline_kpis, monthly_kpis
-from retention_utils.stats import wilson_interval
+
 from tests.conftest import TINY, copy_repo_params, demo_layout, write_unit
 
 N_CUSTOMERS = 1500
@@ -576,33 +574,6 @@ def test_headline_on_tiny_uses_only_non_warm_up_months(tiny):
     h = headline_kpis(k, month=dt.date(2024, 3, 1)).set_index("kpi")  # February is a warm-up month
     assert h.previous.isna().all()
     assert h.at["churn_rate", "value"] == 1.0
-
-
-# ============================================================================ wilson_interval
-
-
-def test_wilson_matches_statsmodels():
-    count = np.array([0, 1, 5, 17, 50, 3, 999])
-    nobs = np.array([10, 2, 50, 40, 50, 1000, 1000])
-    for alpha in (0.05, 0.1, 0.01):
-        lo, hi = wilson_interval(count, nobs, alpha=alpha)
-        ref_lo, ref_hi = proportion_confint(count, nobs, alpha=alpha, method="wilson")
-        np.testing.assert_allclose(lo, ref_lo, rtol=1e-12)
-        np.testing.assert_allclose(hi, ref_hi, rtol=1e-12)
-
-
-def test_wilson_hand_values_and_empty_groups():
-    # closed forms at the edges: 0 of n -> [0, z^2/(n+z^2)]; n of n -> [n/(n+z^2), 1]
-    lo, hi = wilson_interval(pd.Series([0, 10, 5, 0]), pd.Series([10, 10, 50, 0]))
-    z2 = Z95**2
-    assert lo[0] == pytest.approx(0.0, abs=1e-15) and hi[0] == pytest.approx(z2 / (10 + z2), rel=1e-12)
-    assert lo[1] == pytest.approx(10 / (10 + z2), rel=1e-12) and hi[1] == pytest.approx(1.0, rel=1e-12)
-    # 5 of 50 (computed with the Wilson formula by hand: 0.04348, 0.21360)
-    assert (round(lo[2], 5), round(hi[2], 5)) == (0.04348, 0.21360)
-    # no observations: no interval (and no warning)
-    assert np.isnan(lo[3]) and np.isnan(hi[3])
-    lo, hi = wilson_interval(np.array([0]), np.array([0]))
-    assert np.isnan(lo).all() and np.isnan(hi).all()
 
 
 def test_small_churn_base_is_flagged_in_headline_not_reported_as_a_rate():

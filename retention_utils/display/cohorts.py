@@ -8,8 +8,9 @@ import pandas as pd
 
 from .formats import count, month_name, month_short, pct, pp
 from .html import HTML, headline_list, join, notes_list, paragraph, table
+from .kpis import amounts_text
 
-__all__ = ["headline_sentences", "headline_html", "recent_cohorts_html", "group_test_html", "result_html"]
+__all__ = ["subtitle", "headline_sentences", "headline_html", "recent_cohorts_html", "group_test_html", "result_html"]
 
 _WHAT = {"period": "still buying", "unbounded": "still customers", "subscribed": "still subscribed"}
 
@@ -62,6 +63,18 @@ def headline_sentences(result: Any) -> list[str]:
             out.append(f"{n_alerts} of the last 12 months {'was' if n_alerts == 1 else 'were'} outside their "
                        "control limits.")
     return out
+
+
+def subtitle(result: Any, data: Any) -> str:
+    """The page's subtitle: what retention means here, the period, and the money.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> subtitle(NS(definition="period", period="month"), NS(has_amounts=False))
+    'Cohort retention · period retention by month · no amounts in the export'
+    """
+    return f"Cohort retention · {result.definition} retention by {result.period} · {amounts_text(data)}"
 
 
 def headline_html(result: Any) -> HTML:

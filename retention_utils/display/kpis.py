@@ -7,7 +7,17 @@ from typing import Any
 import pandas as pd
 
 from .formats import fmt_delta, fmt_value, month_name, month_short, pp
-from .html import HTML, Card, bullet_list, cards, footnote, headline_list, join, notes_list, table
+from .html import (
+    HTML,
+    Card,
+    bullet_list,
+    cards,
+    footnote,
+    headline_list,
+    join,
+    notes_list,
+    table,
+)
 
 __all__ = ["NO_AMOUNTS", "amounts_text", "headline_sentences", "headline_html", "kpi_table_html", "definitions_html",
            "result_html"]

@@ -14,7 +14,14 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
-from .base import NO_AMOUNTS_PANEL, PALETTE, get_ax, money_formatter, months_axis, no_data
+from .base import (
+    NO_AMOUNTS_PANEL,
+    PALETTE,
+    get_ax,
+    money_formatter,
+    months_axis,
+    no_data,
+)
 
 __all__ = ["plot_cohort_heatmap", "plot_retention_curves", "plot_churn_control", "plot_group_curves",
            "plot_cohort_value"]
@@ -177,7 +184,7 @@ def plot_group_curves(curves: Any, *, attribute: str | None = None, period: str 
     return ax
 
 
-def plot_cohort_value(table: Any, *, currency: str = "", n_recent: int = 6, period: str | None = None,
+def plot_cohort_value(table: Any, *, currency: str | None = None, n_recent: int = 6, period: str | None = None,
                       min_customers: int | None = None, max_periods: int | None = None,
                       ax: Axes | None = None) -> Axes:
     """Cumulative net revenue per acquired customer by cohort age (the cohort value curve).
@@ -187,6 +194,7 @@ def plot_cohort_value(table: Any, *, currency: str = "", n_recent: int = 6, peri
     period = _opt(table, period, "period", "month")
     min_customers = _opt(table, min_customers, "min_customers", 30)
     max_periods = _opt(table, max_periods, "max_periods", 24)
+    currency = _opt(table, currency, "currency", "")
     table = getattr(table, "table", table)
     ax = get_ax(ax)
     title = "Cohort value: revenue per acquired customer over time"

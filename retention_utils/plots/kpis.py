@@ -14,9 +14,16 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
-from .base import NO_AMOUNTS_PANEL, PALETTE, get_ax, money_formatter, months_axis, no_data
+from .base import (
+    NO_AMOUNTS_PANEL,
+    PALETTE,
+    get_ax,
+    money_formatter,
+    months_axis,
+    no_data,
+)
 
-__all__ = ["plot_customer_base", "plot_customer_flows", "plot_churn_rate", "plot_kpi_trend"]
+__all__ = ["plot_customer_base", "plot_customer_flows", "plot_churn_rate", "plot_kpi_trend", "plot_revenue_panels"]
 
 
 def _monthly(kpis: Any) -> pd.DataFrame:
@@ -134,3 +141,29 @@ def plot_kpi_trend(kpis: Any, column: str, *, kind: str = "count", currency: str
     ax.set_title(title or column, loc="left")
     months_axis(ax)
     return ax
+
+
+#: The revenue panels: column, kind, title, y label (``{currency}`` filled in).
+REVENUE_PANELS = (
+    ("net_revenue", "money", "Net revenue (refunds deducted)", "{currency} per month", True),
+    ("aov", "money", "Average order value", "{currency} per order", False),
+    ("revenue_per_active", "money", "Revenue per active customer", "{currency} per customer", False),
+    ("repurchase_rate", "rate", "Repurchase rate", "active customers who bought before (%)", False),
+)
+
+
+def plot_revenue_panels(kpis: Any, *, axes: Any = None) -> Any:
+    """The four revenue and order panels (net revenue, order value, revenue per customer, repurchase rate).
+
+    ``axes``: four Axes (e.g. a 2 x 2 grid from ``plt.subplots``); default: the current figure's
+    2 x 2 grid. Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        axes = plt.gcf().subplots(2, 2)
+    currency = getattr(kpis, "currency", "")
+    for ax, (column, kind, title, ylabel, bars) in zip(np.ravel(axes), REVENUE_PANELS):
+        plot_kpi_trend(kpis, column, kind=kind, currency=currency, bars=bars, title=title,
+                       ylabel=ylabel.format(currency=currency), ax=ax)
+    return axes
