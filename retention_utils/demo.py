@@ -1,5 +1,10 @@
 """Reproducible demo CRM data with known, planted truths.
 
+Why this module is long (about 1,100 lines): it is one simulation whose parts share the planted
+truth and the random stream (signups, lifetimes per unit, orders, interactions, campaigns); about
+half of it is the documented :class:`PlantedTruth` the tests assert against. It is test and demo
+tooling, not part of any analysis.
+
 :func:`generate_demo` simulates 36 calendar months (2023-01 .. 2025-12) of a
 company with three business units -- ``subscriptions`` (monthly invoices,
 explicit cancellations), ``retail`` (one-off purchases, churn visible only as
