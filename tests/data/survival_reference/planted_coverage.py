@@ -1,6 +1,6 @@
 """Coverage of the planted hazard ratios by the Cox model's 95% intervals, over many demo seeds.
 
-Why: tests/test_survival.py checks on ONE seed (100) that every planted hazard ratio of the demo
+Why: tests/test_survival_analysis.py checks on ONE seed (100) that every planted hazard ratio of the demo
 subscription unit lies inside its 95% interval. With seven ratios, a calibrated estimator misses at
 least one on about 30% of seeds (1 - 0.95^7), so the seed of a single-seed test is a choice; this
 study shows the choice hides nothing: per term, the share of seeds whose interval covers the truth

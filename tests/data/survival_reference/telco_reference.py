@@ -1,4 +1,5 @@
-"""Reference values for tests/test_survival.py from an independent implementation (lifelines).
+"""Reference values for tests/test_survival_{km,logrank,cox,rmst,analysis}.py from an independent implementation
+(lifelines).
 
 Data: ../shared/data/real/telco_ibm/WA_Fn-UseC_-Telco-Customer-Churn.csv (IBM "Telco Customer
 Churn", 7,043 customers), duration = tenure (months), event = Churn == "Yes".
@@ -11,7 +12,7 @@ lifelines pins pandas < 3, so this runs in its own environment, never in the kit
 
 It writes telco_reference.json beside itself (values, settings and package versions).
 
-Conventions matched on purpose (see retention_utils/survival.py):
+Conventions matched on purpose (see the retention_utils/survival/ modules):
 * KM intervals: lifelines' default "exponential Greenwood" = log(-log) transform.
 * Cox: Efron ties (lifelines' only method), no penalty; categorical covariates as 0/1 dummies
   against the most frequent level; numeric covariates as they are.

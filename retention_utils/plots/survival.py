@@ -1,47 +1,65 @@
-"""Charts of the survival results. Every function takes an Axes and returns it.
+"""Charts of the survival analysis: curves, risk by month of life, hazard ratios, causes, sensitivity.
 
-Inputs are outputs of :mod:`retention_utils.survival` (never raw rows);
-nothing here creates figures, shows or saves them (with ``ax=None`` the
-current Axes is used). Time axes are in months since the start of the customer
-life; shares are in percent.
+Every function takes the :class:`~retention_utils.survival.SurvivalAnalysis` or the part it
+draws (``plot_km(analysis)`` equals ``plot_km(analysis.km)``) and ``ax=None``, and returns the
+Axes. Time axes are in months since the start of the customer life; shares are in percent.
 
-A result that has nothing to draw (a Cox model with too few events, a unit
-without recorded cancellations) draws nothing and returns None, so a report
-shows no empty chart; the matching table says why.
+A result with nothing to draw (a Cox model with too few events, a unit without recorded
+cancellations) gets an empty panel that says why (:func:`retention_utils.plots.base.no_data`),
+never a blank chart.
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+from typing import Any
+
 import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 
-from .survival import LABELS, CompetingRisks, CoxResult, KaplanMeier, term_label
+from ..survival import (
+    CompetingRisks,
+    CoxResult,
+    KaplanMeier,
+    SurvivalAnalysis,
+    term_label,
+)
+from .base import CAUSE_COLOURS, PALETTE, colours, get_ax, no_data
 
-__all__ = ["plot_km", "plot_hazard", "plot_forest", "plot_cumulative_incidence", "plot_sensitivity"]
+__all__ = ["LABELS", "plot_km", "plot_hazard", "plot_forest", "plot_cumulative_incidence", "plot_sensitivity"]
 
-_MONTHS = LABELS["duration_months"]
-_CAUSE_COLOURS = {"voluntary": "#e76f51", "involuntary": "#264653", "unknown": "#999999"}
+#: Axis labels (with units) of the main columns of the survival tables.
+LABELS: dict[str, str] = {
+    "duration_months": "months since the start of the customer life",
+    "tenure_month": "month of the customer life (1 = first month)",
+    "survival": "customers still active (%)",
+    "hazard": "churned in the month\n(% of those active at its start)",
+    "hazard_ratio": "hazard ratio, log scale (below 1: customers stay longer; above 1: they churn faster)",
+    "cumulative_incidence": "customers churned by this cause (%)",
+}
+
+#: Bars of the risk peak and of the other months (one group).
+_PEAK, _BAR = PALETTE["churned"], PALETTE["active"]
+#: Forest plot: significantly faster churn, significantly slower, no clear effect.
+_FASTER, _SLOWER, _UNCLEAR = "#c0392b", "#1b7f3b", "0.55"
+#: Sensitivity bars: the unit's own threshold and the others.
+_OWN, _OTHER = PALETTE["line"], "#8ab17d"
 
 
-def _ax(ax: Axes | None) -> Axes:
-    return ax if ax is not None else plt.gca()
+def _part(x: Any, attr: str) -> Any:
+    """The part ``attr`` of an analysis, or ``x`` itself when it is already that part."""
+    return getattr(x, attr) if isinstance(x, SurvivalAnalysis) else x
 
 
-def _colours(n: int) -> list:
-    return sns.color_palette("deep", max(n, 1))
-
-
-def plot_km(km: KaplanMeier, *, ax: Axes | None = None, bands: bool = True, at_risk: bool = True,
-            title: str | None = None) -> Axes:
+def plot_km(km: KaplanMeier | SurvivalAnalysis, *, ax: Axes | None = None, bands: bool = True,
+            at_risk: bool = True, title: str | None = None) -> Axes:
     """Kaplan-Meier curves (percent still active) with 95% bands and the number-at-risk table.
 
     Parameters
     ----------
-    km : KaplanMeier
-        Output of :func:`retention_utils.survival.kaplan_meier`.
+    km : KaplanMeier or SurvivalAnalysis
+        Output of :func:`retention_utils.survival.kaplan_meier`, or the analysis (its ``km``:
+        the curves by ``survival.group_by``).
     ax : Axes, optional
     bands : bool
         Draw the 95% interval bands.
@@ -54,9 +72,13 @@ def plot_km(km: KaplanMeier, *, ax: Axes | None = None, bands: bool = True, at_r
     -------
     Axes
     """
-    ax = _ax(ax)
+    km = _part(km, "km")
+    ax = get_ax(ax)
+    title = title or "Share of customers still active, by months since their start"
+    if not len(km.medians) or int(km.medians["n_customers"].sum()) == 0:
+        return no_data(ax, "no customer lifetimes to draw yet", title)
     groups = km.groups
-    cols = _colours(len(groups))
+    cols = colours(len(groups))
     med = km.medians.set_index("group")
     for g, c in zip(groups, cols):
         cv = km.curve[km.curve["group"] == g]
@@ -71,13 +93,13 @@ def plot_km(km: KaplanMeier, *, ax: Axes | None = None, bands: bool = True, at_r
     ax.set_ylim(0, 102)
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
     ax.set_ylabel(LABELS["survival"])
-    ax.set_xlabel(_MONTHS)
+    ax.set_xlabel(LABELS["duration_months"])
     grid = np.sort(km.at_risk["duration_months"].unique()) if len(km.at_risk) else np.array([0.0])
     xmax = float(km.curve["duration_months"].max()) if len(km.curve) else 1.0
     ax.set_xlim(0, max(xmax, 1e-9) * 1.02)
     ax.set_xticks(grid)
     ax.xaxis.set_major_formatter(mticker.FormatStrFormatter("%g"))
-    ax.set_title(title or "Share of customers still active, by months since their start", loc="left")
+    ax.set_title(title, loc="left")
     ax.legend(loc="lower left", frameon=False, fontsize=9)
     if at_risk and len(km.at_risk):
         top = -44
@@ -94,7 +116,7 @@ def plot_km(km: KaplanMeier, *, ax: Axes | None = None, bands: bool = True, at_r
     return ax
 
 
-def plot_hazard(hazard: pd.DataFrame, *, ax: Axes | None = None, max_months: int | None = None,
+def plot_hazard(hazard: pd.DataFrame | SurvivalAnalysis, *, ax: Axes | None = None, max_months: int | None = None,
                 title: str | None = None) -> Axes:
     """Churn risk per month of the customer life (life table), with 95% intervals.
 
@@ -104,8 +126,8 @@ def plot_hazard(hazard: pd.DataFrame, *, ax: Axes | None = None, max_months: int
 
     Parameters
     ----------
-    hazard : DataFrame
-        Output of :func:`retention_utils.survival.hazard_by_tenure`.
+    hazard : DataFrame or SurvivalAnalysis
+        Output of :func:`retention_utils.survival.hazard_by_tenure`, or the analysis (its ``hazard``).
     ax : Axes, optional
     max_months : int, optional
         Last month shown.
@@ -113,22 +135,25 @@ def plot_hazard(hazard: pd.DataFrame, *, ax: Axes | None = None, max_months: int
 
     Returns
     -------
-    Axes, or None (nothing drawn) when ``hazard`` is empty (too few events).
+    Axes
+        An empty panel saying why when ``hazard`` is empty (too few events).
     """
+    hazard = _part(hazard, "hazard")
+    ax = get_ax(ax)
+    title = title or "When churn risk peaks: churn by month of the customer life"
     if not len(hazard):
-        return None
-    ax = _ax(ax)
+        return no_data(ax, "too few churn events to show how the risk changes over the customer life", title)
     h = hazard if max_months is None else hazard[hazard["tenure_month"] <= max_months]
     ok = h[h["reliable"]]
     groups = list(dict.fromkeys(h["group"]))
     if len(groups) <= 1 and len(ok):
         peak = ok["hazard"].idxmax()
-        colours = ["#e76f51" if i == peak else "#2a9d8f" for i in ok.index]
+        bar_colours = [_PEAK if i == peak else _BAR for i in ok.index]
         err = np.vstack([(ok["hazard"] - ok["ci_lower"]).clip(lower=0), (ok["ci_upper"] - ok["hazard"]).clip(lower=0)])
-        ax.bar(ok["tenure_month"], ok["hazard"] * 100, color=colours, width=0.8, yerr=err * 100,
+        ax.bar(ok["tenure_month"], ok["hazard"] * 100, color=bar_colours, width=0.8, yerr=err * 100,
                error_kw={"elinewidth": 0.8, "ecolor": "0.4", "capsize": 0})
     else:
-        for g, c in zip(groups, _colours(len(groups))):
+        for g, c in zip(groups, colours(len(groups))):
             d = ok[ok["group"] == g]
             ax.plot(d["tenure_month"], d["hazard"] * 100, marker="o", ms=3, color=c, label=str(g))
             ax.fill_between(d["tenure_month"], d["ci_lower"] * 100, d["ci_upper"] * 100, color=c, alpha=0.15, lw=0)
@@ -139,7 +164,7 @@ def plot_hazard(hazard: pd.DataFrame, *, ax: Axes | None = None, max_months: int
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
     ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True, nbins=12))
     ax.set_ylim(bottom=0)
-    ax.set_title(title or "When churn risk peaks: churn by month of the customer life", loc="left")
+    ax.set_title(title, loc="left")
     dropped = int((~h["reliable"]).sum())
     if dropped:
         ax.annotate(f"{dropped} later month(s) with too few customers still active are not drawn.", xy=(0, -0.28),
@@ -147,7 +172,7 @@ def plot_hazard(hazard: pd.DataFrame, *, ax: Axes | None = None, max_months: int
     return ax
 
 
-def plot_forest(cox: CoxResult, *, ax: Axes | None = None, title: str | None = None) -> Axes | None:
+def plot_forest(cox: CoxResult | SurvivalAnalysis, *, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Forest plot of the Cox hazard ratios with 95% intervals (log scale).
 
     Red: significantly faster churn; green: significantly slower; grey: no
@@ -156,22 +181,25 @@ def plot_forest(cox: CoxResult, *, ax: Axes | None = None, title: str | None = N
 
     Parameters
     ----------
-    cox : CoxResult
-        Output of :func:`retention_utils.survival.cox_hazard_ratios`.
+    cox : CoxResult or SurvivalAnalysis
+        Output of :func:`retention_utils.survival.cox_hazard_ratios`, or the analysis (its ``cox``).
     ax : Axes, optional
     title : str, optional
 
     Returns
     -------
-    Axes, or None (nothing drawn) when the model has no hazard ratios.
+    Axes
+        An empty panel saying why (the model's ``explanation``) when there are no hazard ratios.
     """
+    cox = _part(cox, "cox")
+    ax = get_ax(ax)
+    title = title or "What changes the churn risk (Cox model, 95% intervals)"
     hr = cox.hazard_ratios
     if not len(hr):
-        return None
-    ax = _ax(ax)
+        return no_data(ax, cox.explanation or "no hazard ratios", title)
     hr = hr.iloc[::-1].reset_index(drop=True)
     y = np.arange(len(hr))
-    colour = np.where(hr["ci_lower"] > 1, "#c0392b", np.where(hr["ci_upper"] < 1, "#1b7f3b", "0.55"))
+    colour = np.where(hr["ci_lower"] > 1, _FASTER, np.where(hr["ci_upper"] < 1, _SLOWER, _UNCLEAR))
     ax.hlines(y, hr["ci_lower"], hr["ci_upper"], color=colour, lw=2)
     ax.scatter(hr["hazard_ratio"], y, color=colour, zorder=3, s=36)
     ax.axvline(1, color="0.3", lw=0.8)
@@ -193,71 +221,88 @@ def plot_forest(cox: CoxResult, *, ax: Axes | None = None, title: str | None = N
     ax.set_xlabel(LABELS["hazard_ratio"])
     ax.set_ylim(-0.7, len(hr) - 0.3)
     ax.grid(axis="y", visible=False)
-    ax.set_title(title or "What changes the churn risk (Cox model, 95% intervals)", loc="left")
+    ax.set_title(title, loc="left")
     return ax
 
 
-def plot_cumulative_incidence(cr: CompetingRisks | None, *, ax: Axes | None = None,
-                              title: str | None = None) -> Axes | None:
+def _no_causes(x: Any) -> str:
+    """Why a unit has no cumulative incidence by cause."""
+    method = getattr(x, "method", None)
+    if method == "inactivity":
+        return "not applicable: churn is inferred from inactivity, so there are no recorded causes"
+    if method in ("explicit", "snapshot"):
+        return "no churn types are recorded, so voluntary and involuntary churn cannot be told apart"
+    return "no churn by cause to draw"
+
+
+def plot_cumulative_incidence(cr: CompetingRisks | SurvivalAnalysis | None, *, ax: Axes | None = None,
+                              title: str | None = None) -> Axes:
     """Cumulative incidence of churn by cause (voluntary vs involuntary) with 95% bands.
 
     Parameters
     ----------
-    cr : CompetingRisks or None
-        Output of :func:`retention_utils.survival.competing_risks`; None for
-        units without recorded cancellations.
+    cr : CompetingRisks, SurvivalAnalysis or None
+        Output of :func:`retention_utils.survival.competing_risks`, or the analysis (its
+        ``competing``, None for units without recorded cancellations).
     ax : Axes, optional
     title : str, optional
 
     Returns
     -------
-    Axes, or None (nothing drawn) when ``cr`` is None or empty.
+    Axes
+        An empty panel saying why when there is no churn by cause.
     """
-    if cr is None or not len(cr.incidence):
-        return None
-    ax = _ax(ax)
-    for cause in dict.fromkeys(cr.incidence["cause"]):
-        d = cr.incidence[cr.incidence["cause"] == cause]
-        c = _CAUSE_COLOURS.get(cause, "0.4")
+    part = _part(cr, "competing")
+    ax = get_ax(ax)
+    title = title or "Why customers leave: cumulative share churned, by cause"
+    if part is None or not len(part.incidence):
+        return no_data(ax, _no_causes(cr), title)
+    for cause in dict.fromkeys(part.incidence["cause"]):
+        d = part.incidence[part.incidence["cause"] == cause]
+        c = CAUSE_COLOURS.get(cause, "0.4")
         ax.step(d["duration_months"], d["cumulative_incidence"] * 100, where="post", color=c, lw=2,
                 label=f"{cause} churn")
         ax.fill_between(d["duration_months"], d["ci_lower"] * 100, d["ci_upper"] * 100, step="post", color=c,
                         alpha=0.15, lw=0)
-    ax.set_xlabel(_MONTHS)
+    ax.set_xlabel(LABELS["duration_months"])
     ax.set_ylabel(LABELS["cumulative_incidence"])
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
     ax.legend(loc="upper left", frameon=False)
-    ax.set_title(title or "Why customers leave: cumulative share churned, by cause", loc="left")
+    ax.set_title(title, loc="left")
     return ax
 
 
-def plot_sensitivity(sensitivity: pd.DataFrame | None, *, ax: Axes | None = None,
-                     title: str | None = None) -> Axes | None:
+def plot_sensitivity(sensitivity: pd.DataFrame | SurvivalAnalysis | None, *, ax: Axes | None = None,
+                     title: str | None = None) -> Axes:
     """Share still active after 12 months under each inactivity threshold, with 95% intervals.
 
     Parameters
     ----------
-    sensitivity : DataFrame or None
-        Output of :func:`retention_utils.survival.inactivity_sensitivity`; None
-        for units with recorded cancellations.
+    sensitivity : DataFrame, SurvivalAnalysis or None
+        Output of :func:`retention_utils.survival.inactivity_sensitivity`, or the analysis (its
+        ``sensitivity``, None for units with recorded cancellations).
     ax : Axes, optional
     title : str, optional
 
     Returns
     -------
-    Axes, or None (nothing drawn) when ``sensitivity`` is None or empty.
+    Axes
+        An empty panel saying why when there is no sensitivity table.
     """
-    if sensitivity is None or not len(sensitivity):
-        return None
-    ax = _ax(ax)
-    s = sensitivity.reset_index(drop=True)
+    s = _part(sensitivity, "sensitivity")
+    ax = get_ax(ax)
+    if s is None or not len(s):
+        why = ("not applicable: this unit's churn does not depend on an inactivity threshold"
+               if s is None else "no thresholds to compare")
+        return no_data(ax, why, title or "How much the churn definition matters")
+    s = s.reset_index(drop=True)
     x = np.arange(len(s))
-    colours = ["#264653" if c else "#8ab17d" for c in s["configured"]]
+    bar_colours = [_OWN if c else _OTHER for c in s["configured"]]
     err = np.vstack([(s["survival_at"] - s["survival_ci_lower"]).clip(lower=0),
                      (s["survival_ci_upper"] - s["survival_at"]).clip(lower=0)]) * 100
-    ax.bar(x, s["survival_at"] * 100, color=colours, yerr=err, error_kw={"elinewidth": 0.8, "ecolor": "0.3"})
+    ax.bar(x, s["survival_at"] * 100, color=bar_colours, yerr=err, error_kw={"elinewidth": 0.8, "ecolor": "0.3"})
     ax.set_xticks(x)
     ax.set_xticklabels([f"{d} days" + ("\n(this unit)" if c else "") for d, c in zip(s["threshold_days"],
                                                                                       s["configured"])])

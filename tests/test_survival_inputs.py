@@ -1,11 +1,13 @@
-"""The shared churn definition as lifetimes: hand-computed cases."""
+"""The lifetimes table (retention_utils.survival.inputs): the shared churn definition by hand, snapshot tables,
+early-life features."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from retention_utils import load_config, load_unit_data
-from retention_utils.lifetimes import lifetimes
+from retention_utils import DataError, load_config, load_unit_data
+from retention_utils import survival as sv
+from retention_utils.survival import lifetimes
 from tests.conftest import TINY, write_unit
 
 CUST = ("customer_id,business_unit,signup_date,churn_date,plan\n"
@@ -71,3 +73,50 @@ def test_tiny_lifetimes():
     life = lifetimes(load_unit_data(load_config(TINY / "params", "shop")))
     assert life.n_left_truncated == 2  # A and B first bought within 31 days of the data start
     assert life.table.customer_id.tolist() == ["C"] and life.table.event.tolist() == [True]
+
+
+# ----------------------------------------------------------------------------- snapshot tables
+
+
+def test_lifetimes_from_snapshot_errors():
+    raw = pd.DataFrame({"tenure": [1, 2, -1], "Churn": ["Yes", "No", "maybe"]})
+    with pytest.raises(DataError, match=r"column\(s\) \['months'\] not found; the frame has \['tenure', 'Churn'\]"):
+        sv.lifetimes_from_snapshot(raw, duration="months", event="Churn")
+    with pytest.raises(DataError, match=r"'tenure' has 1 missing, non-numeric or negative value\(s\) \(rows \[2\]\)"):
+        sv.lifetimes_from_snapshot(raw, duration="tenure", event="Churn")
+    with pytest.raises(DataError, match=r"'Churn' has 1 value\(s\) that are not a yes/no flag \(e.g. \['maybe'\]\)"):
+        sv.lifetimes_from_snapshot(raw.iloc[:2].assign(Churn=["Yes", "maybe"]), duration="tenure", event="Churn")
+    out = sv.lifetimes_from_snapshot(raw.iloc[:2], duration="tenure", event="Churn", time_unit="days")
+    assert out["duration_months"].tolist() == pytest.approx([1 / 30.4375, 2 / 30.4375])
+    assert raw.columns.tolist() == ["tenure", "Churn"]  # caller's frame untouched
+
+
+# ----------------------------------------------------------------------------- early-life features
+
+
+EARLY_CUST = ("customer_id,business_unit,signup_date,churn_date,plan\n"
+              "A,shop,2024-01-01,,basic\nB,shop,2024-01-01,2024-01-10,basic\nC,shop,2024-02-01,,gold\n")
+EARLY_ORD = ("order_id,customer_id,order_date,amount,discount\n"
+             "1,A,2024-01-01,10,2\n2,B,2024-01-01,10,0\n3,C,2024-03-15,10,1\n")
+EARLY_INTER = ("customer_id,date,kind,score\n"
+               "A,2024-01-05,complaint,\n"      # day 4: early complaint
+               "A,2024-01-20,survey,5\n"        # first survey in the window, 5: detractor
+               "A,2024-01-25,survey,9\n"        # later survey does not count
+               "B,2024-01-12,complaint,\n"      # after B's churn (2024-01-10): not used
+               "C,2024-03-15,complaint,\n"      # day 43: outside a 30-day window
+               "C,2024-02-10,survey,8\n")       # passive
+EARLY_SRC = {"customers": {"path": "../customers.csv", "attributes": ["plan"]}, "orders": {"path": "../orders.csv"},
+             "interactions": {"path": "../interactions.csv"}}
+
+
+def test_early_features_by_hand(tmp_path):
+    files = {"customers.csv": EARLY_CUST, "orders.csv": EARLY_ORD, "interactions.csv": EARLY_INTER}
+    params = write_unit(tmp_path, files=files,
+                        sources=EARLY_SRC, unit_yaml="report_month: '2024-03'\nchurn:\n  method: explicit\n")
+    data = load_unit_data(load_config(params, "shop"))  # the data end on 2024-03-15 (a partial month)
+    t = sv.add_early_features(data, lifetimes(data), early_days=30).table.set_index("customer_id").sort_index()
+    assert t["early_complaint"].tolist() == [True, False, False]
+    assert t["nps_detractor"].tolist() == [True, False, False]
+    assert t["discount_user"].tolist() == [True, False, False]  # C's discount is on day 43
+    t60 = sv.add_early_features(data, lifetimes(data), early_days=60).table.set_index("customer_id").sort_index()
+    assert t60["early_complaint"].tolist() == [True, False, True]
