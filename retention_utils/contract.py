@@ -52,7 +52,6 @@ explicit month after the data is an error; a partly covered one sets
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -63,7 +62,7 @@ import pandas as pd
 
 from . import backend
 from .config import CANONICAL_COLUMNS, Product, SourceSpec, UnitConfig, parse_month
-from .engine import DAYS_PER_MONTH  # a tenure in days or a span of dates becomes months
+from .calendar import DAYS_PER_MONTH, month_end  # DAYS_PER_MONTH: a tenure in days or a span of dates becomes months
 from .errors import ConfigError, DataError, examples_text
 from .sources import RawSource, connect, read_source
 
@@ -185,7 +184,8 @@ class UnitData:
     ``"snapshot"`` (one row per customer: ``snapshot`` is set, the other tables are None).
     ``has_amounts`` is False when the orders export has no amount column (every dated order is
     a purchase; ``orders.amount`` is NULL). ``month_warning`` is a plain sentence when the report
-    month is only partly covered by the data, else None.
+    month is only partly covered by the data, else None. ``cache`` holds frames analyses derive once
+    and reuse (keyed by name; a mutable dict on the frozen record).
     """
 
     config: UnitConfig
@@ -203,6 +203,9 @@ class UnitData:
     snapshot: ibis.Table | None = None
     has_amounts: bool = True
     month_warning: str | None = None
+    #: derived frames analyses memoize (e.g. ``"monthly_kpis"``); the runner's snapshot carries them to the
+    #: notebooks (:mod:`retention_utils.unit`), so a table is computed once per unit
+    cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def month_label(self) -> str:
@@ -512,15 +515,10 @@ _NEVER_ALL_EMPTY = {
 
 
 def _last_complete_month(max_date: dt.date) -> dt.date:
-    last_day = calendar.monthrange(max_date.year, max_date.month)[1]
-    if max_date.day == last_day:
+    if max_date == month_end(max_date):
         return max_date.replace(day=1)
     prev = max_date.replace(day=1) - dt.timedelta(days=1)
     return prev.replace(day=1)
-
-
-def _month_end(month: dt.date) -> dt.date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
 def _day(d: dt.date) -> str:
@@ -768,9 +766,9 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
                             f"{last_complete:%Y-%m}. Choose --month {last_complete:%Y-%m} or earlier (or give no "
                             "month to get the last complete one).")
     else:
-        upto = [d for d in kept if d <= _month_end(last_complete)]
+        upto = [d for d in kept if d <= month_end(last_complete)]
         month = upto[-1].replace(day=1) if upto else last_complete
-    end = _month_end(month)
+    end = month_end(month)
     month_warning = (f"The data end on {_day(data_end)}: {month:%B %Y} is only partly covered, so its numbers "
                      "are incomplete." if month <= data_end < end else None)
     future_after = limit if n_future else None
@@ -941,7 +939,7 @@ def _load_snapshot(cfg: UnitConfig, con: Any) -> UnitData:
         raise ConfigError(f"unit {cfg.unit!r}: {src.label} is a snapshot without dates, so the kit cannot tell "
                           "which month it describes; set report_month in the unit's params (the month the "
                           "snapshot was taken, e.g. report_month: '2025-03').")
-    end = _month_end(month)
+    end = month_end(month)
     end_lit = ibis.literal(end)
 
     # tenure in months, churn flag, as of the end of the report month

@@ -1,13 +1,15 @@
 """The monthly job: run every notebook for every unit and render HTML reports.
 
-For each unit: load and validate the params and data (a user error stops the
-unit with its message, not a traceback), execute each notebook with papermill
-into a staging folder, render each executed notebook to self-contained HTML
-(code, prompts and the injected-parameters cell hidden; figures embedded as
-data URIs), write the unit's landing page, and move the unit folder into
-``reports/<month>/<unit>/`` in one rename, so a half-written report never
-appears. ``reports/<month>/index.html`` lists every unit of the month with its
-headline KPIs and status, and ``manifest.json`` records what ran.
+For each unit: load and validate the params and data once (a user error stops the
+unit with its message, not a traceback) and write the validated tables to a snapshot
+(:mod:`retention_utils.unit`) beside the unit's staging folder; execute each notebook
+with papermill into the staging folder (each opens the snapshot instead of reading
+the raw exports again; the snapshot is deleted when the unit is done and is never
+published), render each executed notebook to self-contained HTML (code, prompts and
+the injected-parameters cell hidden; figures embedded as data URIs), write the unit's
+landing page, and move the unit folder into ``reports/<month>/<unit>/`` in one
+rename, so a half-written report never appears. ``reports/<month>/index.html`` lists
+every unit of the month with its headline KPIs and status, and ``manifest.json`` records what ran.
 """
 from __future__ import annotations
 
@@ -211,19 +213,37 @@ def _scrub_folder(folder: Path, secrets: tuple[str, ...]) -> None:
             path.write_text(clean, encoding="utf-8", errors="surrogateescape")
 
 
+#: folder of the run's staging root holding each unit's validated snapshot (customer rows: never published)
+SNAPSHOTS = ".snapshots"
+
+
 def _run_unit_raw(unit: str, params_dir: str, month: str | None, notebooks_dir: str, staging_root: str,
                   notebooks: tuple[str, ...], reports_root: str, run_id: str) -> UnitResult:
-    import papermill as pm
-
-    from .contract import load_unit_data
-    from .kpis import headline_kpis, monthly_kpis
-    from .sources import fingerprint
-
+    """Load and validate the unit once, write its snapshot, execute its notebooks on it, remove it."""
     t0 = time.perf_counter()
     result = UnitResult(unit=unit, label=unit, month=month, status="ok")
     stage = _inside(Path(staging_root), unit)
     stage.mkdir(parents=True, exist_ok=True)
     result.staging = str(stage)
+    # the validated tables, beside the unit's folder: the unit folder is published, the snapshot never is
+    snapshot = _inside(Path(staging_root), SNAPSHOTS, unit)
+    try:
+        return _run_unit_steps(unit, params_dir, notebooks_dir, notebooks, reports_root, run_id, result, stage,
+                               snapshot, t0)
+    finally:
+        shutil.rmtree(snapshot, ignore_errors=True)
+
+
+def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: tuple[str, ...], reports_root: str,
+                    run_id: str, result: UnitResult, stage: Path, snapshot: Path, t0: float) -> UnitResult:
+    import papermill as pm
+
+    from .contract import load_unit_data
+    from .kpis import headline_kpis, monthly_kpis
+    from .sources import fingerprint
+    from .unit import write_snapshot
+
+    month = result.month
     secrets = environment_secrets()  # covers the URL of every url_env the unit's sources may name
     try:
         _say(unit, "validating params and data ...")
@@ -240,9 +260,11 @@ def _run_unit_raw(unit: str, params_dir: str, month: str | None, notebooks_dir: 
             # one row per customer, no order history: no monthly KPIs, only the reports that need none
             notebooks = tuple(nb for nb in notebooks if nb in SNAPSHOT_NOTEBOOKS)
         else:
-            head = headline_kpis(monthly_kpis(data))
+            head = headline_kpis(monthly_kpis(data))  # monthly_kpis is kept in data.cache: the snapshot carries it
             result.headline = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
                                for r in head.to_dict(orient="records")]
+        write_snapshot(data, snapshot, fingerprints=result.inputs)
+        data.con.disconnect()  # the notebooks open the snapshot: the engine's memory goes to their kernels
         _say(unit, f"data ok: report month {data.month_label}, {len(data.quality.rows)} data-quality lines "
                    f"({time.perf_counter() - t0:.1f} s)")
     except RetentionError as exc:
@@ -266,8 +288,11 @@ def _run_unit_raw(unit: str, params_dir: str, month: str | None, notebooks_dir: 
         parameters = {"unit": unit, "month": result.month, "params_dir": str(Path(params_dir).resolve())}
         try:
             declared = pm.inspect_notebook(str(src))
-            # optional parameters, passed only to notebooks that declare them: where the run's files go
+            # optional parameters, passed only to notebooks that declare them: the validated snapshot
+            # (the notebook opens it instead of reading the raw exports again), where the run's files go
             # (e.g. the at-risk CSV) and the reports root (earlier months, for the closed loop)
+            if "snapshot" in declared:
+                parameters["snapshot"] = str(snapshot)
             if "output_dir" in declared:
                 parameters["output_dir"] = str(stage.resolve())
             if "reports_dir" in declared:

@@ -28,7 +28,7 @@ from . import backend
 from .config import EngineSpec, SourceSpec, UnitConfig
 from .errors import ConfigError, DataError, examples_text, redact, url_secrets
 
-__all__ = ["RawSource", "connect", "read_source", "fingerprint"]
+__all__ = ["RawSource", "connect", "read_source", "input_files", "fingerprint"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,25 @@ def _files(cfg: UnitConfig, spec: SourceSpec, name: str) -> list[Path]:
                         f"from the params folder {str(cfg.params_dir)!r}); check the path or run "
                         "'make demo' to create the demo data.")
     return matches
+
+
+def input_files(cfg: UnitConfig) -> tuple[Path, ...]:
+    """The files the unit's sources name now (patterns expanded), as :func:`read_source` would read them.
+
+    The sources a load reads: ``snapshot`` for a snapshot unit, else ``customers, orders, interactions,
+    campaigns`` where set. Database sources have no file; a pattern that matches nothing adds nothing
+    (reading it is what reports that). Used to tell whether a validated snapshot still matches its inputs
+    (:func:`retention_utils.unit.open_unit`).
+    """
+    names = ("snapshot",) if cfg.sources.snapshot is not None else ("customers", "orders", "interactions", "campaigns")
+    out: list[Path] = []
+    for name in names:
+        spec: SourceSpec | None = getattr(cfg.sources, name)
+        if spec is None or not spec.path or spec.resolved_format() == "database":
+            continue
+        matches = sorted(Path(p) for p in globmod.glob(str(cfg.resolve_path(str(spec.path)))) if not Path(p).is_dir())
+        out += matches[:1] if spec.resolved_format() == "duckdb" else matches
+    return tuple(out)
 
 
 def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
