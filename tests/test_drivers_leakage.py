@@ -15,6 +15,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from retention_utils import drivers as drv
+from retention_utils.display import drivers as ddrv
 
 
 def _planted(n: int = 1200, seed: int = 4) -> tuple[pd.DataFrame, np.ndarray]:
@@ -40,17 +41,17 @@ def test_band_flags_a_planted_feature_without_excluding_it():
     assert not lk.loc["exit_score", "excluded"] and "exit_score" in res.numeric  # kept: only a warning
     assert not lk.loc[["age", "plan"], "suspected"].any()
     assert res.suspected_leaks["feature"].tolist() == ["exit_score"]
-    sentences = drv.headline_sentences(res)
+    sentences = ddrv.headline_sentences(res)
     warn = [s for s in sentences if s.startswith("Suspected leakage")]
     assert len(warn) == 1 and "exit_score" in warn[0] and f"{auc:.2f}" in warn[0]
     assert "params drivers.exclude: [exit_score]" in warn[0] and "recorded after the outcome" in warn[0]
-    assert "Suspected leakage" in drv.headline_html(res).data
+    assert "Suspected leakage" in ddrv.headline_html(res).data
     assert any(n.startswith("Suspected leakage: 'exit_score'") for n in res.notes)
     # excluding it as advised: no warning, the feature is gone, the exclusion is noted
     res2 = drv.drivers_from_table(table, target="churned", id_column="id", models=("logit",), n_repeats=0,
                                   exclude=["exit_score"])
     assert "exit_score" not in res2.numeric and res2.suspected_leaks.empty
-    assert not any(s.startswith("Suspected leakage") for s in drv.headline_sentences(res2))
+    assert not any(s.startswith("Suspected leakage") for s in ddrv.headline_sentences(res2))
     assert any("drivers.exclude: 'exit_score'" in n for n in res2.notes)
 
 
@@ -77,5 +78,25 @@ def test_telco_churn_score_is_a_suspected_leak(real_data):
     assert lk.loc["Churn Score", "single_auc"] == pytest.approx(0.9417, abs=5e-4)
     assert bool(lk.loc["Churn Score", "suspected"]) and not lk.loc["Churn Score", "excluded"]
     assert lk["suspected"].sum() == 1 and lk["flagged"].sum() == 0
-    assert any(s.startswith("Suspected leakage: Churn Score") for s in drv.headline_sentences(res))
+    assert any(s.startswith("Suspected leakage: Churn Score") for s in ddrv.headline_sentences(res))
     assert res.metric("logit", "roc_auc") > 0.93  # what the leak does to the cross-validated AUC
+
+
+def test_leakage_guard_flags_telco_satisfaction_score(real_data):
+    status = pd.read_excel(real_data / "telco_ibm" / "Telco_customer_churn_status.xlsx")
+    y = status["Churn Value"].to_numpy()
+    X = status[["Satisfaction Score", "CLTV", "Quarter"]]
+    g = drv.leakage_guard(X, y).set_index("feature")
+    assert g.loc["Satisfaction Score", "flagged"] and g.loc["Satisfaction Score", "single_auc"] > 0.95
+    assert not g.loc["CLTV", "flagged"] and not g.loc["Quarter", "flagged"]
+
+
+def test_leakage_guard_flags_bank_complain(real_data):
+    bank = pd.read_csv(real_data / "bank_churn_records" / "Customer-Churn-Records.csv")
+    res = drv.drivers_from_table(bank, target="Exited", id_column="CustomerId", drop=["RowNumber", "Surname"],
+                                 models=("logit",), n_repeats=0, n_splits=3)
+    g = res.leakage.set_index("feature")
+    assert g.loc["Complain", "flagged"] and g.loc["Complain", "excluded"]
+    assert g["flagged"].sum() == 1
+    assert "Complain" not in res.numeric
+    assert any(n.startswith("Leakage guard: 'Complain'") for n in res.notes)

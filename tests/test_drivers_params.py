@@ -13,6 +13,7 @@ import pytest
 
 from retention_utils import drivers as drv
 from retention_utils import load_config
+from retention_utils.display import drivers as ddrv
 from retention_utils.errors import ConfigError
 from tests.conftest import write_unit
 
@@ -48,7 +49,7 @@ def test_reference_level_through_drivers_from_table():
     # c: odds 0.25 -> a 0.25 / 0.25 = 1, b 1 / 0.25 = 4
     assert ref == {"c"} and ors == {"a": pytest.approx(1.0), "b": pytest.approx(4.0)}
     # the direction in words reads against the same levels
-    assert drv._driver_words(res, "plan").startswith("'b' churns most")
+    assert ddrv._driver_words(res, "plan").startswith("'b' churns most")
 
 
 def test_unknown_reference_level_or_driver_is_a_config_error():

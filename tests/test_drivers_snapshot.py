@@ -25,6 +25,7 @@ import yaml
 
 from retention_utils import drivers as drv
 from retention_utils import load_config
+from retention_utils.display import drivers as ddrv
 from retention_utils.errors import ConfigError
 
 
@@ -113,19 +114,19 @@ def test_snapshot_early_warning_scores_the_customers_who_stayed(synthetic, tmp_p
 def test_snapshot_report_pieces_render(synthetic):
     import matplotlib.pyplot as plt
 
-    from retention_utils import plotting_drivers as drvplot
+    from retention_utils.plots import drivers as drvplot
 
     df, data, res = synthetic
     ew = drv.early_warning(data, res)
     loop = drv.closed_loop(data, reports_dir="/nonexistent")
     assert loop.status == "none" and "one-row-per-customer" in loop.notes[0]
-    sentences = drv.headline_sentences(res, ew, loop)
+    sentences = ddrv.headline_sentences(res, ew, loop)
     assert "cross-validation on one snapshot (not an out-of-time test)" in sentences[0]
     assert any("no out-of-time test" in s for s in sentences)
-    page = "".join(h.data for h in (drv.headline_html(res, ew, loop), drv.drivers_html(res),
-                                    drv.model_quality_html(res), drv.reasons_html(res), drv.tiers_html(ew),
-                                    drv.tradeoff_html(ew), drv.at_risk_html(ew), drv.scorecard_html(ew),
-                                    drv.closed_loop_html(loop), drv.about_html(res, data.config)))
+    page = "".join(h.data for h in (ddrv.headline_html(res, ew, loop), ddrv.drivers_html(res),
+                                    ddrv.model_quality_html(res), ddrv.reasons_html(res), ddrv.tiers_html(ew),
+                                    ddrv.tradeoff_html(ew), ddrv.at_risk_html(ew), ddrv.scorecard_html(ew),
+                                    ddrv.closed_loop_html(loop), ddrv.about_html(res, data.config)))
     assert "Revenue at risk" not in page and "Value at risk" not in page  # no amounts in a snapshot
     assert "the table&#x27;s churn flag" in page and "customer-months" not in page
     assert "=cmd|&#x27; /C calc&#x27;!A0" in page  # a recorded reason, shown escaped in the HTML

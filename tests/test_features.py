@@ -1,15 +1,14 @@
 """Features as of a cut-off: hand-computed values and the absence of look-ahead."""
 from __future__ import annotations
 
-
 import ibis
 import numpy as np
 import pandas as pd
 import pytest
 
 from retention_utils.demo import generate_demo
+from retention_utils.engine.features import FEATURES, customer_features
 from retention_utils.errors import ConfigError
-from retention_utils.features import FEATURES, customer_features
 
 D = pd.Timestamp
 

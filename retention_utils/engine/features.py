@@ -1,4 +1,6 @@
-"""Customer features as of a cut-off date, as Ibis expressions (no look-ahead).
+"""Customer features as of a cut-off date, as Ibis expressions (no look-ahead): the churn model's query.
+
+The churn-drivers analysis (:mod:`retention_utils.drivers`) materialises these per cut-off.
 
 A *cut-off* ``t`` is a day boundary: the features describe each customer with
 the information dated **strictly before** ``t`` (the last day used is
@@ -41,8 +43,9 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from .engine import epoch_day, is_purchase
-from .errors import ConfigError, examples_text
+from ..calendar import EPOCH, epoch_day
+from ..errors import ConfigError, examples_text
+from .core import is_purchase
 
 __all__ = [
     "FEATURES",
@@ -54,9 +57,6 @@ __all__ = [
     "customer_features",
     "unit_features",
 ]
-
-EPOCH = dt.date(1970, 1, 1)
-
 
 @dataclass(frozen=True)
 class FeatureInfo:

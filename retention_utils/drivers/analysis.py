@@ -1,0 +1,420 @@
+"""The drivers analysis of a unit: :func:`churn_drivers` and the entry point :func:`drivers_analysis`.
+
+:func:`churn_drivers` fits and checks the models out of time on a unit with dated orders
+(a snapshot unit goes to :func:`~retention_utils.drivers.tables.snapshot_drivers`);
+:func:`drivers_analysis` bundles it with the early warning and the closed loop into one
+:class:`DriversAnalysis` (the analysis contract: ``notes`` frame, ``summary_frame()``,
+``_repr_html_``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from ..engine.features import FEATURES, check_attributes
+from ..results import AnalysisResult, notes_frame, summary_rows
+from ..stats import wilson_interval
+from ._text import fmt_day as _fmt_day
+from .closed_loop import ClosedLoop, closed_loop
+from .fitting import (
+    _choose_best,
+    _evaluate,
+    _fit_all,
+    _importance_frame,
+    _partial_dependence,
+    _permutation_importance,
+    _predict,
+    _reason_counts,
+)
+from .labels import CutoffPlan, plan_cutoffs, training_panel
+from .leakage import (
+    LEAKAGE_AUC,
+    _apply_leakage_guard,
+    _check_exclude,
+    _check_reference_levels,
+    _exclude_notes,
+    _usable_numeric,
+    leakage_guard,
+)
+from .models import OverdueRule
+from .result import _EMPTY, DriversResult, _empty, feature_label
+from .scorecard import PointsScorecard, _pick_factors
+from .tables import snapshot_drivers
+from .warning import EarlyWarning, early_warning
+
+__all__ = ["drivers_analysis", "DriversAnalysis", "churn_drivers"]
+
+
+def _reasons_unit(data: Any) -> pd.DataFrame:
+    c = data.customers
+    if "churn_date" not in c.columns or not ({"churn_reason", "churn_type"} & set(c.columns)):
+        return _empty(_EMPTY["reasons"])
+    since = data.month_end - dt.timedelta(days=365)
+    sel = c.filter(c.churn_date.notnull() & (c.churn_date > since) & (c.churn_date <= data.month_end))
+    cols = [x for x in ("churn_type", "churn_reason") if x in c.columns]
+    df = sel.select(*cols).to_pandas()
+    return _reason_counts(df, cols)
+
+
+def _counts_row(name: str, cutoffs: Sequence[dt.date], y: np.ndarray) -> dict[str, Any]:
+    return {"set": name, "cutoffs": ", ".join(pd.Timestamp(c).strftime("%Y-%m-%d") for c in cutoffs),
+            "n_customers": int(y.size), "n_churned": int(y.sum()),
+            "churn_rate": float(y.mean()) if y.size else np.nan}
+
+
+def churn_drivers(data: Any, spec: Any = None, *, seed: int = 0, min_churners: int = 50, min_eval_churners: int = 20,
+                  max_train_rows: int = 250_000, leakage_auc: float = LEAKAGE_AUC, exclude_leaks: bool = True,
+                  n_repeats: int = 5, importance_rows: int = 20_000) -> DriversResult:
+    """Churn models, out-of-time validation and drivers of one unit.
+
+    Parameters
+    ----------
+    data : UnitData
+        The unit.
+    spec : DriversSpec, optional
+        The analysis's params section (``drivers``: ``horizon_days``, ``n_cutoffs``, ``attributes``,
+        ``exclude``, ``reference_levels``, ``tiers``); default ``data.config.drivers``.
+    seed : int
+        Seed of every random step (sampling, boosting, permutations).
+    min_churners, min_eval_churners : int
+        Fewest churners in the training / evaluation cut-offs to fit and check
+        models; below, the result has status ``too_few_churners`` and only the
+        baseline rule (for the early warning), with a note.
+    max_train_rows : int
+        Training rows are sampled down to this many (noted).
+    leakage_auc, exclude_leaks
+        The leakage guard's threshold, and whether flagged features are left out
+        (checked on at most 200,000 training rows).
+    n_repeats, importance_rows
+        Permutation importance repeats, on at most this many evaluation rows.
+
+    Returns
+    -------
+    DriversResult
+        For a snapshot unit (``data.kind == "snapshot"``) the result of
+        :func:`snapshot_drivers` (stratified cross-validation).
+
+    Raises
+    ------
+    ConfigError
+        ``drivers.attributes`` names a churn field or a column that is not loaded;
+        ``drivers.exclude`` names an unknown feature; ``drivers.reference_levels``
+        names a column that is not a categorical driver or a level absent from the data.
+    """
+    if getattr(data, "kind", "orders") == "snapshot":  # one row per customer: cross-validated instead
+        return snapshot_drivers(data, spec, seed=seed)
+    cfg = data.config
+    spec = cfg.drivers if spec is None else spec
+    ch = cfg.churn
+    h = int(spec.horizon_days)
+    attributes = check_attributes(data.customers, spec.attributes)
+    exclude = set(_check_exclude(spec.exclude, list(FEATURES) + attributes))
+    history = max(90, ch.inactivity_days) if ch.method == "inactivity" else 90
+    plan = plan_cutoffs(month_end=data.month_end, data_start=data.data_start, horizon_days=h,
+                        n_cutoffs=spec.n_cutoffs, min_history_days=history)
+    reasons = _reasons_unit(data)
+    empty = {k: _empty(v) for k, v in _EMPTY.items()}
+    if plan.evaluate is None:
+        note = (f"The data (from {data.data_start:%d %b %Y} to {data.month_end:%d %b %Y}) is too short for a "
+                f"churn model: it needs {history} days of history before a cut-off plus the {h}-day horizon after "
+                "it. No model was fitted.")
+        return DriversResult(status="no_cutoffs", design="out_of_time", validation="", notes=(note,),
+                             horizon_days=h, plan=plan, **{**empty, "reasons": reasons})
+    panel = training_panel(data, plan.all_labelled(), horizon_days=h, attributes=attributes)
+    refs = _check_reference_levels(spec.reference_levels, panel, [a for a in attributes if a not in exclude])
+    numeric = [c for c in FEATURES if c in panel.columns and c not in exclude]
+    cut = panel["cutoff"].dt.date
+    in_train, in_final = cut.isin(plan.train).to_numpy(), cut.isin(plan.final).to_numpy()
+    evald = panel[(cut == plan.evaluate).to_numpy()]
+    y_all = panel["churned"].to_numpy(dtype=int)
+    yt, ye, yf = y_all[in_train], evald["churned"].to_numpy(dtype=int), y_all[in_final]
+    # the models learn from samples of the training and final cut-offs (the whole panel is not kept)
+    rng = np.random.default_rng(seed)
+
+    def rows(frame: pd.DataFrame, mask: np.ndarray, n: int) -> pd.DataFrame:
+        idx = np.flatnonzero(mask)
+        if idx.size > n:
+            idx = np.sort(rng.choice(idx, size=n, replace=False))
+        return frame.iloc[idx]
+
+    n_train = int(in_train.sum())
+    tr, fin = rows(panel, in_train, max_train_rows), rows(panel, in_final, max_train_rows)
+    guard_rows = rows(panel, in_train, min(max_train_rows, 200_000))
+    del panel
+    counts = pd.DataFrame([_counts_row("train", plan.train, yt), _counts_row("evaluate", [plan.evaluate], ye),
+                           _counts_row("final", plan.final, yf)], columns=_EMPTY["counts"])
+    notes: list[str] = []
+    baseline = OverdueRule()
+    # a model needs both outcomes: churners and customers who stayed (a unit of one-time buyers under
+    # inactivity churn can have no stayer at all among its training rows)
+    stay_t, stay_e = len(yt) - int(yt.sum()), len(ye) - int(ye.sum())
+    too_few_stayers = len(plan.train) > 0 and (stay_t < min_churners or stay_e < min_eval_churners)
+    if yt.sum() < min_churners or ye.sum() < min_eval_churners or len(plan.train) == 0 or too_few_stayers:
+        fit_on = fin if len(fin) else evald
+        models = {"baseline": baseline.fit(fit_on, fit_on["churned"].to_numpy(dtype=int))} if len(fit_on) else {}
+        if not len(plan.train):
+            why = "no training cut-off precedes the evaluation cut-off (the data is too short)"
+        elif yt.sum() < min_churners or ye.sum() < min_eval_churners:
+            why = (f"only {int(yt.sum())} churners in the training cut-offs and {int(ye.sum())} in the evaluation "
+                   f"cut-off (at least {min_churners} and {min_eval_churners} are needed)")
+        else:
+            why = (f"only {stay_t} customers who stayed in the training cut-offs and {stay_e} in the evaluation "
+                   f"cut-off (at least {min_churners} and {min_eval_churners} are needed: nearly every customer "
+                   "churned, so there is nothing to tell churners apart from)")
+        rule = models["baseline"].describe() if models else "no rule (no customer to learn from)"
+        lead = "Too few customers who stayed" if too_few_stayers and yt.sum() >= min_churners and \
+            ye.sum() >= min_eval_churners else "Too few churners"
+        notes.append(f"{lead} to fit and check a churn model: {why}. The at-risk list below uses the "
+                     f"baseline rule instead: {rule}, as the probability; treat it as a rough guide.")
+        notes += _exclude_notes(sorted(exclude), feature_label)
+        return DriversResult(status="too_few_churners", design="out_of_time", validation="",
+                             notes=tuple(notes), horizon_days=h, plan=plan,
+                             **{**empty, "counts": counts, "reasons": reasons}, models=models,
+                             baseline_rule=models["baseline"].describe() if models else "")
+    numeric = _usable_numeric(tr, numeric)
+    categorical = [a for a in attributes if a not in exclude and tr[a].nunique() > 1]
+    leak = leakage_guard(guard_rows[numeric + categorical], guard_rows["churned"].to_numpy(dtype=int),
+                         threshold=leakage_auc, labels={c: feature_label(c) for c in numeric + categorical}, seed=seed)
+    flagged, numeric, categorical = _apply_leakage_guard(leak, numeric, categorical, notes=notes,
+                                                         exclude_leaks=exclude_leaks, name=feature_label)
+    notes += _exclude_notes(sorted(exclude), feature_label)
+    feats = numeric + categorical
+    if n_train > max_train_rows:
+        notes.append(f"The models learnt from a random sample of {max_train_rows:,} of the {n_train:,} training "
+                     "rows (more adds little accuracy).")
+    ytr = tr["churned"].to_numpy(dtype=int)
+    models_v = _fit_all(tr, ytr, numeric, categorical, seed=seed, groups=tr["customer_id"].to_numpy(),
+                        baseline=baseline, reference_levels=refs)
+    preds = _predict(models_v, evald, feats)
+    metrics, calibration, gains = _evaluate(ye, preds)
+    best, beats = _choose_best(metrics)
+    if models_v["logit"].penalized_:
+        notes.append("The logistic regression needed a light penalty (some feature separates churners perfectly "
+                     "in training); its odds ratios have no intervals.")
+    if len(evald) > importance_rows:
+        notes.append(f"Permutation importance was measured on a random {importance_rows:,} of the {len(evald):,} "
+                     "test customers.")
+    imp_parts = {m: [_permutation_importance(models_v[m], evald[feats], ye, n_repeats=n_repeats, seed=seed,
+                                             max_rows=importance_rows)] for m in ("logit", "hgb")}
+    importance = _importance_frame(imp_parts)
+    orat = models_v["logit"].odds_ratios()
+    orat["label"] = orat["feature"].map(feature_label)
+    top = importance[importance["model"] == best].sort_values("rank")["feature"].head(4).tolist()
+    pdp = _partial_dependence(models_v[best], evald[feats], top, categorical, seed=seed)
+    pdp["label"] = pdp["feature"].map(feature_label)
+    factors = _pick_factors(models_v["logit"], tr[feats])
+    card = PointsScorecard(factors=factors, categorical=[f for f in factors if f in categorical]).fit(tr[factors], ytr)
+    # the scoring models: same recipe, the latest fully observed cut-offs
+    models = _fit_all(fin, fin["churned"].to_numpy(dtype=int), numeric, categorical, seed=seed,
+                      groups=fin["customer_id"].to_numpy(), baseline=baseline, reference_levels=refs)
+    models["scorecard"] = card
+    models["scorecard_eval"] = pd.DataFrame({"score": card.score(evald[factors]), "churned": ye})
+    ev = pd.DataFrame({"customer_id": evald["customer_id"].to_numpy(), "churned": ye,
+                       **{f"p_{k}": v for k, v in preds.items()}})
+    return DriversResult(
+        status="ok", design="out_of_time", validation=_validation_text(plan, h), notes=tuple(notes),
+        horizon_days=h, plan=plan, counts=counts, metrics=metrics, calibration=calibration, gains=gains,
+        importance=importance[_EMPTY["importance"]], odds_ratios=orat[_EMPTY["odds_ratios"]],
+        partial_dependence=pdp[_EMPTY["partial_dependence"]], leakage=leak[_EMPTY["leakage"]], reasons=reasons,
+        best_model=best, beats_baseline=beats, numeric=tuple(numeric), categorical=tuple(categorical),
+        models=models, eval_predictions=ev, baseline_rule=models_v["baseline"].describe())
+
+
+def _validation_text(plan: CutoffPlan, h: int) -> str:
+    if not plan.train:
+        return ""
+    return (f"Out of time: the models learnt from the customers active on the first day of each month from "
+            f"{_fmt_day(plan.train[0])} to {_fmt_day(plan.train[-1])} (whether they churned within the next {h} "
+            f"days, all known before {_fmt_day(plan.evaluate)}), and were tested on the customers active on "
+            f"{_fmt_day(plan.evaluate)}, followed for {h} days: customers and a period the models never saw. "
+            f"The models that score the report month were refitted the same way on the cut-offs "
+            f"{_fmt_day(plan.final[0])} to {_fmt_day(plan.final[-1])}.")
+
+
+# ============================================================================ the analysis contract
+
+#: Sections of :attr:`DriversAnalysis.notes`: the model, the early warning, the closed loop.
+NOTE_SECTIONS = ("drivers", "early_warning", "closed_loop")
+
+# a note's subject from how it starts (notes are plain sentences written where the numbers are made)
+_SUBJECTS = (("Suspected leakage", "suspected leakage"), ("Leakage guard", "leakage guard"),
+             ("Left out of the models", "drivers.exclude"), ("Left out of the logistic", "collinear features"),
+             ("Too few", "no model"), ("The data (from", "no model"), ("The models learnt from a random", "sample"),
+             ("Permutation importance", "sample"), ("The logistic regression needed", "penalized fit"),
+             ("Column ", "input columns"), ("No out-of-time test", "snapshot"), ("No customer could", "no scores"),
+             ("Only ", "partly observed"), ("No campaigns table", "campaign reach"))
+
+
+def _subject(note: str) -> str:
+    return next((subject for start, subject in _SUBJECTS if note.startswith(start)), "")
+
+
+@dataclass(frozen=True)
+class DriversAnalysis(AnalysisResult):
+    """The churn-drivers analysis of one unit: the models, the early warning and the closed loop.
+
+    Attributes
+    ----------
+    drivers : DriversResult
+        The models, their out-of-sample quality and the drivers (:func:`churn_drivers` or
+        :func:`~retention_utils.drivers.tables.snapshot_drivers`).
+    warning : EarlyWarning
+        Risk, tier and reasons of every active customer (:func:`~retention_utils.drivers.warning.early_warning`).
+    loop : ClosedLoop
+        The latest earlier at-risk list against what happened (:func:`~retention_utils.drivers.closed_loop.closed_loop`).
+    notes : DataFrame
+        ``section`` (``drivers``, ``early_warning``, ``closed_loop``), ``subject``, ``note``: the
+        notes of the three parts, in that order.
+    unit, currency : str
+    has_amounts : bool
+        False when the export has no amounts (no value at risk).
+    horizon_days : int
+        ``drivers.horizon_days``: the label's horizon (a snapshot has none; see ``drivers.design``).
+    tier_thresholds : tuple of float
+        ``drivers.tiers`` (high, medium).
+    churn_method : str
+        ``churn.method`` (``inactivity`` or ``explicit``).
+    inactivity_days : int
+        ``churn.inactivity_days``.
+    top_n : int
+        ``drivers.top_n``: rows of the at-risk list a page shows.
+    show_customer_ids : bool
+        ``show_customer_ids``: pages show ids unmasked only when True.
+    """
+
+    drivers: DriversResult
+    warning: EarlyWarning
+    loop: ClosedLoop
+    notes: pd.DataFrame
+    unit: str = ""
+    currency: str = ""
+    has_amounts: bool = True
+    horizon_days: int = 0
+    tier_thresholds: tuple[float, float] = (0.5, 0.2)
+    churn_method: str = "inactivity"
+    inactivity_days: int = 0
+    top_n: int = 25
+    show_customer_ids: bool = False
+
+    _display: ClassVar[str] = "retention_utils.display.drivers"
+
+    def summary_frame(self) -> pd.DataFrame:
+        """Headline numbers as long rows (:data:`~retention_utils.results.SUMMARY_COLUMNS`).
+
+        Returns
+        -------
+        DataFrame
+            ``analysis`` ``drivers``; metrics, when they exist:
+
+            * ``roc_auc``: the best model's test ROC AUC (unit ``auc``; no interval is estimated), once
+              alone and once ``compared_to`` ``baseline rule`` (``delta``: the difference);
+              ``baseline_roc_auc``; ``capture_top20`` (share of the test churners among the riskiest 20%);
+            * ``churn_base_rate``: churn rate of the test customers (the evaluation cut-off, or the
+              whole table of a snapshot) with its Wilson 95% interval;
+            * ``n_customers_scored`` and per tier (``high``, ``medium``, ``low``):
+              ``n_customers_<tier>_tier``, ``expected_churners_<tier>_tier`` (customers) and, with
+              amounts, ``value_at_risk_<tier>_tier`` (the currency code);
+            * per tier of the earlier list checked by the closed loop (customers listed):
+              ``realized_churn_rate_<tier>_tier`` with its Wilson 95% interval, ``compared_to``
+              ``predicted`` (``delta``: realized minus predicted rate).
+        """
+        d, w, loop = self.drivers, self.warning, self.loop
+        rows: list[dict[str, Any]] = []
+        test = "out-of-time test" if d.design == "out_of_time" else "cross-validation"
+        if d.ok and d.best_model:
+            auc, base = d.metric(d.best_model, "roc_auc"), d.metric("baseline", "roc_auc")
+            label = f"ROC AUC of the best model ({d.best_model}), {test}"
+            rows.append({"metric": "roc_auc", "label": label, "value": auc, "unit": "auc", "higher_is_better": True})
+            rows.append({"metric": "roc_auc", "label": label, "value": auc, "unit": "auc", "higher_is_better": True,
+                         "compared_to": "baseline rule", "delta": auc - base})
+            rows.append({"metric": "baseline_roc_auc", "label": f"ROC AUC of the baseline rule, {test}",
+                         "value": base, "unit": "auc", "higher_is_better": True})
+            rows.append({"metric": "capture_top20", "label": "Share of the churners among the riskiest 20%",
+                         "value": d.metric(d.best_model, "capture_top20"), "unit": "share", "higher_is_better": True})
+        test_set = d.counts[d.counts["set"].isin(["evaluate", "all"])] if len(d.counts) else d.counts
+        if len(test_set):
+            r = test_set.iloc[0]
+            lo, hi = wilson_interval(np.array([r["n_churned"]], dtype=float), np.array([r["n_customers"]], dtype=float))
+            label = (f"Churn within {d.horizon_days} days of the test customers" if d.design == "out_of_time"
+                     else "Churners in the table")
+            rows.append({"metric": "churn_base_rate", "label": label, "value": r["churn_rate"], "unit": "share",
+                         "ci_lower": lo[0], "ci_upper": hi[0], "higher_is_better": False})
+        if len(w.scores):
+            money = self.has_amounts and w.design != "stratified_cv"
+            rows.append({"metric": "n_customers_scored", "label": "Customers scored", "value": len(w.scores),
+                         "unit": "customers"})
+            for t in w.tiers.itertuples():
+                rows.append({"metric": f"n_customers_{t.tier}_tier", "label": f"Customers at {t.tier} risk",
+                             "value": t.n_customers, "unit": "customers", "higher_is_better": False})
+                rows.append({"metric": f"expected_churners_{t.tier}_tier",
+                             "label": f"Expected churners among the customers at {t.tier} risk",
+                             "value": t.expected_churners, "unit": "customers", "higher_is_better": False})
+                if money:
+                    rows.append({"metric": f"value_at_risk_{t.tier}_tier",
+                                 "label": f"Revenue at risk of the customers at {t.tier} risk",
+                                 "value": t.value_at_risk, "unit": self.currency, "higher_is_better": False})
+        if loop.status != "none":
+            so_far = " so far" if loop.status == "partial" else ""
+            for t in loop.by_tier.itertuples():
+                if not t.n_customers:
+                    continue
+                rows.append({"metric": f"realized_churn_rate_{t.tier}_tier",
+                             "label": f"Churn{so_far} of the {t.tier}-risk customers of the {loop.source_month} list",
+                             "value": t.realized_rate, "unit": "share", "ci_lower": t.ci_lower,
+                             "ci_upper": t.ci_upper, "compared_to": "predicted",
+                             "delta": t.realized_rate - t.predicted_rate})
+        return summary_rows(rows, analysis="drivers")
+
+    def section_notes(self, section: str) -> list[str]:
+        """The notes of one section (``drivers``, ``early_warning``, ``closed_loop``) as sentences."""
+        n = self.notes
+        return n.loc[n["section"] == section, "note"].tolist()
+
+
+def drivers_analysis(data: Any, spec: Any = None, *, reports_dir: Any = "", seed: int = 0) -> DriversAnalysis:
+    """The churn-drivers analysis of a unit: models and drivers, early warning, closed loop.
+
+    Parameters
+    ----------
+    data : UnitData
+        The validated unit. A snapshot unit (``data.kind == "snapshot"``, one row per customer
+        with a churn flag) is cross-validated (:func:`~retention_utils.drivers.tables.snapshot_drivers`),
+        a unit with dated orders checked out of time (:func:`churn_drivers`).
+    spec : DriversSpec, optional
+        The ``drivers`` params section; default ``data.config.drivers``.
+    reports_dir : str or Path
+        The reports root holding earlier months, for the closed-loop check; empty: no check.
+    seed : int
+        Seed of every random step.
+
+    Returns
+    -------
+    DriversAnalysis
+        The at-risk list is written separately (:func:`~retention_utils.drivers.warning.write_at_risk_list`).
+
+    Raises
+    ------
+    ConfigError
+        As :func:`churn_drivers` and :func:`~retention_utils.drivers.tables.snapshot_drivers`.
+    """
+    cfg = data.config
+    spec = cfg.drivers if spec is None else spec
+    if getattr(data, "kind", "orders") == "snapshot":
+        result = snapshot_drivers(data, spec, seed=seed)
+    else:
+        result = churn_drivers(data, spec, seed=seed)
+    warning = early_warning(data, result, spec)
+    loop = closed_loop(data, spec, reports_dir=reports_dir)
+    notes = notes_frame([(section, _subject(n), n) for section, part in zip(NOTE_SECTIONS, (result, warning, loop))
+                         for n in part.notes])
+    return DriversAnalysis(
+        drivers=result, warning=warning, loop=loop, notes=notes, unit=str(getattr(cfg, "unit", "")),
+        currency=cfg.currency, has_amounts=bool(getattr(data, "has_amounts", True)),
+        horizon_days=int(spec.horizon_days), tier_thresholds=(spec.tiers.high, spec.tiers.medium),
+        churn_method=cfg.churn.method, inactivity_days=int(cfg.churn.inactivity_days), top_n=int(spec.top_n),
+        show_customer_ids=bool(getattr(cfg, "show_customer_ids", False)))

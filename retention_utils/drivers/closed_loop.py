@@ -1,0 +1,171 @@
+"""Closed loop: an earlier at-risk list of the unit compared with what happened since.
+
+Realized churn uses the same label as the models (:func:`~retention_utils.drivers.labels.churn_labels`)
+over the observed part of the list's horizon, by tier, with Wilson 95% intervals
+(:func:`retention_utils.stats.wilson_interval`), and campaign reach from the campaigns table.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exports import restore_text
+from ..stats import wilson_interval
+from .labels import _day, churn_labels
+from .warning import AT_RISK_FILE, TIER_ORDER
+
+__all__ = ["ClosedLoop", "closed_loop"]
+
+
+@dataclass(frozen=True)
+class ClosedLoop:
+    """An earlier at-risk list compared with what happened since.
+
+    Attributes
+    ----------
+    status : str
+        ``complete`` (the list's horizon has passed), ``partial`` (part of it
+        observed) or ``none`` (no earlier list).
+    source_month : str or None
+        Report month of the earlier list.
+    as_of : date or None
+        The list's cut-off.
+    observed_days, horizon_days : int
+    by_tier : DataFrame
+        ``tier, n_customers, predicted_rate, n_churned, realized_rate, ci_lower,
+        ci_upper, n_reached, reached_share, realized_rate_reached,
+        realized_rate_not_reached``; ``n_reached`` counts customers contacted by
+        a retention campaign (``treatment``) since the cut-off.
+    n_not_found : int
+        Listed customers no longer in the data (left out of the rates).
+    notes : tuple of str
+    """
+
+    status: str
+    source_month: str | None
+    as_of: dt.date | None
+    observed_days: int
+    horizon_days: int
+    by_tier: pd.DataFrame
+    n_not_found: int = 0
+    notes: tuple[str, ...] = ()
+
+
+_LOOP_COLS = ["tier", "n_customers", "predicted_rate", "n_churned", "realized_rate", "ci_lower", "ci_upper",
+              "n_reached", "reached_share", "realized_rate_reached", "realized_rate_not_reached"]
+
+
+def _earlier_lists(reports_dir: Path, unit: str, month: str) -> list[tuple[str, Path]]:
+    import re
+
+    out = []
+    if not reports_dir.is_dir():
+        return out
+    for d in reports_dir.iterdir():
+        if d.is_dir() and re.fullmatch(r"\d{4}-\d{2}", d.name) and d.name < month:
+            f = d / unit / AT_RISK_FILE
+            if f.is_file():
+                out.append((d.name, f))
+    return sorted(out)
+
+
+def closed_loop(data: Any, spec: Any = None, *, reports_dir: str | Path | None) -> ClosedLoop:
+    """Compare the latest earlier at-risk list of this unit with what happened since.
+
+    Looks for ``<reports_dir>/<earlier month>/<unit>/at_risk_customers.csv``;
+    takes the latest list whose horizon has fully passed by the end of the
+    report month, else the latest one (partly observed, said so). Realized
+    churn uses the same label as the models (:func:`churn_labels`) over the
+    observed part of the horizon.
+
+    Parameters
+    ----------
+    data : UnitData
+    spec : DriversSpec, optional
+        The ``drivers`` params section (``horizon_days``); default ``data.config.drivers``.
+    reports_dir : str or Path or None
+        The reports root holding earlier months; empty: no check (interactive run).
+
+    Returns
+    -------
+    ClosedLoop
+        ``status='none'`` (with a note) when there is no earlier list.
+    """
+    cfg = data.config
+    h = (cfg.drivers if spec is None else spec).horizon_days
+    empty = pd.DataFrame(columns=_LOOP_COLS)
+    if getattr(data, "kind", "orders") == "snapshot":
+        return ClosedLoop("none", None, None, 0, 0, empty, notes=(
+            "No check of an earlier list for a one-row-per-customer table: it has no dated events to see who "
+            "churned after the list was made.",))
+    if not reports_dir:
+        return ClosedLoop("none", None, None, 0, h, empty, notes=(
+            "No earlier at-risk list to check (interactive run: no reports folder given).",))
+    lists = _earlier_lists(Path(reports_dir), cfg.unit, data.month_label)
+    if not lists:
+        return ClosedLoop("none", None, None, 0, h, empty, notes=(
+            "No earlier at-risk list of this unit yet: from next month on, this section checks the list "
+            "against what happened.",))
+    chosen = None
+    for month, path in reversed(lists):
+        head = pd.read_csv(path, nrows=1)
+        if head.empty or "as_of" not in head:
+            continue
+        as_of = _day(head["as_of"].iloc[0])
+        hh = int(head["horizon_days"].iloc[0]) if "horizon_days" in head else h
+        if as_of + dt.timedelta(days=hh - 1) <= data.month_end:
+            chosen = (month, path, as_of, hh)
+            break
+        if chosen is None:
+            chosen = (month, path, as_of, hh)
+    if chosen is None:
+        return ClosedLoop("none", None, None, 0, h, empty, notes=("The earlier at-risk lists are empty.",))
+    month, path, as_of, hh = chosen
+    observed = min(hh, (data.month_end - as_of).days + 1)
+    if observed <= 0:
+        return ClosedLoop("none", month, as_of, 0, hh, empty, notes=(
+            f"The list of {month} starts after the report month; nothing to compare yet.",))
+    lst = pd.read_csv(path, dtype={"customer_id": str, "tier": str})
+    lst["customer_id"] = lst["customer_id"].map(restore_text)  # ids written neutralised (e.g. "'+4917...")
+    ch = cfg.churn
+    lab = churn_labels(data.orders, data.customers, cutoff=as_of, horizon_days=observed, method=ch.method,
+                       inactivity_days=ch.inactivity_days).to_pandas()
+    lab["customer_id"] = lab["customer_id"].astype(str)
+    m = lst.merge(lab, on="customer_id", how="left")
+    n_not_found = int(m["churned"].isna().sum())
+    m = m[m["churned"].notna()].copy()
+    m["churned"] = m["churned"].astype(bool)
+    reached = set()
+    if data.campaigns is not None:
+        c = data.campaigns
+        until = as_of + dt.timedelta(days=observed)
+        sel = c.filter((c.sent_date >= as_of) & (c.sent_date < until) & (c["group"] == "treatment"))
+        reached = set(sel.select("customer_id").distinct().to_pandas()["customer_id"].astype(str))
+    m["reached"] = m["customer_id"].isin(reached)
+    rows = []
+    for tier in TIER_ORDER:
+        s = m[m["tier"] == tier]
+        n, k = len(s), int(s["churned"].sum())
+        lo, hi = wilson_interval(np.array([k], dtype=float), np.array([n], dtype=float))
+        r, nr = s[s["reached"]], s[~s["reached"]]
+        rows.append({"tier": tier, "n_customers": n, "predicted_rate": float(s["probability"].mean()) if n else np.nan,
+                     "n_churned": k, "realized_rate": k / n if n else np.nan, "ci_lower": float(lo[0]),
+                     "ci_upper": float(hi[0]), "n_reached": int(len(r)), "reached_share": len(r) / n if n else np.nan,
+                     "realized_rate_reached": float(r["churned"].mean()) if len(r) else np.nan,
+                     "realized_rate_not_reached": float(nr["churned"].mean()) if len(nr) else np.nan})
+    notes = []
+    status = "complete" if observed >= hh else "partial"
+    if status == "partial":
+        notes.append(f"Only {observed} of the {hh} days after the list of {month} have passed: realized rates are "
+                     "so far, and will still rise.")
+    if n_not_found:
+        notes.append(f"{n_not_found:,} listed customers are no longer in the data and are left out.")
+    if data.campaigns is None:
+        notes.append("No campaigns table: campaign reach is not known.")
+    return ClosedLoop(status, month, as_of, observed, hh, pd.DataFrame(rows, columns=_LOOP_COLS), n_not_found,
+                      tuple(notes))

@@ -1,0 +1,234 @@
+"""Charts of the churn-drivers and early-warning results.
+
+Every function takes the :class:`~retention_utils.drivers.DriversAnalysis`, the part holding
+its table (:class:`~retention_utils.drivers.DriversResult`, :class:`~retention_utils.drivers.EarlyWarning`)
+or the tidy table itself, and ``ax=None``, and returns the Axes (:func:`plot_partial_dependence_panels`
+draws several and returns them). Nothing here creates, shows or saves figures; an empty table (a
+unit with too few churners) draws a one-line note instead of failing.
+"""
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from .base import MODEL_COLORS, MODEL_LABELS, get_ax, note, percent_axis
+
+__all__ = ["plot_importance", "plot_odds_ratios", "plot_partial_dependence", "plot_partial_dependence_panels",
+           "plot_calibration", "plot_gains", "plot_tradeoff"]
+
+NO_MODEL = "No churn model for this unit (see the note above)."
+
+
+def _table(obj: Any, name: str, part: str = "drivers") -> pd.DataFrame:
+    """``obj`` when it is a table, else its ``name`` table (from ``obj.drivers`` / ``obj.warning`` of an analysis)."""
+    if isinstance(obj, pd.DataFrame):
+        return obj
+    return getattr(getattr(obj, part, obj), name)
+
+
+def plot_importance(result_or_table: Any, *, model: str | None = None, top: int = 10,
+                    ax: Axes | None = None) -> Axes:
+    """Permutation importance of the top features: mean drop in ROC AUC, bars ± one standard deviation.
+
+    Parameters
+    ----------
+    result_or_table : DriversAnalysis, DriversResult or DataFrame
+        The result or its ``importance`` table.
+    model : str, optional
+        Which model's importance; default the result's best model (the first in a bare table).
+    top : int
+        Bars shown.
+    ax : Axes, optional
+    """
+    ax = get_ax(ax)
+    importance = _table(result_or_table, "importance")
+    if importance.empty:
+        return note(ax, NO_MODEL)
+    best = getattr(getattr(result_or_table, "drivers", result_or_table), "best_model", "")
+    model = model or best or importance["model"].iloc[0]
+    d = importance[importance["model"] == model].sort_values("rank").head(top).iloc[::-1]
+    ax.barh(d["label"], d["importance_mean"], xerr=d["importance_std"], color=MODEL_COLORS.get(model, "#264653"),
+            alpha=0.85, error_kw={"ecolor": "0.3", "capsize": 3})
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    ax.set_xlabel("drop in ROC AUC when the feature is shuffled (out of sample)")
+    ax.set_title(f"What drives churn: {MODEL_LABELS.get(model, model)}", loc="left")
+    return ax
+
+
+def _term_label(row: Any) -> str:
+    if row.kind == "level":
+        return f"{row.label}: {row.level} (vs {row.reference})"
+    return f"{row.label} (+1 SD = {row.sd:,.3g})"
+
+
+def plot_odds_ratios(result_or_table: Any, *, top: int = 12, ax: Axes | None = None) -> Axes:
+    """Odds ratios with 95% intervals (log scale) of the logistic regression, strongest first.
+
+    Numeric features are per standard deviation, levels against the reference level; right of 1
+    raises the odds of churning. ``result_or_table``: the result or its ``odds_ratios`` table.
+    """
+    ax = get_ax(ax)
+    odds_ratios = _table(result_or_table, "odds_ratios")
+    if odds_ratios.empty:
+        return note(ax, NO_MODEL)
+    d = odds_ratios.assign(strength=np.abs(np.log(odds_ratios["odds_ratio"])))
+    d = d.sort_values("strength", ascending=False).head(top).iloc[::-1]
+    y = np.arange(len(d))
+    colors = np.where(d["odds_ratio"] >= 1, "#e76f51", "#2a9d8f")
+    lo = (d["odds_ratio"] - d["ci_lower"]).fillna(0).clip(lower=0)
+    hi = (d["ci_upper"] - d["odds_ratio"]).fillna(0).clip(lower=0)
+    ax.errorbar(d["odds_ratio"], y, xerr=[lo, hi], fmt="none", ecolor="0.4", capsize=3)
+    ax.scatter(d["odds_ratio"], y, c=colors, zorder=3, s=40)
+    ax.set_yticks(y, [_term_label(r) for r in d.itertuples()])
+    ax.axvline(1, color="0.3", linewidth=0.8)
+    ax.set_xscale("log")
+    lo_x = float(np.nanmin(np.r_[d["ci_lower"].to_numpy(dtype=float), d["odds_ratio"].to_numpy(dtype=float)]))
+    hi_x = float(np.nanmax(np.r_[d["ci_upper"].to_numpy(dtype=float), d["odds_ratio"].to_numpy(dtype=float)]))
+    ticks = [t for t in (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20) if lo_x / 1.3 <= t <= hi_x * 1.3]
+    ax.xaxis.set_major_locator(mticker.FixedLocator(ticks or [1]))
+    ax.xaxis.set_minor_locator(mticker.NullLocator())
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _p: f"{v:g}"))
+    ax.set_xlabel("odds ratio of churning (log scale; > 1 raises the risk)")
+    ax.set_title("Logistic regression: odds ratios with 95% intervals", loc="left")
+    return ax
+
+
+def plot_partial_dependence(result_or_table: Any, *, feature: str | None = None, ylabel: bool = True,
+                            ax: Axes | None = None) -> Axes:
+    """Partial dependence of one driver (default the top one): the average predicted churn probability.
+
+    The y value is the mean predicted probability when every customer's value of the feature is
+    set to the value on the x axis (bars per level for a categorical feature).
+    ``result_or_table``: the result or its ``partial_dependence`` table.
+    """
+    ax = get_ax(ax)
+    pdp = _table(result_or_table, "partial_dependence")
+    if pdp.empty:
+        return note(ax, NO_MODEL)
+    feature = feature or pdp["feature"].iloc[0]
+    d = pdp[pdp["feature"] == feature]
+    if d.empty:
+        return note(ax, f"No partial dependence of {feature!r}.")
+    if d["kind"].iloc[0] == "categorical":
+        ax.bar(d["level"].astype(str), d["mean_probability"] * 100, color="#264653", alpha=0.85)
+        ax.tick_params(axis="x", rotation=30)
+    else:
+        ax.plot(d["x"], d["mean_probability"] * 100, marker="o", color="#264653")
+    ax.set_xlabel(textwrap.fill(str(d["label"].iloc[0]), 30))
+    ax.set_ylabel("predicted churn probability (%)" if ylabel else "")
+    spread = float(d["mean_probability"].max() - d["mean_probability"].min()) * 100
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0 if spread >= 3 else 1))
+    return ax
+
+
+def plot_partial_dependence_panels(result_or_table: Any, *, axes: Sequence[Axes] | np.ndarray | None = None,
+                                   ) -> list[Axes]:
+    """:func:`plot_partial_dependence` of each top driver, one panel each, in table order.
+
+    The one multi-panel chart of the kit: ``axes`` is a sequence of Axes (one per panel; extra
+    panels are hidden; default the current Axes). Returns the Axes used.
+    """
+    axes = list(np.ravel(axes)) if axes is not None else [plt.gca()]
+    pdp = _table(result_or_table, "partial_dependence")
+    feats = list(dict.fromkeys(pdp["feature"])) if not pdp.empty else []
+    if not feats:
+        note(axes[0], NO_MODEL)
+    for i, (ax, f) in enumerate(zip(axes, feats)):
+        plot_partial_dependence(pdp, feature=f, ylabel=i == 0, ax=ax)
+    for ax in axes[max(len(feats), 1):]:
+        ax.set_axis_off()
+    return axes
+
+
+def plot_calibration(result_or_table: Any, *, ax: Axes | None = None) -> Axes:
+    """Predicted against observed churn rate by decile of predicted probability, per model.
+
+    Points on the diagonal are well calibrated; bars are the 95% intervals of the observed rates
+    (logistic and boosting models). ``result_or_table``: the result or its ``calibration`` table.
+    """
+    ax = get_ax(ax)
+    calibration = _table(result_or_table, "calibration")
+    if calibration.empty:
+        return note(ax, NO_MODEL)
+    top = 0.0
+    for model, d in calibration.groupby("model", sort=False):
+        c = MODEL_COLORS.get(model, "0.3")
+        x, yv = d["mean_predicted"] * 100, d["observed_rate"] * 100
+        if model != "baseline":
+            ax.errorbar(x, yv, yerr=[yv - d["ci_lower"] * 100, d["ci_upper"] * 100 - yv], fmt="o-", color=c,
+                        capsize=2, label=MODEL_LABELS.get(model, model), alpha=0.9)
+        else:
+            ax.plot(x, yv, "s--", color=c, label=MODEL_LABELS.get(model, model), alpha=0.8)
+        top = max(top, float(np.nanmax([x.max(), d["ci_upper"].max() * 100])))
+    top = min(100.0, top * 1.05 + 1)
+    ax.plot([0, top], [0, top], color="0.5", linewidth=0.8, linestyle=":", label="perfect calibration")
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    percent_axis(ax, axis="x", xmax=100)
+    percent_axis(ax, axis="y", xmax=100)
+    ax.set_xlabel("predicted churn probability (decile average, %)")
+    ax.set_ylabel("observed churn rate (%)")
+    ax.set_title("Calibration: predicted vs observed", loc="left")
+    ax.legend(loc="lower right", frameon=True, framealpha=0.9, fontsize=9)
+    return ax
+
+
+def plot_gains(result_or_table: Any, *, ax: Axes | None = None) -> Axes:
+    """Cumulative gains: share of churners reached when contacting the riskiest share of customers.
+
+    ``result_or_table``: the result or its ``gains`` table.
+    """
+    ax = get_ax(ax)
+    gains = _table(result_or_table, "gains")
+    if gains.empty:
+        return note(ax, NO_MODEL)
+    for model, d in gains.groupby("model", sort=False):
+        ax.plot(d["share_targeted"] * 100, d["share_captured"] * 100, color=MODEL_COLORS.get(model, "0.3"),
+                label=MODEL_LABELS.get(model, model), linestyle="--" if model == "baseline" else "-")
+    ax.plot([0, 100], [0, 100], color="0.5", linewidth=0.8, linestyle=":", label="random order")
+    for share in (10, 20):
+        ax.axvline(share, color="0.85", linewidth=0.8, zorder=0)
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    percent_axis(ax, axis="x", xmax=100)
+    percent_axis(ax, axis="y", xmax=100)
+    ax.set_xlabel("customers contacted, riskiest first (%)")
+    ax.set_ylabel("churners among them (% of all churners)")
+    ax.set_title("Lift: churners reached by contacting the riskiest first", loc="left")
+    ax.legend(loc="lower right", frameon=False, fontsize=9)
+    return ax
+
+
+def plot_tradeoff(result_or_table: Any, *, ax: Axes | None = None) -> Axes:
+    """Expected churners caught and expected false alarms against the customers flagged, per probability cut-off.
+
+    ``result_or_table``: the analysis, its :class:`~retention_utils.drivers.EarlyWarning` or the ``tradeoff`` table.
+    """
+    ax = get_ax(ax)
+    tradeoff = _table(result_or_table, "tradeoff", part="warning")
+    d = tradeoff[tradeoff["n_flagged"] > 0] if not tradeoff.empty else tradeoff
+    if d.empty:
+        return note(ax, "No customer to flag.")
+    d = d.sort_values("n_flagged")
+    ax.plot(d["n_flagged"], d["expected_churners"], marker="o", color="#e76f51", label="expected churners caught")
+    ax.plot(d["n_flagged"], d["expected_false_alarms"], marker="o", color="#9e9e9e",
+            label="expected false alarms (would have stayed)")
+    for r in d.itertuples():
+        ax.annotate(f"≥{r.threshold:.0%}", (r.n_flagged, r.expected_churners), textcoords="offset points",
+                    xytext=(0, 6), ha="center", fontsize=8, color="0.3")
+    ax.xaxis.set_major_formatter(mticker.StrMethodFormatter("{x:,.0f}"))
+    ax.yaxis.set_major_formatter(mticker.StrMethodFormatter("{x:,.0f}"))
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("customers flagged (probability at or above the cut-off shown)")
+    ax.set_ylabel("customers")
+    ax.set_title("Targeting trade-off", loc="left")
+    ax.legend(loc="upper left", frameon=False, fontsize=9)
+    return ax
