@@ -19,10 +19,13 @@ from .cohorts import CohortResult, cohort_analysis
 from .config import UnitConfig, list_units, load_config
 from .contract import CONTRACT, DataQuality, UnitData, contract_frame, load_unit_data
 from .display import amounts_text, definitions_html, quality_html, setup_notebook, title_html
+from .drivers import DriversAnalysis, drivers_analysis, write_at_risk_list
 from .errors import ConfigError, DataError, RetentionError
 from .kpis import KpiResult, headline_kpis, kpi_analysis, monthly_kpis
 from .results import SUMMARY_COLUMNS, AnalysisResult, write_summary
 from .stats import wilson_interval
+from .survival import SurvivalAnalysis, survival_analysis
+from .unit import open_unit
 
 __all__ = [
     "calendar",
@@ -41,25 +44,31 @@ __all__ = [
     "ConfigError",
     "DataError",
     "DataQuality",
+    "DriversAnalysis",
     "KpiResult",
     "RetentionError",
     "SUMMARY_COLUMNS",
+    "SurvivalAnalysis",
     "UnitConfig",
     "UnitData",
     "amounts_text",
     "cohort_analysis",
     "contract_frame",
     "definitions_html",
+    "drivers_analysis",
     "headline_kpis",
     "kpi_analysis",
     "list_units",
     "load_config",
     "load_unit_data",
     "monthly_kpis",
+    "open_unit",
     "quality_html",
     "setup_notebook",
+    "survival_analysis",
     "title_html",
     "wilson_interval",
+    "write_at_risk_list",
     "write_summary",
 ]
 __version__ = "0.1.0"

@@ -10,6 +10,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
+#: Session fixtures of the 12,000-customer planted-truth drivers unit (tests/drivers_planted.py says why).
+pytest_plugins = ("tests.drivers_planted",)
+
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny"
 REAL = ROOT.parent / "shared" / "data" / "real"

@@ -26,7 +26,8 @@ from ..survival import (
 )
 from .base import CAUSE_COLOURS, PALETTE, colours, get_ax, no_data
 
-__all__ = ["LABELS", "plot_km", "plot_hazard", "plot_forest", "plot_cumulative_incidence", "plot_sensitivity"]
+__all__ = ["LABELS", "figure_size", "plot_km", "plot_hazard", "plot_forest", "plot_cumulative_incidence",
+           "plot_sensitivity"]
 
 #: Axis labels (with units) of the main columns of the survival tables.
 LABELS: dict[str, str] = {
@@ -314,3 +315,18 @@ def plot_sensitivity(sensitivity: pd.DataFrame | SurvivalAnalysis | None, *, ax:
     ax.set_title(title or f"How much the churn definition matters: share active after {months:g} months",
                  loc="left")
     return ax
+
+
+def figure_size(analysis: SurvivalAnalysis, part: str, size: tuple[float, float] = (11, 4)) -> tuple[float, float]:
+    """Figure size for the chart of one part of the analysis (``cox``, ``competing``, ``sensitivity``, ...).
+
+    ``size``; for the forest plot a height that fits its terms; a thin strip when the part has
+    nothing to draw, so a report carries a one-line "why" instead of a large empty panel.
+    """
+    value = getattr(analysis, part, None)
+    if part == "cox":
+        n = 0 if value is None else len(value.hazard_ratios)
+        return (size[0], max(2.5, 0.42 * n + 1.4)) if n else (size[0], 1.0)
+    empty = value is None or (part == "competing" and not len(value.incidence)) or (
+        isinstance(value, pd.DataFrame) and value.empty)
+    return (size[0], 1.0) if empty else size
