@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO_CUSTOMERS ?= 3000
 
-.PHONY: demo test lab install clean bench
+.PHONY: demo test lab notebooks install clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ test: $(STAMP)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+# after editing a notebook's .py twin outside JupyterLab (or saving one with outputs): bring the .ipynb
+# and the .py together (jupytext takes the newer one) and strip outputs, as tests/test_notebooks.py wants
+notebooks: $(STAMP)
+	$(VENV)/bin/jupytext --sync notebooks/*.ipynb
+	$(VENV)/bin/jupyter nbconvert --clear-output --inplace --log-level=WARN notebooks/*.ipynb
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py

@@ -130,9 +130,10 @@ def test_params_files_match_notebook_parameters():
 
     for nb in NOTEBOOKS:
         declared = pm.inspect_notebook(str(ROOT / "notebooks" / f"{nb}.ipynb"))
-        # the three the runner always passes, plus the optional ones it passes where declared
-        assert {"unit", "month", "params_dir"} <= set(declared) <= {"unit", "month", "params_dir", "output_dir",
-                                                                     "reports_dir"}
+        # the three the runner always passes, plus the optional ones it passes where declared (every
+        # notebook opens the runner's snapshot)
+        assert {"unit", "month", "params_dir", "snapshot"} <= set(declared) <= {
+            "unit", "month", "params_dir", "snapshot", "output_dir", "reports_dir"}
     for params in (ROOT / "params", ROOT / "examples" / "online_retail" / "params", ROOT / "examples" / "telco" / "params"):
         for unit in list_units(params):
             load_config(params, unit)  # every shipped params file validates
