@@ -247,10 +247,14 @@ _SUBJECTS = (("Suspected leakage", "suspected leakage"), ("Leakage guard", "leak
              ("Too few", "no model"), ("The data (from", "no model"), ("The models learnt from a random", "sample"),
              ("Permutation importance", "sample"), ("The logistic regression needed", "penalized fit"),
              ("Column ", "input columns"), ("No out-of-time test", "snapshot"), ("No customer could", "no scores"),
-             ("Only ", "partly observed"), ("No campaigns table", "campaign reach"))
+             ("Only ", "partly observed"), ("No campaigns table", "campaign reach"),
+             ("No check of an earlier list", "snapshot"), ("No earlier at-risk list", "no earlier list"),
+             ("The earlier at-risk lists are empty", "no earlier list"), ("The list of ", "no earlier list"))
 
 
 def _subject(note: str) -> str:
+    if "listed customers are no longer in the data" in note:
+        return "customers not found"
     return next((subject for start, subject in _SUBJECTS if note.startswith(start)), "")
 
 
@@ -266,7 +270,8 @@ class DriversAnalysis(AnalysisResult):
     warning : EarlyWarning
         Risk, tier and reasons of every active customer (:func:`~retention_utils.drivers.warning.early_warning`).
     loop : ClosedLoop
-        The latest earlier at-risk list against what happened (:func:`~retention_utils.drivers.closed_loop.closed_loop`).
+        The latest earlier at-risk list against what happened
+        (:func:`~retention_utils.drivers.closed_loop.closed_loop`).
     notes : DataFrame
         ``section`` (``drivers``, ``early_warning``, ``closed_loop``), ``subject``, ``note``: the
         notes of the three parts, in that order.
