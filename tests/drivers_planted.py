@@ -6,8 +6,7 @@ complaint, NPS) must rank above the planted null (region), their odds ratios' 95
 exclude 1 and the calibration by decile must agree within 0.03 (0.08 per decile); with a quarter
 of the customers a decile of the test cut-off holds too few churners for those checks.
 
-Test modules use it with ``pytest_plugins = ("tests.drivers_planted",)``: the fixtures are then
-defined once. The parallel workers of one run (pytest-xdist) share the work: the first writes the
+tests/conftest.py loads it (``pytest_plugins``): the fixtures are defined once for every test module. The parallel workers of one run (pytest-xdist) share the work: the first writes the
 data into the run's common temporary folder and pickles the fitted analysis there, under a file
 lock; the others load the unit and unpickle the analysis (a fit takes about a minute).
 """

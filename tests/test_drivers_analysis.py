@@ -23,8 +23,6 @@ from retention_utils.plots import drivers as drvplot
 from retention_utils.results import NOTE_COLUMNS, SUMMARY_COLUMNS
 from tests.conftest import ROOT, write_unit
 
-pytest_plugins = ("tests.drivers_planted",)
-
 # ----------------------------------------------------------------------------- the analysis contract
 
 

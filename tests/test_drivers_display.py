@@ -15,8 +15,6 @@ from retention_utils import drivers as drv
 from retention_utils.display import drivers as ddrv
 from retention_utils.plots import drivers as drvplot
 
-pytest_plugins = ("tests.drivers_planted",)
-
 
 def test_report_pieces_render(planted):
     data, analysis = planted

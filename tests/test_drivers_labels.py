@@ -13,8 +13,6 @@ import pandas as pd
 from retention_utils import drivers as drv
 from retention_utils.engine import customer_snapshot
 
-pytest_plugins = ("tests.drivers_planted",)
-
 # ----------------------------------------------------------------------------- labels by hand
 
 

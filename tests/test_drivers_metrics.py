@@ -22,8 +22,6 @@ import pytest
 from retention_utils import drivers as drv
 from retention_utils.stats import wilson_interval
 
-pytest_plugins = ("tests.drivers_planted",)
-
 
 def _contains(frame: pd.DataFrame, point: str, lo: str = "ci_lower", hi: str = "ci_upper") -> pd.DataFrame:
     """Rows whose interval misses its point (NaN intervals, e.g. of an empty group, are not intervals)."""

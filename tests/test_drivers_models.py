@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from retention_utils.demo import PLANTED
 
-pytest_plugins = ("tests.drivers_planted",)
-
 
 def test_planted_drivers_rank_at_the_top(subs):
     """Subscriptions: plan, channel, early complaint and NPS detractor are the planted hazard ratios."""

@@ -10,8 +10,6 @@ import pytest
 
 from retention_utils import drivers as drv
 
-pytest_plugins = ("tests.drivers_planted",)
-
 
 def test_scorecard_points_add_up(subs):
     data, res = subs

@@ -14,8 +14,6 @@ import pytest
 
 from retention_utils import drivers as drv
 
-pytest_plugins = ("tests.drivers_planted",)
-
 
 def test_early_warning_scores_every_active_customer(planted):
     data, analysis = planted
