@@ -17,25 +17,23 @@ unit: str = "retail"  # business unit, the name of a params/<unit>.yaml file
 month: str = ""  # report month as YYYY-MM, empty for the last complete month in the data
 params_dir: str = "../params"  # folder with defaults.yaml and one YAML file per unit
 snapshot: str = ""  # folder of the validated data the runner wrote; empty: read the raw exports
+output_dir: str = ""  # folder for the run's files (the summary rows); empty: write nothing
 
 # %%
 import matplotlib.pyplot as plt
 import retention_utils as ru
-from retention_utils import cohorts
 
 ru.setup_notebook()
 data = ru.open_unit(params_dir, unit, month=month, snapshot=snapshot)
-cfg = data.config
-kpis = ru.monthly_kpis(data)
-spec = cfg.cohorts
-result = cohorts.cohort_analysis(data, kpis, by=spec.by, period=spec.period, definition=spec.definition, max_periods=spec.max_periods, n_recent=spec.n_recent, n_trailing=spec.n_trailing, min_customers=cfg.thresholds.min_customers)
-ru.title_html(data, subtitle=f"Cohort retention · {result.definition} retention by {result.period} · {ru.display.amounts_text(data)}")
+cohorts = ru.cohort_analysis(data)
+ru.write_summary(cohorts, output_dir)
+ru.title_html(data, subtitle=ru.display.cohorts.subtitle(cohorts, data))
 
 # %% [markdown]
 # ## Headline
 
 # %%
-ru.cohort_headline_html(result)
+ru.display.cohorts.headline_html(cohorts)
 
 # %% [markdown]
 # ## Cohort retention
@@ -43,17 +41,17 @@ ru.cohort_headline_html(result)
 
 # %%
 fig, ax = plt.subplots(figsize=(14, 8))
-ru.plot_cohort_heatmap(result.table, period=result.period, min_customers=cfg.thresholds.min_customers, ax=ax);
+ru.plots.cohorts.plot_cohort_heatmap(cohorts, ax=ax);
 
 # %% [markdown]
 # ## Are recent cohorts better or worse than usual?
 
 # %%
 fig, ax = plt.subplots(figsize=(14, 5))
-ru.plot_retention_curves(result.table, result.pooled, n_recent=spec.n_recent, period=result.period, min_customers=cfg.thresholds.min_customers, max_periods=spec.max_periods, ax=ax);
+ru.plots.cohorts.plot_retention_curves(cohorts, ax=ax);
 
 # %%
-ru.recent_cohorts_html(result)
+ru.display.cohorts.recent_cohorts_html(cohorts)
 
 # %% [markdown]
 # ## Revenue retention
@@ -61,13 +59,13 @@ ru.recent_cohorts_html(result)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(16, 7))
-ru.plot_cohort_heatmap(result.table, value="net_revenue_retention", period=result.period, min_customers=cfg.thresholds.min_customers, title="Net revenue retention (%)", ax=axes[0])
-ru.plot_cohort_heatmap(result.table, value="gross_revenue_retention", period=result.period, min_customers=cfg.thresholds.min_customers, title="Gross revenue retention (%)", ax=axes[1])
+ru.plots.cohorts.plot_cohort_heatmap(cohorts, value="net_revenue_retention", title="Net revenue retention (%)", ax=axes[0])
+ru.plots.cohorts.plot_cohort_heatmap(cohorts, value="gross_revenue_retention", title="Gross revenue retention (%)", ax=axes[1])
 fig.tight_layout()
 
 # %%
 fig, ax = plt.subplots(figsize=(14, 4.5))
-ru.plot_cohort_value(result.table, currency=cfg.currency, period=result.period, min_customers=cfg.thresholds.min_customers, max_periods=spec.max_periods, ax=ax);
+ru.plots.cohorts.plot_cohort_value(cohorts, ax=ax);
 
 # %% [markdown]
 # ## Churn rate against its control limits
@@ -75,16 +73,15 @@ ru.plot_cohort_value(result.table, currency=cfg.currency, period=result.period, 
 
 # %%
 fig, ax = plt.subplots(figsize=(14, 4.5))
-ru.plot_churn_control(result.control, min_customers=cfg.thresholds.min_customers, ax=ax);
+ru.plots.cohorts.plot_churn_control(cohorts, ax=ax);
 
 # %% [markdown]
 # ## Retention by customer group
 
 # %%
-curves, test = cohorts.retention_by_group(data, attribute=spec.split_by, by=result.by, period=result.period, definition=result.definition, max_periods=spec.max_periods)
 fig, ax = plt.subplots(figsize=(14, 4.5))
-ru.plot_group_curves(curves, attribute=spec.split_by or "", period=result.period, max_periods=spec.max_periods, min_customers=cfg.thresholds.min_customers, ax=ax)
-ru.group_test_html(test, period=result.period)
+ru.plots.cohorts.plot_group_curves(cohorts, ax=ax)
+ru.display.cohorts.group_test_html(cohorts)
 
 # %% [markdown]
 # ## Data quality
@@ -96,4 +93,4 @@ ru.quality_html(data.quality)
 # ## About this report
 
 # %%
-ru.definitions_html(cfg, data)
+ru.definitions_html(data.config, data)

@@ -17,6 +17,7 @@ unit: str = "retail"  # business unit, the name of a params/<unit>.yaml file
 month: str = ""  # report month as YYYY-MM, empty for the last complete month in the data
 params_dir: str = "../params"  # folder with defaults.yaml and one YAML file per unit
 snapshot: str = ""  # folder of the validated data the runner wrote; empty: read the raw exports
+output_dir: str = ""  # folder for the run's files (the summary rows); empty: write nothing
 
 # %%
 import matplotlib.pyplot as plt
@@ -24,16 +25,15 @@ import retention_utils as ru
 
 ru.setup_notebook()
 data = ru.open_unit(params_dir, unit, month=month, snapshot=snapshot)
-cfg = data.config
-kpis = ru.monthly_kpis(data)
-headline = ru.headline_kpis(kpis)
-ru.title_html(data, subtitle=f"Customer and revenue KPIs · {ru.display.amounts_text(data)}")
+kpis = ru.kpi_analysis(data)
+ru.write_summary(kpis, output_dir)
+ru.title_html(data, subtitle=f"Customer and revenue KPIs · {ru.amounts_text(data)}")
 
 # %% [markdown]
 # ## Headline
 
 # %%
-ru.headline_html(headline, month=data.month, currency=cfg.currency, min_customers=cfg.thresholds.min_customers)
+ru.display.kpis.headline_html(kpis)
 
 # %% [markdown]
 # ## Customers: who we keep, win and lose
@@ -41,8 +41,8 @@ ru.headline_html(headline, month=data.month, currency=cfg.currency, min_customer
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(14, 4.5))
-ru.plot_customer_base(kpis, ax=axes[0])
-ru.plot_customer_flows(kpis, ax=axes[1])
+ru.plots.kpis.plot_customer_base(kpis, ax=axes[0])
+ru.plots.kpis.plot_customer_flows(kpis, ax=axes[1])
 fig.tight_layout()
 
 # %% [markdown]
@@ -51,24 +51,21 @@ fig.tight_layout()
 
 # %%
 fig, ax = plt.subplots(figsize=(14, 4))
-ru.plot_churn_rate(kpis, min_customers=cfg.thresholds.min_customers, ax=ax);
+ru.plots.kpis.plot_churn_rate(kpis, ax=ax);
 
 # %% [markdown]
 # ## Revenue and orders
 
 # %%
 fig, axes = plt.subplots(2, 2, figsize=(14, 8))
-ru.plot_kpi_trend(kpis, "net_revenue", kind="money", currency=cfg.currency, bars=True, title="Net revenue (refunds deducted)", ylabel=f"{cfg.currency} per month", ax=axes[0, 0])
-ru.plot_kpi_trend(kpis, "aov", kind="money", currency=cfg.currency, title="Average order value", ylabel=f"{cfg.currency} per order", ax=axes[0, 1])
-ru.plot_kpi_trend(kpis, "revenue_per_active", kind="money", currency=cfg.currency, title="Revenue per active customer", ylabel=f"{cfg.currency} per customer", ax=axes[1, 0])
-ru.plot_kpi_trend(kpis, "repurchase_rate", kind="rate", title="Repurchase rate", ylabel="active customers who bought before (%)", ax=axes[1, 1])
+ru.plots.kpis.plot_revenue_panels(kpis, axes=axes)
 fig.tight_layout()
 
 # %% [markdown]
 # ## Monthly KPIs (last 13 months)
 
 # %%
-ru.kpi_table_html(kpis, currency=cfg.currency)
+ru.display.kpis.kpi_table_html(kpis)
 
 # %% [markdown]
 # ## Data quality
@@ -81,4 +78,4 @@ ru.quality_html(data.quality)
 # ## About this report
 
 # %%
-ru.definitions_html(cfg, data)
+ru.definitions_html(data.config, data)

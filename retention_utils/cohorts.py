@@ -336,9 +336,10 @@ class CohortResult(AnalysisResult):
             if len(r):
                 r = r.iloc[0]
                 rows.append({"metric": f"retention_{self.period}_{k}", "unit": "share", "higher_is_better": True,
-                             "label": f"Share of a cohort {_RETAINED[self.definition]} {k} {self.period}s after joining",
+                             "label": f"Share of a cohort {_RETAINED[self.definition]} {k} {self.period}"
+                                      f"{'s' if k != 1 else ''} after joining",
                              "value": r.retention_rate, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper})
-        rec = self.recent
+        rec = self.recent[self.recent.period >= 1]  # period 0 is everyone by definition
         if len(rec):
             last = rec[rec.cohort == rec.cohort.max()]
             last = last.loc[last.period.idxmax()]

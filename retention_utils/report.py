@@ -239,7 +239,7 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
     import papermill as pm
 
     from .contract import load_unit_data
-    from .kpis import headline_kpis, monthly_kpis
+    from .kpis import kpi_analysis
     from .sources import fingerprint
     from .unit import write_snapshot
 
@@ -260,7 +260,7 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
             # one row per customer, no order history: no monthly KPIs, only the reports that need none
             notebooks = tuple(nb for nb in notebooks if nb in SNAPSHOT_NOTEBOOKS)
         else:
-            head = headline_kpis(monthly_kpis(data))  # monthly_kpis is kept in data.cache: the snapshot carries it
+            head = kpi_analysis(data).headline  # the monthly table is kept in data.cache: the snapshot carries it
             result.headline = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
                                for r in head.to_dict(orient="records")]
         write_snapshot(data, snapshot, fingerprints=result.inputs)
@@ -315,14 +315,41 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
         if entry["status"] == "ok":
             _say(unit, f"{nb}: done ({entry['seconds']:.1f} s)")
         result.notebooks.append(entry)
+    _gather_summaries(stage)
     result.seconds = time.perf_counter() - t0
     return result
+
+
+SUMMARY_FILE = "summary.csv"
+
+
+def _gather_summaries(stage: Path) -> Path | None:
+    """The summary rows each notebook wrote (``results.write_summary``) as one ``summary.csv`` in the unit folder.
+
+    Other tools read a unit's headline numbers from this file (columns: ``results.SUMMARY_COLUMNS``)
+    without parsing HTML; values are rounded to 1e-6 so identical runs write identical bytes.
+    """
+    from .exports import write_csv
+    from .results import SUMMARY_DIR, read_summaries
+
+    rows = read_summaries(stage)
+    shutil.rmtree(stage / SUMMARY_DIR, ignore_errors=True)
+    if rows.empty:
+        return None
+    order = {name: i for i, name in enumerate(NOTEBOOK_ANALYSES)}
+    rows = rows.sort_values("analysis", key=lambda s: s.map(lambda a: order.get(a, len(order))), kind="stable")
+    return write_csv(rows, _inside(stage, SUMMARY_FILE), rates=["value", "ci_lower", "ci_upper", "delta"])
+
+
+#: Order of the analyses in ``summary.csv``: the order of the pages.
+NOTEBOOK_ANALYSES = ("kpis", "cohorts", "survival", "drivers")
 
 
 def _write_unit_page(stage: Path, res: UnitResult, month: str) -> None:
     env = _env()
     stage.mkdir(parents=True, exist_ok=True)
     page = env.get_template("unit.html").render(r=res, month=month, cards=_cards(res),
+                                                has_summary=(stage / SUMMARY_FILE).is_file(),
                                                 generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
     (stage / "index.html").write_text(page, encoding="utf-8")
     (stage / "summary.json").write_text(json.dumps(_jsonable(res), indent=2, default=str), encoding="utf-8")

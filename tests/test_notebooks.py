@@ -26,9 +26,6 @@ ALLOWED_IMPORTS = {"import retention_utils as ru", "import matplotlib.pyplot as 
 #: a parameter line: ``name: type = literal  # what it is`` (papermill's --help text)
 PARAM_LINE = re.compile(r"^(?P<name>[a-z_][a-z0-9_]*): (?P<type>str|int|float|bool) = (?P<value>.+?)  # (?P<help>\S.*)$")
 
-#: notebooks whose cells still import more than ``ru`` and ``plt``; strict: turns red once the cells are rewritten
-OLD_IMPORTS = {"cohort_retention", "survival", "churn_drivers"}
-MOVING = "notebook cells move to the ru API in the lead's next commit"
 
 
 def _cells(nb) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -110,10 +107,21 @@ def test_cells_hold_no_library_code(name):
                 assert called not in FILE_CALLS, f"{name}: cell {i} calls {called}() (line {node.lineno})"
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=MOVING))
-                                  if n in OLD_IMPORTS else n for n in NOTEBOOKS])
+@pytest.mark.parametrize("name", NOTEBOOKS)
 def test_cells_import_only_ru_and_plt(name):
     for i, src in enumerate(_code_cells(name)):
         for node in ast.walk(ast.parse(src)):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 assert ast.unparse(node) in ALLOWED_IMPORTS, f"{name}: cell {i}: {ast.unparse(node)!r}"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_cells_unpack_no_params_keys(name):
+    """Settings travel inside the results (issue 10, item 8): no cell reads a params key such as cfg.cohorts.by."""
+    for i, src in enumerate(_code_cells(name)):
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
+                assert node.value.attr not in ("config", "cfg"), \
+                    f"{name}: cell {i} reads {ast.unparse(node)!r}: pass the result, let the library read its params"
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                assert node.value.id != "cfg", f"{name}: cell {i} reads {ast.unparse(node)!r}"
