@@ -11,7 +11,7 @@ discount_user``): 10 covariates, 22 model terms.
 
 Steps timed (each ``--repeats`` times, median reported):
 
-* ``lifetimes``: :func:`retention_utils.lifetimes.lifetimes` (the engine's
+* ``lifetimes``: :func:`retention_utils.survival.lifetimes` (the engine's
   ``customer_lifetimes``) plus :func:`retention_utils.survival.add_early_features`;
 * ``kaplan_meier``: :func:`retention_utils.survival.kaplan_meier` by ``channel``;
 * ``cox``: :func:`retention_utils.survival.cox_hazard_ratios` with the 10
@@ -129,7 +129,7 @@ def load(work: Path):
 
 
 def step_lifetimes(data) -> pd.DataFrame:
-    from retention_utils.lifetimes import lifetimes
+    from retention_utils.survival import lifetimes
     from retention_utils.survival import add_early_features
 
     return add_early_features(data, lifetimes(data), early_days=EARLY_DAYS).table

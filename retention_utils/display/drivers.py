@@ -19,8 +19,7 @@ from ..drivers import BEAT_MARGIN, LEAKAGE_AUC, LEAKAGE_WARN_AUC, ClosedLoop, Dr
 from ..drivers._text import fmt_day
 from ..drivers.result import feature_label
 from ..engine.features import FEATURES
-from ..plots.base import MODEL_LABELS
-from .formats import count, money, number, pct
+from .formats import MODEL_LABELS, count, money, number, pct
 from .html import HTML, Card, bullet_list, callout, cards, esc, footnote, headline_list, join, paragraph, table
 
 __all__ = ["mask_id", "headline_sentences", "report_subtitle", "headline_html", "drivers_html", "model_quality_html",

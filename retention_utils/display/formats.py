@@ -9,11 +9,14 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["NA", "is_missing", "pct", "pp", "money", "count", "number", "pvalue", "month_name", "month_short",
+__all__ = ["NA", "MODEL_LABELS", "is_missing", "pct", "pp", "money", "count", "number", "pvalue", "month_name", "month_short",
            "fmt_value", "fmt_delta"]
 
 #: What a page shows where a value is missing.
 NA = "n/a"
+
+#: The churn models' names on every page and chart.
+MODEL_LABELS = {"baseline": "Baseline rule", "logit": "Logistic regression", "hgb": "Gradient boosting (calibrated)"}
 
 
 def is_missing(v: Any) -> bool:

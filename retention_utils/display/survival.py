@@ -49,21 +49,13 @@ __all__ = [
 NOT_ESTIMABLE = "not estimable"
 
 
-def _m(x: Any) -> str:
-    return number(x, 1)
-
-
-def _pct(x: Any) -> str:
-    return pct(x, 0)
-
-
 def _part(x: Any, attr: str) -> Any:
     """The part ``attr`` of an analysis, or ``x`` itself when it is already that part."""
     return getattr(x, attr) if isinstance(x, SurvivalAnalysis) else x
 
 
 def _limit(x: float, open_text: str) -> str:
-    return _m(x) if x is not None and np.isfinite(x) else open_text
+    return number(x) if x is not None and np.isfinite(x) else open_text
 
 
 def _median_text(median: float, lo: float, hi: float, n: int) -> str:
@@ -81,8 +73,8 @@ def _median_text(median: float, lo: float, hi: float, n: int) -> str:
     if median is None or not np.isfinite(median):
         return "not reached"
     if not (lo is not None and np.isfinite(lo)) and not (hi is not None and np.isfinite(hi)):
-        return f"{_m(median)} (interval not estimable)"
-    return f"{_m(median)} ({_limit(lo, 'open')}–{_limit(hi, 'open')})"
+        return f"{number(median)} (interval not estimable)"
+    return f"{number(median)} ({_limit(lo, 'open')}–{_limit(hi, 'open')})"
 
 
 # ============================================================================ words
@@ -117,8 +109,8 @@ def _peak_sentence(hazard: pd.DataFrame) -> str:
     if len(hz) < 3:
         return ""
     peak = hz.loc[hz["hazard"].idxmax()]
-    return (f"Churn risk peaks in month {peak.tenure_month:.0f} of the customer life: {_pct(peak.hazard)} of the "
-            f"customers active at its start churn during it, against {_pct(hz['hazard'].median())} in a typical "
+    return (f"Churn risk peaks in month {peak.tenure_month:.0f} of the customer life: {pct(peak.hazard, 0)} of the "
+            f"customers active at its start churn during it, against {pct(hz['hazard'].median(), 0)} in a typical "
             "month.")
 
 
@@ -128,20 +120,20 @@ def _lifetime_sentences(a: SurvivalAnalysis, med: Any) -> list[str]:
     t = a.life.table
     once = float((t["event"] & (t["duration_days"] == 0)).mean()) if "duration_days" in t and len(t) else 0.0
     if a.method == "inactivity" and once >= 0.05:
-        out.append(f"{_pct(once)} of customers never bought again after their first purchase (a lifetime of 0 "
+        out.append(f"{pct(once, 0)} of customers never bought again after their first purchase (a lifetime of 0 "
                    "months: the drop at the very start of the curve).")
     at12 = a.km_all.at_times[a.km_all.at_times["duration_months"] == 12]
     s12 = ""
     if len(at12) and at12["estimable"].iloc[0]:
         r = at12.iloc[0]
-        s12 = f"{_pct(r.survival)} are still customers 12 months after their start (95% interval " \
-              f"{_pct(r.ci_lower)}–{_pct(r.ci_upper)})."
+        s12 = f"{pct(r.survival, 0)} are still customers 12 months after their start (95% interval " \
+              f"{pct(r.ci_lower, 0)}–{pct(r.ci_upper, 0)})."
     if med.median_reached and med.median_months < 0.5:
         out.append("More than half of the customers never come back after their first month "
-                   f"(median lifetime {_m(med.median_months)} months). " + s12)
+                   f"(median lifetime {number(med.median_months)} months). " + s12)
     elif med.median_reached:
-        out.append(f"Half of the customers churn within {_m(med.median_months)} months (median lifetime, 95% interval "
-                   f"{_m(med.ci_lower)}–{_m(med.ci_upper) if np.isfinite(med.ci_upper) else 'not reached'}). " + s12)
+        out.append(f"Half of the customers churn within {number(med.median_months)} months (median lifetime, 95% interval "
+                   f"{number(med.ci_lower)}–{number(med.ci_upper) if np.isfinite(med.ci_upper) else 'not reached'}). " + s12)
     else:
         longest = float(a.km_all.curve["duration_months"].max())
         out.append(f"More than half of the customers are still active after the longest follow-up "
@@ -156,14 +148,14 @@ def _rmst_sentence(a: SurvivalAnalysis) -> str:
     hi, lo = by.loc[by["rmst_months"].idxmax()], by.loc[by["rmst_months"].idxmin()]
     dlt = hi.rmst_months - lo.rmst_months
     se = math.sqrt(hi.std_err ** 2 + lo.std_err ** 2)
-    ci = f"95% interval of the difference {_m(dlt - _Z * se)} to {_m(dlt + _Z * se)}"
+    ci = f"95% interval of the difference {number(dlt - _Z * se)} to {number(dlt + _Z * se)}"
     if dlt - _Z * se > 0:
         return (f"By {a.km.group_by}, '{hi.group}' customers stay longest: within their first "
-                f"{a.rmst.horizon_months:.0f} months they are active {_m(hi.rmst_months)} months on average, "
-                f"{_m(dlt)} months more than '{lo.group}' ({_m(lo.rmst_months)}; {ci}).")
+                f"{a.rmst.horizon_months:.0f} months they are active {number(hi.rmst_months)} months on average, "
+                f"{number(dlt)} months more than '{lo.group}' ({number(lo.rmst_months)}; {ci}).")
     return (f"By {a.km.group_by}, no group clearly outlives the others: within their first "
-            f"{a.rmst.horizon_months:.0f} months customers are active between {_m(lo.rmst_months)} "
-            f"('{lo.group}') and {_m(hi.rmst_months)} months ('{hi.group}') on average, a gap within the "
+            f"{a.rmst.horizon_months:.0f} months customers are active between {number(lo.rmst_months)} "
+            f"('{lo.group}') and {number(hi.rmst_months)} months ('{hi.group}') on average, a gap within the "
             f"noise ({ci}).")
 
 
@@ -192,9 +184,9 @@ def _competing_sentence(a: SurvivalAnalysis) -> str:
     t = at["duration_months"].max()
     v = at[at["duration_months"] == t].set_index("cause")["cumulative_incidence"]
     top = a.competing.reasons.iloc[a.competing.reasons["n_churned"].to_numpy().argmax()]
-    return (f"By {t:.0f} months, {_pct(v.get('voluntary', np.nan))} of customers have cancelled "
-            f"voluntarily and {_pct(v.get('involuntary', np.nan))} involuntarily (e.g. failed payments); "
-            f"the most common reason is '{top.churn_reason}' ({_pct(top.share)} of all churn).")
+    return (f"By {t:.0f} months, {pct(v.get('voluntary', np.nan), 0)} of customers have cancelled "
+            f"voluntarily and {pct(v.get('involuntary', np.nan), 0)} involuntarily (e.g. failed payments); "
+            f"the most common reason is '{top.churn_reason}' ({pct(top.share, 0)} of all churn).")
 
 
 def _sensitivity_sentence(a: SurvivalAnalysis) -> str:
@@ -203,10 +195,10 @@ def _sensitivity_sentence(a: SurvivalAnalysis) -> str:
     sv = a.sensitivity
     own = sv[sv["configured"]].iloc[0]
     others = sv[~sv["configured"] & np.isfinite(sv["survival_at"].astype(float))]
-    parts = ", ".join(f"{_pct(r.survival_at)} with {r.threshold_days} days" for r in others.itertuples())
+    parts = ", ".join(f"{pct(r.survival_at, 0)} with {r.threshold_days} days" for r in others.itertuples())
     if np.isfinite(own.survival_at) and parts:
         return (f"The churn definition matters: with the unit's {own.threshold_days}-day inactivity rule "
-                f"{_pct(own.survival_at)} of customers are still active after {own.months:.0f} months; "
+                f"{pct(own.survival_at, 0)} of customers are still active after {own.months:.0f} months; "
                 f"the share would be {parts}.")
     if not np.isfinite(own.survival_at):
         return (f"The share of customers still active after {own.months:.0f} months cannot be estimated yet: "
@@ -254,7 +246,7 @@ def km_table_html(km: KaplanMeier | SurvivalAnalysis) -> HTML:
         r["Median lifetime (months)"] = _median_text(m.median_months, m.ci_lower, m.ci_upper, m.n_customers)
         for a in km.at_times[km.at_times["group"] == m.group].itertuples():
             r[f"Active after {a.duration_months:g} months"] = (
-                f"{_pct(a.survival)} ({_pct(a.ci_lower)}–{_pct(a.ci_upper)})" if a.estimable else NOT_ESTIMABLE)
+                f"{pct(a.survival, 0)} ({pct(a.ci_lower, 0)}–{pct(a.ci_upper, 0)})" if a.estimable else NOT_ESTIMABLE)
         rows.append(r)
     note = ("In brackets: 95% intervals ('open': the interval has no upper end within the follow-up). 'not "
             "reached': more than half of the group is still active at the end of the follow-up. 'not estimable': "
@@ -335,7 +327,7 @@ def rmst_html(r: RMST | SurvivalAnalysis) -> HTML:
     for g in by.itertuples():
         row = {"Group": g.group, "Customers": count(g.n_customers),
                f"Months active within {r.horizon_months:.0f} months": (
-                   f"{_m(g.rmst_months)} ({_m(g.ci_lower)}–{_m(g.ci_upper)})" if g.estimable else NOT_ESTIMABLE)}
+                   f"{number(g.rmst_months)} ({number(g.ci_lower)}–{number(g.ci_upper)})" if g.estimable else NOT_ESTIMABLE)}
         if len(dif):
             if g.group in dif.index and np.isfinite(dif.loc[g.group, "difference_months"]):
                 d = dif.loc[g.group]
@@ -355,7 +347,7 @@ def reasons_html(c: CompetingRisks | SurvivalAnalysis) -> HTML:
         return HTML("")
     r = c.reasons
     show = pd.DataFrame({"Type": r["churn_type"], "Reason": r["churn_reason"], "Churned": r["n_churned"].map(count),
-                         "Share of all churn": r["share"].map(_pct), "Share within type": r["share_of_type"].map(_pct)})
+                         "Share of all churn": r["share"].map(lambda v: pct(v, 0)), "Share within type": r["share_of_type"].map(lambda v: pct(v, 0))})
     return HTML(table(show))
 
 
@@ -369,7 +361,7 @@ def competing_html(a: SurvivalAnalysis | CompetingRisks) -> HTML:
         return HTML(paragraph("Not applicable: this unit's churn is inferred from inactivity, so there are no "
                               "recorded cancellations with a cause."))
     at = comp.at_times
-    wide = at.assign(v=[f"{_pct(r.cumulative_incidence)} ({_pct(r.ci_lower)}–{_pct(r.ci_upper)})" if r.estimable
+    wide = at.assign(v=[f"{pct(r.cumulative_incidence, 0)} ({pct(r.ci_lower, 0)}–{pct(r.ci_upper, 0)})" if r.estimable
                         else NOT_ESTIMABLE for r in at.itertuples()])
     wide = wide.pivot(index="cause", columns="duration_months", values="v").reindex(list(dict.fromkeys(at["cause"])))
     wide.columns = [f"Churned by {c:g} months" for c in wide.columns]
@@ -394,7 +386,7 @@ def sensitivity_html(a: SurvivalAnalysis | pd.DataFrame) -> HTML:
         "Median lifetime (months)": [_median_text(m, lo, hi, n) for m, lo, hi, n in
                                      zip(s["median_months"], s["median_ci_lower"], s["median_ci_upper"],
                                          s["n_customers"])],
-        "Active after 12 months": [f"{_pct(v)} ({_pct(lo)}–{_pct(hi)})" if np.isfinite(v) else NOT_ESTIMABLE
+        "Active after 12 months": [f"{pct(v, 0)} ({pct(lo, 0)}–{pct(hi, 0)})" if np.isfinite(v) else NOT_ESTIMABLE
                                    for v, lo, hi in zip(s["survival_at"], s["survival_ci_lower"],
                                                         s["survival_ci_upper"])],
     })

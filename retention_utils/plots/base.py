@@ -12,15 +12,16 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
+from ..display.formats import MODEL_LABELS
+
 __all__ = ["PALETTE", "MODEL_COLORS", "MODEL_LABELS", "CAUSE_COLOURS", "NO_AMOUNTS_PANEL", "get_ax", "colours",
            "money_formatter", "percent_axis", "no_data", "note", "months_axis", "panel_size"]
 
 #: Colours of customer states and flows.
 PALETTE = {"active": "#2a9d8f", "dormant": "#e9c46a", "new": "#2a9d8f", "reactivated": "#8ab17d",
            "churned": "#e76f51", "line": "#264653"}
-#: Colours and names of the churn models.
+#: Colours of the churn models (their names: ``display.formats.MODEL_LABELS``).
 MODEL_COLORS = {"baseline": "#9e9e9e", "logit": "#264653", "hgb": "#e76f51"}
-MODEL_LABELS = {"baseline": "Baseline rule", "logit": "Logistic regression", "hgb": "Gradient boosting (calibrated)"}
 #: Colours of the churn causes (competing risks).
 CAUSE_COLOURS = {"voluntary": "#e76f51", "involuntary": "#264653", "unknown": "#999999"}
 

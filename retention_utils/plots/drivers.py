@@ -26,7 +26,7 @@ __all__ = ["plot_importance", "plot_odds_ratios", "plot_partial_dependence", "pl
 NO_MODEL = "No churn model for this unit (see the note above)."
 
 
-def _table(obj: Any, name: str, part: str = "drivers") -> pd.DataFrame:
+def _frame(obj: Any, name: str, part: str = "drivers") -> pd.DataFrame:
     """``obj`` when it is a table, else its ``name`` table (from ``obj.drivers`` / ``obj.warning`` of an analysis)."""
     if isinstance(obj, pd.DataFrame):
         return obj
@@ -48,7 +48,7 @@ def plot_importance(result_or_table: Any, *, model: str | None = None, top: int 
     ax : Axes, optional
     """
     ax = get_ax(ax)
-    importance = _table(result_or_table, "importance")
+    importance = _frame(result_or_table, "importance")
     if importance.empty:
         return note(ax, NO_MODEL)
     best = getattr(getattr(result_or_table, "drivers", result_or_table), "best_model", "")
@@ -75,7 +75,7 @@ def plot_odds_ratios(result_or_table: Any, *, top: int = 12, ax: Axes | None = N
     raises the odds of churning. ``result_or_table``: the result or its ``odds_ratios`` table.
     """
     ax = get_ax(ax)
-    odds_ratios = _table(result_or_table, "odds_ratios")
+    odds_ratios = _frame(result_or_table, "odds_ratios")
     if odds_ratios.empty:
         return note(ax, NO_MODEL)
     d = odds_ratios.assign(strength=np.abs(np.log(odds_ratios["odds_ratio"])))
@@ -109,7 +109,7 @@ def plot_partial_dependence(result_or_table: Any, *, feature: str | None = None,
     ``result_or_table``: the result or its ``partial_dependence`` table.
     """
     ax = get_ax(ax)
-    pdp = _table(result_or_table, "partial_dependence")
+    pdp = _frame(result_or_table, "partial_dependence")
     if pdp.empty:
         return note(ax, NO_MODEL)
     feature = feature or pdp["feature"].iloc[0]
@@ -136,7 +136,7 @@ def plot_partial_dependence_panels(result_or_table: Any, *, axes: Sequence[Axes]
     panels are hidden; default the current Axes). Returns the Axes used.
     """
     axes = list(np.ravel(axes)) if axes is not None else [plt.gca()]
-    pdp = _table(result_or_table, "partial_dependence")
+    pdp = _frame(result_or_table, "partial_dependence")
     feats = list(dict.fromkeys(pdp["feature"])) if not pdp.empty else []
     if not feats:
         note(axes[0], NO_MODEL)
@@ -154,7 +154,7 @@ def plot_calibration(result_or_table: Any, *, ax: Axes | None = None) -> Axes:
     (logistic and boosting models). ``result_or_table``: the result or its ``calibration`` table.
     """
     ax = get_ax(ax)
-    calibration = _table(result_or_table, "calibration")
+    calibration = _frame(result_or_table, "calibration")
     if calibration.empty:
         return note(ax, NO_MODEL)
     top = 0.0
@@ -186,7 +186,7 @@ def plot_gains(result_or_table: Any, *, ax: Axes | None = None) -> Axes:
     ``result_or_table``: the result or its ``gains`` table.
     """
     ax = get_ax(ax)
-    gains = _table(result_or_table, "gains")
+    gains = _frame(result_or_table, "gains")
     if gains.empty:
         return note(ax, NO_MODEL)
     for model, d in gains.groupby("model", sort=False):
@@ -212,7 +212,7 @@ def plot_tradeoff(result_or_table: Any, *, ax: Axes | None = None) -> Axes:
     ``result_or_table``: the analysis, its :class:`~retention_utils.drivers.EarlyWarning` or the ``tradeoff`` table.
     """
     ax = get_ax(ax)
-    tradeoff = _table(result_or_table, "tradeoff", part="warning")
+    tradeoff = _frame(result_or_table, "tradeoff", part="warning")
     d = tradeoff[tradeoff["n_flagged"] > 0] if not tradeoff.empty else tradeoff
     if d.empty:
         return note(ax, "No customer to flag.")
