@@ -27,7 +27,7 @@ from scipy.stats import chi2_contingency
 
 from .calendar import last_complete_period, period_start_py
 from .contract import UnitData
-from .engine import cohort_activity, customer_key
+from .engine import attribute_groups, cohort_activity, group_tables
 from .kpis import monthly_kpis
 from .results import AnalysisResult, notes_frame, summary_rows
 from .stats import newcombe_interval, wilson_interval
@@ -241,16 +241,10 @@ def retention_by_group(data: UnitData, *, attribute: str | None, by: str = "firs
                          f"{[c for c in data.customers.columns if c not in ('customer_id', 'signup_date')]}")
     last_idx = last_complete_period(data.month_end, period)
     cust = data.customers
-    label = cust[attribute].fill_null("(missing)")
-    groups = sorted(cust.select(group=label).distinct().to_pandas()["group"])
-    key = customer_key(data.orders, cust)
     curves = []
     contingency = []
-    for group in groups:
-        # each group's customers and their orders as a filter and a semi-join in the engine (a literal list
-        # of a large group's ids made the query planner crawl at a million customers)
-        sub_c = cust.filter(label == group)
-        sub_o = data.orders.semi_join(sub_c.select(key), key)
+    for group in attribute_groups(cust, attribute):
+        sub_o, sub_c = group_tables(data.orders, cust, attribute, group)
         table = cohort_retention_table(cohort_activity(sub_o, sub_c, by=by, period=period), last_idx=last_idx,
                                        period=period, definition=definition, max_periods=max_periods)
         pc = pooled_curve(table)

@@ -5,7 +5,8 @@ Modules:
 * :mod:`~retention_utils.engine.core`: purchase spells (the one churn definition), monthly
   flows and revenue, customer snapshots, cohort activity, customer lifetimes.
 * further modules per analysis hold that analysis's raw-row queries
-  (:mod:`~retention_utils.engine.features` for the churn model's features, ...).
+  (:mod:`~retention_utils.engine.features`: the churn model's features; :mod:`~retention_utils.engine.labels`:
+  its churn labels; :mod:`~retention_utils.engine.lifetimes`: early-life features).
 
 Functions return Ibis expressions (callers materialise with ``to_pandas``/``to_pyarrow``) or, where
 a reduction ends in a small table, a tidy pandas frame. Backend-specific calls (DuckDB) live in
@@ -26,11 +27,13 @@ from ..calendar import (
     period_start_py,
 )
 from .core import (
+    attribute_groups,
     cohort_activity,
     cohort_counts,
     customer_key,
     customer_lifetimes,
     customer_snapshot,
+    group_tables,
     is_purchase,
     monthly_activity,
     monthly_flows,
@@ -48,11 +51,13 @@ __all__ = [
     "period_index",
     "period_index_py",
     "period_start_py",
+    "attribute_groups",
     "cohort_activity",
     "cohort_counts",
     "customer_key",
     "customer_lifetimes",
     "customer_snapshot",
+    "group_tables",
     "is_purchase",
     "monthly_activity",
     "monthly_flows",

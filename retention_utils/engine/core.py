@@ -31,6 +31,8 @@ from ..calendar import (
 )
 
 __all__ = [
+    "attribute_groups",
+    "group_tables",
     "purchase_spells",
     "monthly_revenue",
     "monthly_flows",
@@ -409,3 +411,24 @@ def cohort_activity(orders: ibis.Table, customers: ibis.Table, *, by: str = "fir
         ch = ch.mutate(churn_offset=ch.cp - ch.cohort_idx)
         out["churn"] = ch.group_by(["cohort_idx", "churn_offset"]).aggregate(n=ch.count()).to_pandas()
     return out
+
+
+MISSING_GROUP = "(missing)"
+
+
+def attribute_groups(customers: ibis.Table, attribute: str) -> list[str]:
+    """The sorted values of a customer attribute (missing values as ``(missing)``)."""
+    label = customers[attribute].fill_null(MISSING_GROUP)
+    return sorted(customers.select(group=label).distinct().to_pandas()["group"])
+
+
+def group_tables(orders: ibis.Table, customers: ibis.Table, attribute: str,
+                 group: str) -> tuple[ibis.Table, ibis.Table]:
+    """The customers whose ``attribute`` is ``group`` and their orders (a filter and a semi-join).
+
+    A literal list of a large group's ids (``isin``) made the query planner crawl at a million
+    customers; the semi-join stays in the engine.
+    """
+    sub_c = customers.filter(customers[attribute].fill_null(MISSING_GROUP) == group)
+    key = customer_key(orders, customers)
+    return orders.semi_join(sub_c.select(key), key), sub_c
