@@ -1,0 +1,177 @@
+"""The run's pages: each executed notebook as HTML without code, the unit page, the month index.
+
+Computation-free: the pages show what the runner recorded (``UnitResult``) and the headline rows
+the analyses computed; numbers written to ``summary.json`` and ``manifest.json`` are rounded
+(:func:`stable_numbers`) so identical runs write identical files.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markupsafe
+
+__all__ = ["UnitResult", "render_notebook_html", "stable_headline", "stable_numbers"]
+
+#: The file of the unit's summary rows (written by the runner; linked from the unit page).
+SUMMARY_FILE = "summary.csv"
+
+
+@dataclass
+class UnitResult:
+    unit: str
+    label: str
+    month: str | None
+    status: str  # ok | failed
+    error: str = ""
+    failed_step: str = ""
+    headline: list[dict[str, Any]] = field(default_factory=list)
+    currency: str = ""
+    notebooks: list[dict[str, Any]] = field(default_factory=list)
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    engine: dict[str, Any] = field(default_factory=dict)  # the engine settings in force (memory cap, threads)
+    seconds: float = 0.0
+    staging: str = ""
+    month_warning: str = ""  # the report month is only partly covered by the data (shown on every page)
+
+
+def _env() -> jinja2.Environment:
+    loader = jinja2.FileSystemLoader(str(Path(__file__).parent / "templates"))
+    env = jinja2.Environment(loader=loader, autoescape=True)
+    from .display import warning_html
+
+    env.globals["warning_html"] = lambda text: markupsafe.Markup(warning_html(text))  # escapes the text itself
+    return env
+
+
+def render_notebook_html(ipynb: Path, out_html: Path, *, title: str) -> None:
+    """Render an executed notebook to self-contained HTML without code.
+
+    Hidden: input cells, prompts, the ``parameters`` and ``injected-parameters``
+    cells, and any stderr stream output (warnings never reach executives).
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    nb = nbformat.read(str(ipynb), as_version=4)
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [o for o in cell.get("outputs", [])
+                               if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.embed_images = True
+    tags = TagRemovePreprocessor(remove_cell_tags={"parameters", "injected-parameters"}, enabled=True)
+    exporter.register_preprocessor(tags, enabled=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    # no external scripts: the report must open offline (drop the MathJax / require.js CDN tags)
+    body = _strip_external_scripts(body)
+    out_html.write_text(body, encoding="utf-8")
+
+
+def _strip_external_scripts(body: str) -> str:
+    import re
+
+    return re.sub(r"<script[^>]+src=\"https?://[^\"]+\"[^>]*>\s*</script>", "", body)
+
+
+def _write_unit_page(stage: Path, res: UnitResult, month: str) -> None:
+    env = _env()
+    stage.mkdir(parents=True, exist_ok=True)
+    page = env.get_template("unit.html").render(r=res, month=month, cards=_cards(res),
+                                                has_summary=(stage / SUMMARY_FILE).is_file(),
+                                                generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
+    (stage / "index.html").write_text(page, encoding="utf-8")
+    (stage / "summary.json").write_text(json.dumps(_jsonable(res), indent=2, default=str), encoding="utf-8")
+
+
+def _jsonable(res: UnitResult) -> dict[str, Any]:
+    d = dict(res.__dict__)
+    d.pop("staging", None)
+    d["headline"] = [stable_headline(h) for h in res.headline]
+    return stable_numbers(d)
+
+
+def stable_headline(row: dict[str, Any]) -> dict[str, Any]:
+    """A headline KPI row with money in cents and rates to 1e-6, so identical runs write identical files.
+
+    Examples
+    --------
+    >>> stable_headline({"kind": "money", "value": 1182.5199999999998, "delta_previous": -0.30000000000000004,
+    ...                  "pct_previous": 0.12345678})
+    {'kind': 'money', 'value': 1182.52, 'delta_previous': -0.3, 'pct_previous': 0.123457}
+    """
+    money = row.get("kind") == "money"
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, float) and math.isfinite(value):
+            value = round(value, 2) if money and key in ("value", "previous", "year_ago", "delta_previous",
+                                                          "delta_year") else round(value, 6)
+        out[key] = value
+    return out
+
+
+def stable_numbers(obj: Any, digits: int = 6) -> Any:
+    """``obj`` with every float rounded to ``digits`` decimals (NaN and infinities become None).
+
+    Examples
+    --------
+    >>> stable_numbers({"a": [0.1 + 0.2, float("nan")], "b": 3})
+    {'a': [0.3, None], 'b': 3}
+    """
+    if isinstance(obj, float):
+        return round(obj, digits) if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: stable_numbers(v, digits) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [stable_numbers(v, digits) for v in obj]
+    return obj
+
+
+def _cards(res: UnitResult) -> list[dict[str, str]]:
+    from .display import fmt_delta, fmt_value
+
+    out = []
+    for h in res.headline:
+        def num(key: str) -> float:
+            v = h.get(key)
+            return float("nan") if v is None else float(v)
+
+        good = None
+        d = num("delta_previous")
+        if not math.isnan(d) and d != 0:
+            good = (d > 0) == bool(h["higher_is_better"])
+        out.append({"label": h["label"], "value": fmt_value(num("value"), h["kind"], res.currency),
+                    "delta": fmt_delta(d, num("pct_previous"), h["kind"], res.currency),
+                    "tone": "" if good is None else ("good" if good else "bad")})
+    return out
+
+
+def _write_month_index(month_dir: Path, month: str, manifest: dict[str, Any]) -> Path:
+    units = []
+    for summary in sorted(month_dir.glob("*/summary.json")):
+        data = json.loads(summary.read_text(encoding="utf-8"))
+        res = UnitResult(**{k: v for k, v in data.items() if k in UnitResult.__dataclass_fields__})
+        units.append({"r": res, "cards": [c for c in _cards(res) if c["label"] in (
+            "Active customers", "Monthly churn rate", "Net revenue")]})
+    page = _env().get_template("month.html").render(
+        month=month, units=units, generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
+    tmp = month_dir / f".index-{uuid.uuid4().hex[:8]}.html"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, month_dir / "index.html")
+    tmpm = month_dir / f".manifest-{uuid.uuid4().hex[:8]}.json"
+    tmpm.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+    os.replace(tmpm, month_dir / "manifest.json")
+    return month_dir / "index.html"
