@@ -2,8 +2,10 @@
 
 Why this module is long (about 1,100 lines): it holds the whole contract of one unit in one pass:
 the column rules, typing and value mappings, the hard errors, the row accounting, the report-month
-rules and the snapshot loader share the mapped tables and their messages. The split into
-``contract/`` (rules, typing, months, snapshot) is part of the architecture work (issue 10).
+rules and the snapshot loader share the mapped tables and their messages, and every error message
+a user sees about their data is written here, side by side, so that their wording stays one voice.
+Backend-specific calls are in :mod:`retention_utils.backend`; calendar arithmetic in
+:mod:`retention_utils.calendar`.
 
 :func:`load_unit_data` turns the raw sources of one business unit into the
 canonical tables every analysis reads (``customers``, ``orders``,
@@ -19,9 +21,6 @@ signup dates, a business unit with no rows, an explicit churn definition without
 a churn-date column, an amount or order-date column empty on every row, an
 empty file, ``business_unit_value`` without a business-unit column, an explicit
 report month after the data.
-
-This module is long because it holds the whole contract (rules, typing, row
-accounting, report month) for both kinds of unit in one place.
 
 Soft rules (the row is counted with its reason, never silently lost):
 
