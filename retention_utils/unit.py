@@ -97,11 +97,13 @@ def write_snapshot(data: UnitData, folder: str | Path, *, fingerprints: list[dic
     dtypes = {}
     for part in _QUALITY:
         dtypes[f"quality_{part}"] = _write_frame(getattr(data.quality, part), folder / f"quality_{part}.parquet")
-    cached = []
+    cached, skipped = [], []
     for key, value in data.cache.items():
         if isinstance(value, pd.DataFrame) and _safe_key(key):
             dtypes[f"cache_{key}"] = _write_frame(value, folder / f"cache_{key}.parquet")
             cached.append(key)
+        else:  # only frames under plain names travel; a notebook recomputes the rest
+            skipped.append(str(key))
     files = [Path(f) for f in data.files]
     if fingerprints is None:
         fingerprints = [fingerprint(f) for f in files]
@@ -118,6 +120,7 @@ def write_snapshot(data: UnitData, folder: str | Path, *, fingerprints: list[dic
         "files": [str(f) for f in files],
         "tables": tables,
         "cache": cached,
+        "cache_not_kept": skipped,
         "dtypes": dtypes,
         "config": cfg.model_dump(mode="json"),
         "fingerprints": [{k: fp[k] for k in ("path", "bytes", "mtime", "sha256")} for fp in fingerprints],
