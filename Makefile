@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO_CUSTOMERS ?= 3000
 
-.PHONY: demo test lab notebooks install clean bench
+.PHONY: demo test lab notebooks install clean bench bench-run
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ notebooks: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py
+
+# one unit's monthly run on the demo (median of 3), and load + validate vs opening the snapshot;
+# e.g. make bench-run BENCH_ARGS="--customers 1000000 --data data/bench_1m --runs 1"
+bench-run: $(STAMP)
+	$(PY) benchmarks/bench_monthly_run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf reports/20* data/demo .pytest_cache
