@@ -133,9 +133,11 @@ def write_summary(result: AnalysisResult | pd.DataFrame, output_dir: str | Path 
 def read_summaries(output_dir: str | Path) -> pd.DataFrame:
     """All summary rows written by :func:`write_summary` into ``output_dir`` (empty frame if none)."""
     folder = Path(output_dir) / SUMMARY_DIR
-    parts = [pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in sorted(folder.glob("*.csv"))]
+    parts = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in sorted(folder.glob("*.csv"))]
     if not parts:
         return pd.DataFrame(columns=list(SUMMARY_COLUMNS))
-    out = pd.concat(parts, ignore_index=True)
-    out["compared_to"] = out["compared_to"].fillna("")
-    return out[list(SUMMARY_COLUMNS)]
+    out = pd.concat(parts, ignore_index=True)[list(SUMMARY_COLUMNS)]
+    for col in ("value", "ci_lower", "ci_upper", "delta"):
+        out[col] = pd.to_numeric(out[col].replace("", None), errors="coerce").astype(float)
+    out["higher_is_better"] = out["higher_is_better"].map({"True": True, "False": False}).astype(object)
+    return out

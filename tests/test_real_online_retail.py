@@ -81,7 +81,7 @@ def test_cohort_table_matches_pandas(unit, country, retail_raw):
     from retention_utils.cohorts import cohort_analysis
 
     data = load_unit_data(load_config(PARAMS, unit))
-    t = cohort_analysis(data, monthly_kpis(data), max_periods=None).table
+    t = cohort_analysis(data, data.config.cohorts.model_copy(update={"max_periods": None})).table
     o = _independent(retail_raw, country)["orders"]
     buys = o[o.amount > 0].copy()
     buys["m"] = buys.date.dt.to_period("M")

@@ -45,6 +45,7 @@ def demo_run(tmp_path_factory):
     return base, params, reports, result
 
 
+@pytest.mark.slow
 def test_units_rendered_and_broken_unit_isolated(demo_run):
     _, _, reports, result = demo_run
     status = {u.unit: u.status for u in result.units}
@@ -62,6 +63,7 @@ def test_units_rendered_and_broken_unit_isolated(demo_run):
     assert not (reports / ".staging").exists()
 
 
+@pytest.mark.slow
 def test_html_is_clean_self_contained_and_has_figures(demo_run):
     _, _, reports, _ = demo_run
     for unit in ("retail", "subscriptions", "b2b"):
@@ -75,6 +77,7 @@ def test_html_is_clean_self_contained_and_has_figures(demo_run):
         assert (reports / "2025-12" / unit / "kpi_overview.ipynb").exists()
 
 
+@pytest.mark.slow
 def test_hostile_text_is_escaped(demo_run):
     _, _, reports, _ = demo_run
     for page in (reports / "2025-12").rglob("*.html"):
@@ -85,6 +88,7 @@ def test_hostile_text_is_escaped(demo_run):
     assert "&lt;script&gt;" in (reports / "2025-12" / "index.html").read_text()
 
 
+@pytest.mark.slow
 def test_manifest_records_inputs_versions_and_timings(demo_run):
     _, _, reports, _ = demo_run
     manifest = json.loads((reports / "2025-12" / "manifest.json").read_text())
@@ -102,6 +106,7 @@ def test_manifest_records_inputs_versions_and_timings(demo_run):
     assert retail["engine"]["memory_limit"] == share[0][0]
 
 
+@pytest.mark.slow
 def test_cli_exit_codes_and_unit_name_escape(demo_run, capsys):
     _, params, reports, _ = demo_run
     assert main(["run", "--params", str(params), "--reports", str(reports), "--unit", "../x"]) == 2
@@ -137,3 +142,28 @@ def test_params_files_match_notebook_parameters():
     for params in (ROOT / "params", ROOT / "examples" / "online_retail" / "params", ROOT / "examples" / "telco" / "params"):
         for unit in list_units(params):
             load_config(params, unit)  # every shipped params file validates
+
+
+@pytest.mark.slow
+def test_summary_csv_holds_every_pages_headline_rows(demo_run):
+    """Issue 10: each unit folder has the summary rows of its pages; the KPI rows are the unit page's cards."""
+    import json
+
+    import pandas as pd
+
+    from retention_utils.results import SUMMARY_COLUMNS
+
+    _, _, reports, _ = demo_run
+    unit = reports / "2025-12" / "retail"
+    rows = pd.read_csv(unit / "summary.csv")
+    rows["compared_to"] = rows["compared_to"].fillna("")
+    assert tuple(rows.columns) == SUMMARY_COLUMNS
+    assert list(dict.fromkeys(rows.analysis)) == ["kpis", "cohorts", "survival", "drivers"]
+    assert not (unit / "_summary").exists()
+    headline = {h["kpi"]: h for h in json.loads((unit / "summary.json").read_text())["headline"]}
+    kpis = rows[(rows.analysis == "kpis") & (rows.compared_to == "")].set_index("metric")
+    for kpi in ("n_active", "churn_rate", "net_revenue"):
+        assert kpis.at[kpi, "value"] == pytest.approx(headline[kpi]["value"], rel=1e-6, abs=1e-6)
+    churn = kpis.loc["churn_rate"]
+    assert churn.ci_lower <= churn.value <= churn.ci_upper and churn.unit == "share"
+    assert 'href="summary.csv"' in (unit / "index.html").read_text()

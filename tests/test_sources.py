@@ -60,6 +60,7 @@ def test_every_source_kind_loads(mixed_sources):
     assert label == "orders @ $RETENTION_TEST_DB_URL"
 
 
+@pytest.mark.slow
 def test_credentials_never_reach_reports(mixed_sources, tmp_path):
     result = run_month(mixed_sources, tmp_path / "reports", notebooks_dir=ROOT / "notebooks")
     assert result.ok, [u.error for u in result.units]
