@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from retention_utils import load_config, load_unit_data, monthly_kpis
+from retention_utils import load_config, load_unit_data
 from retention_utils.cohorts import (
     churn_control_chart,
     cohort_analysis,
