@@ -205,3 +205,18 @@ def _ident(name: str) -> str:
 
 def _file_list(files: Sequence[Path]) -> str:
     return "[" + ", ".join(_text(str(f)) for f in files) + "]"
+
+
+def query_progress(con: Any) -> float | None:
+    """Percent done (0-100) of the query running on ``con`` (an Ibis backend), None when unknown.
+
+    Meant to be called from another thread while ``con`` runs a statement (the live bars of
+    :mod:`retention_utils.progress`). DuckDB reports progress only while its progress-bar setting is
+    on (``enable_progress_bar``; ``enable_progress_bar_print = false`` keeps it from drawing one);
+    with it off, between queries, or on an engine without the call, the answer is None.
+    """
+    try:
+        value = getattr(con, "con", con).query_progress()
+    except (Error, AttributeError, RuntimeError):
+        return None
+    return float(value) if value is not None and value >= 0 else None

@@ -1,7 +1,9 @@
 """Command line: ``retention run | validate | units | demo-data``.
 
 User errors (bad params, broken exports) print one message and exit with
-status 2, never a traceback.
+status 2, never a traceback. ``run`` and ``validate`` show their progress
+(:mod:`retention_utils.progress`): live bars on a terminal, timestamped lines in
+logs and CI.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import progress
 from .config import NOTEBOOKS
 from .errors import RetentionError, environment_secrets, redact
 
@@ -56,11 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
 def _validate(args: argparse.Namespace) -> int:
     from .config import list_units, load_config
     from .contract import load_unit_data
+    from .sources import connect, input_files
 
     failed = 0
     for unit in args.units or list_units(args.params):
         try:
-            data = load_unit_data(load_config(args.params, unit, month=args.month))
+            cfg = load_config(args.params, unit, month=args.month)
+            con = connect(cfg.engine)
+            # shown at once for inputs over a few hundred MB, with the engine's percent done on a terminal
+            with progress.stage(f"[{unit}] validating", nbytes=progress.files_size(input_files(cfg)), con=con):
+                data = load_unit_data(cfg, con=con)
         except RetentionError as exc:
             failed += 1
             print(f"[{unit}] FAILED\n{redact(exc, *environment_secrets())}\n", file=sys.stderr)
@@ -85,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
             from .report import run_month
 
             chosen = tuple(nb for nb in NOTEBOOKS if nb in args.only) if args.only else NOTEBOOKS
-            result = run_month(args.params, args.reports, month=args.month, units=args.units, jobs=args.jobs,
-                               notebooks_dir=args.notebooks, notebooks=chosen)
+            with progress.reporting(sys.stdout):
+                result = run_month(args.params, args.reports, month=args.month, units=args.units, jobs=args.jobs,
+                                   notebooks_dir=args.notebooks, notebooks=chosen)
             for m, path in result.months.items():
                 print(f"reports for {m}: {path.resolve()}")
             bad = [u.unit for u in result.units if u.status != "ok"]
@@ -95,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             return 0
         if args.command == "validate":
-            return _validate(args)
+            with progress.reporting(sys.stdout):
+                return _validate(args)
         if args.command == "units":
             from .config import list_units
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from . import backend
+from . import backend, progress
 from .config import NOTEBOOKS, UNIT_RE, list_units, load_config, parse_month
 from .errors import ConfigError, RetentionError, environment_secrets, redact
 from .pages import (  # noqa: F401  (render_notebook_html, stable_headline: imported from here by callers)
@@ -132,14 +132,15 @@ def _kernel_manager_class(run_id: str = "") -> type:
     return IPCKernelManager
 
 
-def _say(unit: str, msg: str) -> None:
-    print(f"[{unit}] {msg}", flush=True)
-
-
 def _run_unit(unit: str, params_dir: str, month: str | None, notebooks_dir: str, staging_root: str,
-              notebooks: tuple[str, ...], reports_root: str = "reports", run_id: str = "") -> UnitResult:
-    """Run one unit into ``staging_root/<unit>`` (executed in a worker process)."""
-    result = _run_unit_raw(unit, params_dir, month, notebooks_dir, staging_root, notebooks, reports_root, run_id)
+              notebooks: tuple[str, ...], reports_root: str = "reports", run_id: str = "",
+              previous: dict[str, float] | None = None) -> UnitResult:
+    """Run one unit into ``staging_root/<unit>`` (executed in a worker process).
+
+    ``previous``: seconds per notebook of the unit's previous run, for the estimate of the time left.
+    """
+    result = _run_unit_raw(unit, params_dir, month, notebooks_dir, staging_root, notebooks, reports_root, run_id,
+                           previous)
     # its messages were redacted as they were made; every file it wrote is scrubbed of credentials too
     _scrub_folder(Path(result.staging), environment_secrets())
     return result
@@ -163,7 +164,8 @@ SNAPSHOTS = ".snapshots"
 
 
 def _run_unit_raw(unit: str, params_dir: str, month: str | None, notebooks_dir: str, staging_root: str,
-                  notebooks: tuple[str, ...], reports_root: str, run_id: str) -> UnitResult:
+                  notebooks: tuple[str, ...], reports_root: str, run_id: str,
+                  previous: dict[str, float] | None = None) -> UnitResult:
     """Load and validate the unit once, write its snapshot, execute its notebooks on it, remove it."""
     t0 = time.perf_counter()
     result = UnitResult(unit=unit, label=unit, month=month, status="ok")
@@ -172,17 +174,18 @@ def _run_unit_raw(unit: str, params_dir: str, month: str | None, notebooks_dir: 
     result.staging = str(stage)
     # the validated tables, beside the unit's folder: the unit folder is published, the snapshot never is
     snapshot = _inside(Path(staging_root), SNAPSHOTS, unit)
+    shown = progress.UnitProgress(unit, notebooks, previous=previous)
     try:
         return _run_unit_steps(unit, params_dir, notebooks_dir, notebooks, reports_root, run_id, result, stage,
-                               snapshot, t0)
+                               snapshot, t0, shown)
     finally:
+        shown.close()
         shutil.rmtree(snapshot, ignore_errors=True)
 
 
 def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: tuple[str, ...], reports_root: str,
-                    run_id: str, result: UnitResult, stage: Path, snapshot: Path, t0: float) -> UnitResult:
-    import papermill as pm
-
+                    run_id: str, result: UnitResult, stage: Path, snapshot: Path, t0: float,
+                    shown: progress.UnitProgress) -> UnitResult:
     from .contract import load_unit_data
     from .kpis import kpi_analysis
     from .sources import fingerprint
@@ -191,7 +194,9 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
     month = result.month
     secrets = environment_secrets()  # covers the URL of every url_env the unit's sources may name
     try:
-        _say(unit, "validating params and data ...")
+        shown.say("validating params and data ...")
+        import papermill as pm  # after the first progress line: the import takes seconds
+
         cfg = load_config(params_dir, unit, month=month)
         result.label = cfg.label
         result.currency = cfg.currency
@@ -204,24 +209,25 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
         if getattr(data, "kind", "orders") == "snapshot":
             # one row per customer, no order history: no monthly KPIs, only the reports that need none
             notebooks = tuple(nb for nb in notebooks if nb in SNAPSHOT_NOTEBOOKS)
+            shown.notebooks = notebooks
         else:
             head = kpi_analysis(data).headline  # the monthly table is kept in data.cache: the snapshot carries it
             result.headline = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
                                for r in head.to_dict(orient="records")]
         write_snapshot(data, snapshot, fingerprints=result.inputs)
         data.con.disconnect()  # the notebooks open the snapshot: the engine's memory goes to their kernels
-        _say(unit, f"data ok: report month {data.month_label}, {len(data.quality.rows)} data-quality lines "
-                   f"({time.perf_counter() - t0:.1f} s)")
+        shown.say(f"data ok: report month {data.month_label}, {len(data.quality.rows)} data-quality lines "
+                  f"({time.perf_counter() - t0:.1f} s)")
     except RetentionError as exc:
         result.status, result.failed_step, result.error = "failed", "validation", redact(exc, *secrets)
-        _say(unit, f"FAILED validation: {result.error}")
+        shown.say(f"FAILED validation: {result.error}")
         result.seconds = time.perf_counter() - t0
         return result
     except Exception as exc:  # an unexpected bug: keep the other units going, record the trace
         result.status, result.failed_step = "failed", "validation"
         result.error = redact(f"unexpected error {type(exc).__name__}: {exc}", *secrets)
         (stage / "error.txt").write_text(redact(traceback.format_exc(), *secrets), encoding="utf-8")
-        _say(unit, f"FAILED: {result.error}")
+        shown.say(f"FAILED: {result.error}")
         result.seconds = time.perf_counter() - t0
         return result
     for nb in notebooks:
@@ -229,7 +235,7 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
         src = Path(notebooks_dir) / f"{nb}.ipynb"
         out_nb = stage / f"{nb}.ipynb"
         entry: dict[str, Any] = {"name": nb, "ipynb": out_nb.name, "html": f"{nb}.html", "status": "ok"}
-        _say(unit, f"{nb}: executing ...")
+        shown.start(nb)
         parameters = {"unit": unit, "month": result.month, "params_dir": str(Path(params_dir).resolve())}
         try:
             declared = pm.inspect_notebook(str(src))
@@ -255,10 +261,8 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
             entry["error"] = redact(f"{ename}: {evalue}".strip(), *secrets)[:2000]
             result.status, result.failed_step = "failed", nb
             result.error = f"notebook {nb} failed: {entry['error']}"
-            _say(unit, f"{nb}: FAILED ({entry['error'][:200]})")
         entry["seconds"] = round(time.perf_counter() - t1, 2)
-        if entry["status"] == "ok":
-            _say(unit, f"{nb}: done ({entry['seconds']:.1f} s)")
+        shown.finish(nb, entry["seconds"], error=entry["error"][:200] if entry["status"] != "ok" else None)
         result.notebooks.append(entry)
     _gather_summaries(stage)
     result.seconds = time.perf_counter() - t0
@@ -383,8 +387,9 @@ def run_month(params_dir: str | Path = "params", reports_dir: str | Path = "repo
     staging_root = _inside(reports_dir, ".staging", run_id)
     staging_root.mkdir(parents=True, exist_ok=True)
     _write_owner(staging_root)
+    timings = progress.previous_seconds(reports_dir)  # the last run's, for the estimates of the time left
     args = [(u, str(params_dir), month, str(notebooks_dir), str(staging_root), tuple(notebooks), str(reports_dir),
-             run_id) for u in chosen]
+             run_id, timings.get(u)) for u in chosen]
     try:
         if jobs == 1:
             results = [_run_unit(*a) for a in args]
@@ -395,7 +400,10 @@ def run_month(params_dir: str | Path = "params", reports_dir: str | Path = "repo
             previous = os.environ.get(ENGINE_MEMORY_ENV)
             os.environ.setdefault(ENGINE_MEMORY_ENV, engine_memory_share(jobs))
             try:
-                with ProcessPoolExecutor(max_workers=jobs) as pool:
+                # progress from several processes at once: plain lines (a live bar only in one process)
+                with progress.lines_only(), ProcessPoolExecutor(
+                        max_workers=jobs, initializer=progress.in_worker,
+                        initargs=(progress.active() is not None,)) as pool:
                     results = list(pool.map(_run_unit, *zip(*args)))
             finally:
                 if previous is None:
