@@ -111,9 +111,9 @@ class Reporter:
 
     # -- events
     def line(self, text: str) -> None:
-        """Print one event."""
+        """Print one event; a closed or broken output (``retention run | head``) never stops the run."""
         stamp = f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} " if self.timestamps else ""
-        with self._lock:
+        with self._lock, contextlib.suppress(OSError, ValueError):
             print(f"{stamp}{text}", file=self.file or sys.stdout, flush=True)
 
     # -- stages (see :func:`stage`)
@@ -167,7 +167,7 @@ class TerminalReporter(Reporter):
         self._tasks = 0
 
     def line(self, text: str) -> None:
-        with self._lock:
+        with self._lock, contextlib.suppress(OSError, ValueError):
             self.console.print(text, markup=False, highlight=False, soft_wrap=True)
 
     def _add(self, description: str, **fields: Any) -> Any:

@@ -297,3 +297,13 @@ def test_run_prints_timestamped_unit_lines(tmp_path, capsys):
                      out, re.M), out
     assert re.search(rf"^{STAMP}\[shop\] 1/1 kpi_overview: FAILED \(", out, re.M), out
     assert "reports for 2025-02" in out
+
+
+def test_a_broken_output_never_stops_the_work():
+    out = io.StringIO()
+    out.close()  # like a pipe whose reader went away
+    rep = Reporter(out)
+    with progress.reporting(reporter=rep):
+        with progress.stage("[retail] reading orders.csv"):
+            pass
+        progress.say("[retail] data ok")
