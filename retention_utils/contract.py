@@ -53,7 +53,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from . import backend
+from . import backend, progress
 from .config import UnitConfig, parse_month
 from .calendar import DAYS_PER_MONTH, month_end  # DAYS_PER_MONTH: a tenure in days or a span of dates becomes months
 from .datamodel import (
@@ -173,7 +173,7 @@ def _reasons(m: _Mapped, *, unit_value: str, unit_ids: ibis.Table | None, all_id
             cases.append((~t.customer_id.isin(unit_ids.customer_id), "unknown customer"))
         cases.append((t[date_col].isnull(), f"missing {date_col}"))
     if m.name == "orders":
-        cases.append((t._dup, "exact duplicate row"))
+        cases.append((t._row.isin(m.dup_rows._row), "exact duplicate row"))
         if future_after is not None:
             cases.append((t.order_date > ibis.literal(future_after), "future-dated"))
     if month_end is not None:
@@ -236,12 +236,15 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
     raws: dict[str, RawSource] = {}
     for name in ("customers", "orders", "interactions", "campaigns"):
         if getattr(cfg.sources, name) is not None:
-            raws[name] = read_source(con, cfg, name)
+            with progress.reading_source(cfg, name, con):
+                raws[name] = read_source(con, cfg, name)
             if raws[name].n_rows == 0 and name in ("customers", "orders"):
                 raise DataError(_no_rows(raws[name]))
     mapped: dict[str, _Mapped] = {}
     for name, src in raws.items():
-        m = _map_and_type(src, getattr(cfg.sources, name), problems)
+        with progress.stage(f"[{cfg.unit}] checking and typing {src.label}", nbytes=progress.files_size(src.files),
+                            con=con):
+            m = _map_and_type(src, getattr(cfg.sources, name), problems)
         if m is not None:
             mapped[name] = m
     holders = [mapped[n] for n in ("customers", "orders") if n in mapped]
@@ -250,6 +253,8 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
         problems.append(_no_unit_column(cfg, holders))
     if problems:
         raise DataError(_join(cfg, problems))
+    for name in raws:  # typed and checked: the raw text is no longer needed
+        backend.drop_tables(con, f"raw_{name}", f"_load_{name}")
 
     unit_value = cfg.unit_value
     cust = mapped.get("customers")
@@ -354,7 +359,7 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
             continue  # linked below, once the customers are derived from orders
         r = _reasons(m, unit_value=unit_value, unit_ids=unit_ids, all_ids=all_ids, month_end=end,
                      future_after=future_after)
-        classified[name] = backend.temp_table(con, f"cls_{name}", m.table.mutate(_reason=r))
+        classified[name] = backend.temp_table(con, f"cls_{name}", m.table.select(*m.columns, _reason=r))
     if cust is None:  # customers derived from the unit's orders
         o = classified["orders"]
         used = o.filter(o._reason.startswith("used"))
@@ -364,7 +369,7 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
             if name in mapped:
                 m = mapped[name]
                 r = _reasons(m, unit_value=unit_value, unit_ids=unit_ids, all_ids=None, month_end=end)
-                classified[name] = backend.temp_table(con, f"cls_{name}", m.table.mutate(_reason=r))
+                classified[name] = backend.temp_table(con, f"cls_{name}", m.table.select(*m.columns, _reason=r))
     for name, t in classified.items():
         m = mapped[name]
         counts = t.group_by("_reason").aggregate(rows=t.count()).to_pandas()
@@ -451,7 +456,7 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
     )
     files = tuple(f for src in raws.values() for f in src.files)
     for name in raws:  # free the engine's intermediate copies
-        backend.drop_tables(con, *(f"{prefix}{name}" for prefix in ("raw_", "map_", "cls_")))
+        backend.drop_tables(con, *(f"{prefix}{name}" for prefix in ("map_", "cls_", "dup_")))
     return UnitData(config=cfg, con=con, customers=customers_u, orders=orders_u,
                     interactions=extra.get("interactions"), campaigns=extra.get("campaigns"),
                     month=month, month_end=end, data_start=data_start, quality=quality, files=files,
@@ -475,7 +480,8 @@ def _load_snapshot(cfg: UnitConfig, con: Any) -> UnitData:
         raise ConfigError(f"unit {cfg.unit!r}: a snapshot unit reads only sources.snapshot, but params also set "
                           f"{', '.join('sources.' + n for n in others)}; set them to null in the unit's file "
                           f"(e.g. {others[0]}: null under sources) or move them out of defaults.yaml.")
-    src = read_source(con, cfg, "snapshot")
+    with progress.reading_source(cfg, "snapshot", con):
+        src = read_source(con, cfg, "snapshot")
     if src.n_rows == 0:
         raise DataError(_no_rows(src))
     problems: list[str] = []
@@ -571,7 +577,7 @@ def _load_snapshot(cfg: UnitConfig, con: Any) -> UnitData:
                             columns=["table", "source", "rows"]),
         notes=pd.DataFrame(notes, columns=["table", "note", "rows"]),
     )
-    backend.drop_tables(con, *(f"{prefix}snapshot" for prefix in ("raw_", "map_", "cls_")))
+    backend.drop_tables(con, *(f"{prefix}snapshot" for prefix in ("raw_", "_load_", "map_", "cls_")))
     return UnitData(config=cfg, con=con, customers=None, orders=None, interactions=None, campaigns=None,
                     month=month, month_end=end, data_start=data_start, quality=quality, files=src.files,
                     kind="snapshot", snapshot=snap, has_amounts=False, month_warning=None)

@@ -68,8 +68,8 @@ def connect(engine: EngineSpec | None = None) -> ibis.BaseBackend:
     Without ``engine.memory_limit`` the cap is the environment variable
     ``RETENTION_ENGINE_MEMORY_LIMIT`` when set, else DuckDB's default. Spilled data goes to ``engine.temp_directory`` or else a new folder under the system's
     temporary directory (DuckDB's own default is ``.tmp`` in the working directory, which would
-    litter the notebooks folder); DuckDB removes the folder when the engine closes. The
-    progress bar is off: it would print into notebook outputs and reports.
+    litter the notebooks folder); DuckDB removes the folder when the engine closes. The engine
+    counts progress but never draws a bar: it would print into notebook outputs and reports.
     """
     spec = engine or EngineSpec()
     tmp = spec.temp_directory or str(Path(tempfile.gettempdir()) / f"retention-engine-{os.getpid()}-{uuid.uuid4().hex[:8]}")

@@ -279,6 +279,10 @@ def test_validate_shows_its_stages_past_the_threshold(monkeypatch, capsys):
     assert re.search(rf"^{STAMP}\[shop\] validating \({re.escape(size)}\) \.\.\.$", out, re.M), out
     assert re.search(rf"^{STAMP}\[shop\] validating \({re.escape(size)}\): done \(\d+\.\d s\)$", out, re.M), out
     assert "[shop] ok: report month" in out  # the command's own result lines are unchanged
+    orders_size = progress.size_text((TINY / "orders.csv").stat().st_size)
+    assert re.search(rf"^{STAMP}\[shop\] reading orders\.csv \({re.escape(orders_size)}\) \.\.\.$", out, re.M), out
+    assert re.search(rf"^{STAMP}\[shop\] checking and typing orders\.csv \({re.escape(orders_size)}\): done \(\d+\.\d s\)$",
+                     out, re.M), out
     monkeypatch.setattr(progress, "THRESHOLD_BYTES", 10**12)
     assert main(["validate", "--params", str(TINY / "params")]) == 0
     assert "validating" not in capsys.readouterr().out  # small and quick: no stage lines

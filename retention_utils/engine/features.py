@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as idt
 import pandas as pd
 
 from ..calendar import EPOCH, epoch_day
@@ -197,7 +198,7 @@ def customer_features(orders: ibis.Table, customers: ibis.Table, *, cutoff: dt.d
         return cond.cast("int64").sum()
 
     def rev_if(cond: ibis.Value) -> ibis.Value:
-        return ibis.ifelse(cond, o.amount, zero).sum()
+        return exact_sum(ibis.ifelse(cond, o.amount, zero))
 
     agg: dict[str, ibis.Value] = {
         "last_buy_n": ibis.ifelse(buy, dn, ibis.null("int64")).max(),
@@ -212,14 +213,14 @@ def customer_features(orders: ibis.Table, customers: ibis.Table, *, cutoff: dt.d
         "revenue_180": rev_if(buy & (age <= 180)),
         "revenue_365": rev_if(buy & (age <= 365)),
         "rev_before_180": rev_if(buy & (age > 180)),
-        "net_revenue_365": ibis.ifelse(age <= 365, o.amount, zero).sum(),
+        "net_revenue_365": exact_sum(ibis.ifelse(age <= 365, o.amount, zero)),
         "n_refunds_365": n_if(refund & (age <= 365)),
     }
     has_discount = "discount" in o.columns
     if has_discount:
         disc = o.discount.fill_null(0.0)
-        agg["discount_365"] = ibis.ifelse(buy & (age <= 365), disc, zero).sum()
-        agg["gross_365"] = ibis.ifelse(buy & (age <= 365), o.amount + disc, zero).sum()
+        agg["discount_365"] = exact_sum(ibis.ifelse(buy & (age <= 365), disc, zero))
+        agg["gross_365"] = exact_sum(ibis.ifelse(buy & (age <= 365), o.amount + disc, zero))
     per = o.group_by("customer_id").aggregate(**agg)
 
     c = customers.filter(customers.signup_date < t)
@@ -288,6 +289,17 @@ def customer_features(orders: ibis.Table, customers: ibis.Table, *, cutoff: dt.d
     aux = {"net_revenue_365": f.net_revenue_365.fill_null(0.0), "n_orders_prev_90": prev90.cast("float64")}
     attrs = {a: f[a].cast("string") for a in attributes}
     return f.select(**ordered, **aux, **attrs)
+
+
+def exact_sum(x: ibis.Value) -> ibis.Value:
+    """The sum of the money column ``x``, whatever the order of the rows.
+
+    A floating-point sum depends on the order the engine adds the rows in (its threads, the physical
+    order of the table), in the last bits; the churn models break ties on those bits, so the same
+    data gave different models run to run. Summed as a 38-digit decimal with 6 decimals (exact
+    integer arithmetic in the engine) and converted back, the feature is the same bits every time.
+    """
+    return x.cast(idt.Decimal(38, 6)).sum().cast("float64")
 
 
 def unit_features(data: Any, cutoff: dt.date | str, *, attributes: Sequence[str] | None = None) -> ibis.Table:

@@ -15,7 +15,16 @@ This script was run against commit b2a30ff (the pre-refactor API, checked out as
     drivers.snapshot_drivers(data) if data.kind == "snapshot" else drivers.churn_drivers(data)
     warning = drivers.early_warning(data, result); drivers.write_at_risk_list(warning, folder)
 
-How to run it (from /work/main; the old code must come first on the path, the script checks it)::
+Regenerated once, for issue 11, with ``exact_sums.patch`` (beside this file) applied to that worktree:
+the churn features' money sums became exact decimal sums (:func:`retention_utils.engine.features.exact_sum`),
+so that the models no longer depend on the order in which the engine adds rows. Every frame of the
+KPIs, cohorts, groups and survival stayed byte-identical; 49 of the 381 files changed, all churn-model
+and early-warning frames (``drivers__*``, ``warning__*``, one at-risk CSV) of units whose features had
+float ties broken by last-bit differences. The old pipeline with the patch and today's code agree
+exactly, as before.
+
+How to run it (from /work/main; the old code must come first on the path, the script checks it;
+``cd /work/golden-base && git apply /work/main/tests/golden/exact_sums.patch`` first)::
 
     PYTHONPATH=/work/golden-base /work/main/.venv/bin/python tests/golden/make_reference.py
 
