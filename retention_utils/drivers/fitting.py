@@ -17,10 +17,41 @@ from .metrics import calibration_table, classification_metrics, gains_table
 from .models import ChurnRule, LogitChurnModel, _threads, make_hgb
 from .result import _EMPTY, _empty, feature_label
 
-__all__ = ["BEAT_MARGIN"]
+__all__ = ["BEAT_MARGIN", "stratified_sample"]
 
 #: A model beats the baseline when its out-of-sample ROC AUC is at least this much higher.
 BEAT_MARGIN: float = 0.01
+
+
+def stratified_sample(strata: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Sorted positions of ``n`` rows drawn without replacement, each stratum in its exact share.
+
+    ``strata`` holds one code per row (the churn models use cut-off x churned, so that the sample has
+    the panel's churn rate and mix of cut-offs exactly). Shares are rounded by largest remainder;
+    with ``n`` at least the number of rows every position is returned.
+
+    Examples
+    --------
+    >>> strata = np.array([0] * 80 + [1] * 20)
+    >>> idx = stratified_sample(strata, 10, np.random.default_rng(0))
+    >>> len(idx), int((strata[idx] == 1).sum())
+    (10, 2)
+    >>> len(stratified_sample(strata, 500, np.random.default_rng(0)))
+    100
+    """
+    strata = np.asarray(strata)
+    if n >= strata.size:
+        return np.arange(strata.size)
+    codes, inverse, counts = np.unique(strata, return_inverse=True, return_counts=True)
+    quota = counts * (n / strata.size)
+    take = np.floor(quota).astype(int)
+    short = n - int(take.sum())
+    if short:
+        take[np.argsort(-(quota - take), kind="stable")[:short]] += 1
+    order = np.argsort(inverse, kind="stable")  # positions grouped by stratum, in row order within each
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    picked = [rng.choice(order[s:s + c], size=k, replace=False) for s, c, k in zip(starts, counts, take) if k]
+    return np.sort(np.concatenate(picked)) if picked else np.empty(0, dtype=int)
 
 
 def _permutation_importance(model: Any, X: pd.DataFrame, y: np.ndarray, *, n_repeats: int, seed: int,
