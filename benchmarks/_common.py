@@ -36,3 +36,110 @@ def count_lines(path: Path) -> int:
         for block in iter(lambda: fh.read(1 << 24), b""):
             n += block.count(b"\n")
     return n
+
+
+def vm_hwm_mib(pid: int) -> float | None:
+    """Peak resident set size (``VmHWM``) of a running process ``pid`` in MiB; None where unknown (not Linux, gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 2**10
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+class TreeSampler:
+    """Memory of a process and all its descendants, sampled every ``interval`` seconds in a thread.
+
+    ``peak_mib`` is the peak over time of the SUM of their resident set sizes (what the machine must
+    hold at once; shared pages such as libraries count once per process, so it errs high), with
+    ``peak_at`` (seconds after the start) and the processes alive then. ``processes`` has each
+    process's own peak: the largest RSS sampled or, on Linux, its ``VmHWM`` as last seen (a peak
+    between two samples is caught there, not in the sum). The root is labelled ``root_label``, the
+    others ``label(proc)`` (default: the process name); a label seen twice gets ``#2``, ``#3``.
+
+    Use as a context manager around the wait for the root process::
+
+        with TreeSampler(proc.pid) as mem:
+            proc.wait()
+        mem.peak_mib, mem.processes
+    """
+
+    def __init__(self, pid: int, *, interval: float = 0.2, root_label: str = "root", label=None) -> None:
+        import psutil
+
+        self.root = psutil.Process(pid)
+        self.interval = interval
+        self.label = lambda p: root_label if p.pid == pid else (label or psutil.Process.name)(p)
+        self.peak_mib = 0.0
+        self.peak_at = 0.0
+        self.peak_parts: dict[str, float] = {}
+        self.processes: dict[str, float] = {}  # label -> own peak MiB
+        self.timeline: list[tuple[float, float]] = []  # (seconds, max of the sum within that second)
+        self._labels: dict[tuple[int, float], str] = {}
+        self._stop = None
+        self._thread = None
+        self._t0 = 0.0
+
+    def _name(self, proc) -> str:
+        key = (proc.pid, proc.create_time())
+        if key not in self._labels:
+            base = self.label(proc)
+            taken = set(self._labels.values())
+            name, i = base, 1
+            while name in taken:
+                i += 1
+                name = f"{base} #{i}"
+            self._labels[key] = name
+        return self._labels[key]
+
+    def sample(self) -> float:
+        """One sample: the sum of the tree's RSS in MiB (also folded into the peaks)."""
+        import time
+
+        import psutil
+
+        try:
+            procs = [self.root, *self.root.children(recursive=True)]
+        except psutil.Error:
+            return 0.0
+        parts: dict[str, float] = {}
+        for p in procs:
+            try:
+                name = self._name(p)
+                rss = p.memory_info().rss / 2**20
+            except psutil.Error:  # ended between the listing and the read
+                continue
+            parts[name] = rss
+            hwm = vm_hwm_mib(p.pid)
+            self.processes[name] = max(self.processes.get(name, 0.0), rss, hwm or 0.0)
+        total = sum(parts.values())
+        now = time.monotonic() - self._t0
+        if total > self.peak_mib:
+            self.peak_mib, self.peak_at, self.peak_parts = total, now, parts
+        second = float(int(now))
+        if self.timeline and self.timeline[-1][0] == second:
+            self.timeline[-1] = (second, max(self.timeline[-1][1], total))
+        else:
+            self.timeline.append((second, total))
+        return total
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def __enter__(self) -> "TreeSampler":
+        import threading
+        import time
+
+        self._t0 = time.monotonic()
+        self._stop = threading.Event()
+        self.sample()
+        self._thread = threading.Thread(target=self._loop, name="tree-sampler", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
