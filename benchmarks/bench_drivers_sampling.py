@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -65,7 +66,7 @@ def main() -> None:
     train = panel[cut.isin(plan.train).to_numpy()]
     evald = panel[(cut == plan.evaluate).to_numpy()]
     y_tr, y_ev = train["churned"].to_numpy(dtype=int), evald["churned"].to_numpy(dtype=int)
-    strata = train["cutoff"].dt.strftime("%Y%m%d").astype(int).to_numpy() * 2 + y_tr
+    strata = pd.factorize(train["cutoff"])[0] * 2 + y_tr
     numeric = _usable_numeric(train, [c for c in FEATURES if c in train.columns])
     categorical = [a for a in attributes if train[a].nunique() > 1]
     feats = numeric + categorical

@@ -41,6 +41,7 @@ class UnitResult:
     seconds: float = 0.0
     staging: str = ""
     month_warning: str = ""  # the report month is only partly covered by the data (shown on every page)
+    steps: dict[str, float] = field(default_factory=dict)  # seconds of the runner's own steps (validation)
 
 
 def _env() -> jinja2.Environment:

@@ -201,7 +201,9 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
         result.label = cfg.label
         result.currency = cfg.currency
         result.params = cfg.model_dump(mode="json")
+        t = time.perf_counter()
         data = load_unit_data(cfg)
+        result.steps["load_validate"] = round(time.perf_counter() - t, 2)
         result.month = data.month_label
         result.month_warning = getattr(data, "month_warning", None) or ""
         result.engine = backend.settings(data.con)
@@ -211,10 +213,14 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
             notebooks = tuple(nb for nb in notebooks if nb in SNAPSHOT_NOTEBOOKS)
             shown.notebooks = notebooks
         else:
+            t = time.perf_counter()
             head = kpi_analysis(data).headline  # the monthly table is kept in data.cache: the snapshot carries it
+            result.steps["monthly_kpis"] = round(time.perf_counter() - t, 2)
             result.headline = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
                                for r in head.to_dict(orient="records")]
+        t = time.perf_counter()
         write_snapshot(data, snapshot, fingerprints=result.inputs)
+        result.steps["snapshot"] = round(time.perf_counter() - t, 2)
         data.con.disconnect()  # the notebooks open the snapshot: the engine's memory goes to their kernels
         shown.say(f"data ok: report month {data.month_label}, {len(data.quality.rows)} data-quality lines "
                   f"({time.perf_counter() - t0:.1f} s)")
@@ -445,7 +451,7 @@ def _publish(results: list[UnitResult], *, reports_dir: Path, month: str | None,
             "command": {"params_dir": str(params_dir.resolve()), "month": month, "units": chosen, "jobs": jobs},
             "packages": package_versions(), "python_executable": sys.executable,
             "units": [{"unit": r.unit, "status": r.status, "error": r.error, "seconds": round(r.seconds, 2),
-                       "params": r.params, "engine": r.engine, "inputs": r.inputs,
+                       "params": r.params, "engine": r.engine, "inputs": r.inputs, "steps": r.steps,
                        "notebooks": [{k: v for k, v in nb.items() if k != "error"} | {"error": nb.get("error", "")}
                                      for nb in r.notebooks]}
                       for r in results if r.month == m],

@@ -137,39 +137,69 @@ def _top_reasons(logit: LogitChurnModel | None, X: pd.DataFrame, *, currency: st
     if C.shape[1] == 0:
         return [""] * len(X)
     vals = C.to_numpy()
-    names = np.array(C.columns)
+    names = list(C.columns)
     order = np.argsort(-vals, axis=1)[:, : k + 3]
     d = logit.design_
-    recs = X.to_dict(orient="records")
-    out = []
-    for i, rec in enumerate(recs):
-        parts = []
-        for j in order[i]:
-            if vals[i, j] < MIN_REASON_LOGODDS or len(parts) == k:
-                break
-            f = names[j]
-            if f in d.means_:
-                x = _num(rec.get(f))
-                hi = (x if not math.isnan(x) else d.medians_[f]) >= d.means_[f]
-                side = FEATURES[f].risk_side if f in FEATURES else None
-                if side is not None and hi != (side == "high"):
-                    continue  # e.g. a high NPS score is never offered as a reason for risk
-            else:
-                hi = True
-            parts.append(reason_phrase(f, rec, high=hi, currency=currency))
-        out.append("; ".join(parts))
-    return out
+    # per customer and feature: is the value above the mean, and may it be offered as a reason; one pass per
+    # feature over every customer (no loop over customers)
+    high = np.ones(vals.shape, dtype=bool)
+    allowed = np.ones(vals.shape, dtype=bool)
+    for j, f in enumerate(names):
+        if f in d.means_:
+            x = pd.to_numeric(X[f], errors="coerce").to_numpy(dtype=float) if f in X else np.full(len(X), np.nan)
+            high[:, j] = np.where(np.isnan(x), d.medians_[f], x) >= d.means_[f]
+            side = FEATURES[f].risk_side if f in FEATURES else None
+            if side is not None:  # e.g. a high NPS score is never offered as a reason for risk
+                allowed[:, j] = high[:, j] == (side == "high")
+    cand = np.take_along_axis(vals, order, axis=1)
+    # the candidates run from the largest contribution down and stop at the first one below the minimum
+    ok = (np.cumsum(cand < MIN_REASON_LOGODDS, axis=1) == 0) & np.take_along_axis(allowed, order, axis=1)
+    chosen = ok & (np.cumsum(ok, axis=1) <= k)
+    rows_i, slot = np.nonzero(chosen)
+    col = order[rows_i, slot]
+    pairs = pd.DataFrame({"row": rows_i, "slot": slot, "feature": np.asarray(names, dtype=object)[col],
+                          "high": high[rows_i, col]})
+    pairs["phrase"] = ""
+    for f, idx in pairs.groupby("feature", sort=False).groups.items():
+        pairs.loc[idx, "phrase"] = _phrases(f, X, pairs.loc[idx], currency=currency)
+    out = pd.Series([""] * len(X), dtype=object)
+    for s_ in range(order.shape[1]):  # join the chosen phrases of each customer in order, "; "-separated
+        part = pairs[pairs["slot"] == s_]
+        if part.empty:
+            continue
+        cur = out.iloc[part["row"].to_numpy()].to_numpy()
+        sep = np.where(cur != "", "; ", "")
+        out.iloc[part["row"].to_numpy()] = cur + sep + part["phrase"].to_numpy(dtype=object)
+    return out.tolist()
+
+
+def _phrases(feature: str, X: pd.DataFrame, pairs: pd.DataFrame, *, currency: str) -> np.ndarray:
+    """:func:`reason_phrase` of ``feature`` for the customers ``pairs.row`` of ``X``.
+
+    The phrase depends only on the feature's value (and, for the order trend, the two purchase counts)
+    and on ``high``: it is worded once per distinct combination and mapped back, not once per customer.
+    """
+    cols = [c for c in dict.fromkeys([feature] + (["n_orders_90", "n_orders_prev_90"] if feature == "order_trend"
+                                                   else [])) if c in X.columns]
+    keys = X.iloc[pairs["row"].to_numpy()][cols].reset_index(drop=True)
+    keys["high"] = pairs["high"].to_numpy()
+    distinct = keys.drop_duplicates()
+    words = [reason_phrase(feature, rec, high=bool(rec["high"]), currency=currency)
+             for rec in distinct.to_dict(orient="records")]
+    lookup = distinct.assign(_phrase=words)
+    return keys.merge(lookup, on=list(keys.columns), how="left")["_phrase"].to_numpy(dtype=object)
 
 
 def _rule_reasons(X: pd.DataFrame) -> list[str]:
-    out = []
-    for rec in X.to_dict(orient="records"):
-        r, g = _num(rec.get("recency_days")), _num(rec.get("mean_interpurchase_days"))
-        if math.isnan(g):
-            out.append(f"no purchase for {r:,.0f} days (only one purchase day so far)")
-        else:
-            out.append(f"no purchase for {r:,.0f} days (usually every {g:,.0f} days)")
-    return out
+    def num(col: str) -> pd.Series:
+        return pd.to_numeric(X[col], errors="coerce").astype(float) if col in X else pd.Series(np.nan, index=X.index)
+
+    keys = pd.DataFrame({"r": num("recency_days").to_numpy(), "g": num("mean_interpurchase_days").to_numpy()})
+    distinct = keys.drop_duplicates()  # worded once per distinct pair, not once per customer
+    words = [f"no purchase for {r:,.0f} days (only one purchase day so far)" if math.isnan(g) else
+             f"no purchase for {r:,.0f} days (usually every {g:,.0f} days)"
+             for r, g in zip(distinct["r"], distinct["g"])]
+    return keys.merge(distinct.assign(_w=words), on=["r", "g"], how="left")["_w"].tolist()
 
 
 @dataclass(frozen=True)

@@ -68,14 +68,20 @@ class Lifetimes:
     warm_up_kept: int = 0
 
 
-def lifetimes(data: UnitData) -> Lifetimes:
-    """Lifetimes of the unit's customers as of the report month (see the module docstring)."""
+def lifetimes(data: UnitData, *, attributes: bool = True) -> Lifetimes:
+    """Lifetimes of the unit's customers as of the report month (see the module docstring).
+
+    ``attributes`` False leaves out the customers' attribute columns (the sensitivity check needs only
+    the durations and events).
+    """
     ch = data.config.churn
     life = customer_lifetimes(data.orders, data.customers, method=ch.method,
                               inactivity_days=ch.inactivity_days, end=data.month_end).to_pandas()
-    keep = [c for c in data.customers.columns if c not in ("signup_date", "churn_date")]
-    attrs = data.customers.select(*keep).to_pandas()
-    table = life.merge(attrs, on="customer_id", how="left")
+    if attributes:
+        keep = [c for c in data.customers.columns if c not in ("signup_date", "churn_date")]
+        table = life.merge(data.customers.select(*keep).to_pandas(), on="customer_id", how="left")
+    else:
+        table = life
     n_trunc = kept = 0
     if ch.method == "inactivity":
         cutoff = pd.Timestamp(data.data_start + dt.timedelta(days=ch.inactivity_days))

@@ -51,7 +51,7 @@ def inactivity_sensitivity(data: UnitData, *, thresholds: tuple[int, ...] = SENS
     rows = []
     for days in sorted(set(int(d) for d in thresholds) | {ch.inactivity_days}):
         cfg = data.config.model_copy(update={"churn": ch.model_copy(update={"inactivity_days": days})})
-        life = lifetimes(dataclasses.replace(data, config=cfg))
+        life = lifetimes(dataclasses.replace(data, config=cfg), attributes=False)
         km = kaplan_meier(life.table, times=(months,))
         med, at = km.medians.iloc[0], km.at_times.iloc[0]
         rows.append({"threshold_days": days, "configured": days == ch.inactivity_days,
