@@ -70,7 +70,7 @@ def _counts_row(name: str, cutoffs: Sequence[dt.date], y: np.ndarray) -> dict[st
 
 def churn_drivers(data: Any, spec: Any = None, *, seed: int = 0, min_churners: int = 50, min_eval_churners: int = 20,
                   max_train_rows: int = 100_000, leakage_auc: float = LEAKAGE_AUC, exclude_leaks: bool = True,
-                  n_repeats: int = 5, importance_rows: int = 20_000) -> DriversResult:
+                  n_repeats: int = 5, importance_rows: int = 10_000) -> DriversResult:
     """Churn models, out-of-time validation and drivers of one unit.
 
     Parameters
