@@ -370,6 +370,8 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
                 m = mapped[name]
                 r = _reasons(m, unit_value=unit_value, unit_ids=unit_ids, all_ids=None, month_end=end)
                 classified[name] = backend.temp_table(con, f"cls_{name}", m.table.select(*m.columns, _reason=r))
+    # classified: the typed copies are no longer needed (customers' stays for the no-orders message)
+    backend.drop_tables(con, *(f"map_{name}" for name in classified if name != "customers"))
     for name, t in classified.items():
         m = mapped[name]
         counts = t.group_by("_reason").aggregate(rows=t.count()).to_pandas()

@@ -133,8 +133,8 @@ def training_panel(data: Any, cutoffs: Sequence[dt.date], *, horizon_days: int |
     out = table.to_pandas()
     del table
     out["cutoff"] = pd.to_datetime(out["cutoff"])
-    for a in attributes:
-        out[a] = out[a].astype(object).where(out[a].notna(), "(missing)").astype(str)
+    for a in attributes:  # a few levels repeated on every row: categories (codes), not one string per row
+        out[a] = out[a].astype(object).where(out[a].notna(), "(missing)").astype(str).astype("category")
     if horizon_days:
         out["churned"] = out["churned"].astype(bool)
     return out.sort_values(["cutoff", "customer_id"]).reset_index(drop=True)
