@@ -234,27 +234,27 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
         return _load_snapshot(cfg, con)
     problems: list[str] = []
     raws: dict[str, RawSource] = {}
-    for name in ("customers", "orders", "interactions", "campaigns"):
-        if getattr(cfg.sources, name) is not None:
-            with progress.reading_source(cfg, name, con):
-                raws[name] = read_source(con, cfg, name)
-            if raws[name].n_rows == 0 and name in ("customers", "orders"):
-                raise DataError(_no_rows(raws[name]))
     mapped: dict[str, _Mapped] = {}
-    for name, src in raws.items():
+    for name in ("customers", "orders", "interactions", "campaigns"):
+        if getattr(cfg.sources, name) is None:
+            continue
+        with progress.reading_source(cfg, name, con):
+            src = raws[name] = read_source(con, cfg, name)
+        if src.n_rows == 0 and name in ("customers", "orders"):
+            raise DataError(_no_rows(src))
         with progress.stage(f"[{cfg.unit}] checking and typing {src.label}", nbytes=progress.files_size(src.files),
                             con=con):
             m = _map_and_type(src, getattr(cfg.sources, name), problems)
         if m is not None:
             mapped[name] = m
+            # typed and checked: the raw copy is no longer needed (only one source's raw copy is ever held)
+            backend.drop_tables(con, f"raw_{name}", f"_load_{name}")
     holders = [mapped[n] for n in ("customers", "orders") if n in mapped]
     if (cfg.business_unit_value is not None and len(holders) == len([n for n in ("customers", "orders") if n in raws])
             and not any("business_unit" in m.present for m in holders)):
         problems.append(_no_unit_column(cfg, holders))
     if problems:
         raise DataError(_join(cfg, problems))
-    for name in raws:  # typed and checked: the raw text is no longer needed
-        backend.drop_tables(con, f"raw_{name}", f"_load_{name}")
 
     unit_value = cfg.unit_value
     cust = mapped.get("customers")

@@ -5,6 +5,10 @@ report-month rules): :data:`CONTRACT` and :class:`ColumnRule` (what each canonic
 the typing of one mapped source (:func:`_map_and_type`), :class:`DataQuality` and :class:`UnitData`
 (what an analysis receives), the customer keys, and the wording of the contract's hard errors.
 Import the public names from :mod:`retention_utils.contract`.
+
+Why this module is long: the typing of a mapped export is one pass over the raw rows whose parts
+(the column rules, the typing and whitespace rules, the checks with their examples, the exact-duplicate
+search) share the same helpers; split further, each part would import the others.
 """
 from __future__ import annotations
 
@@ -237,7 +241,16 @@ MISSING_TOKENS = ("nan", "na", "n/a", "#n/a", "null", "none", "nat")
 
 
 def _present(x: ibis.Value) -> ibis.Value:
-    """True where a date/number/flag cell holds a value: not blank and not a missing-value token."""
+    """True where a date/number/flag cell holds a value: not blank and not a missing-value token.
+
+    A typed column (Parquet, a database table) holds no text to inspect: a value is present where it
+    is not null (and, for floats, not NaN), with no cast of every cell to text.
+    """
+    dtype = x.type()
+    if dtype.is_floating():
+        return x.notnull() & ~x.isnan()
+    if dtype.is_numeric() or dtype.is_temporal() or dtype.is_boolean():
+        return x.notnull()
     s = _blank_to_null(x)
     return s.notnull() & ~s.lower().isin(MISSING_TOKENS)
 

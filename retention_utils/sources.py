@@ -147,7 +147,7 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
             read_note = _csv_note(con, spec, files[0], enc)
             label = files[0].name if len(files) == 1 else f"{spec.path} ({len(files)} files)"
         elif fmt == "parquet":
-            backend.copy_parquet(con, tmp, files)
+            backend.parquet_rows(con, f"raw_{name}", files)
             label = files[0].name if len(files) == 1 else f"{spec.path} ({len(files)} files)"
         elif fmt == "excel":
             frames = [pd.read_excel(f, sheet_name=spec.sheet if spec.sheet is not None else 0) for f in files]
@@ -181,7 +181,7 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
         raise DataError(redact(f"{where}: cannot be read as {fmt} ({_reason(exc)}). Check sources.{name} in "
                                "params: path, format, delimiter and encoding (e.g. encoding: latin-1).",
                                *secrets)) from None
-    table = backend.number_rows(con, tmp, f"raw_{name}")
+    table = con.table(f"raw_{name}") if fmt == "parquet" else backend.number_rows(con, tmp, f"raw_{name}")
     columns = tuple(c for c in table.columns if c != "_row")
     n_rows = backend.count_rows(con, f"raw_{name}")
     return RawSource(name=name, label=label, table=table, columns=columns, n_rows=n_rows, files=tuple(files),

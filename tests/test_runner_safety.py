@@ -226,6 +226,7 @@ def test_two_identical_runs_write_identical_summaries(tiny):
     def without_durations(text: str) -> dict:
         d = json.loads(text)
         d.pop("seconds")
+        assert set(d.pop("steps")) == {"load_validate", "monthly_kpis", "snapshot"}  # the runner's step seconds
         return d
 
     assert without_durations(first) == without_durations(second)

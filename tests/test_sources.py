@@ -133,3 +133,18 @@ def test_empty_first_excel_sheet_names_the_sheets(tmp_path):
     with pytest.raises(DataError, match=r"orders\.xlsx: sheet 'Cover' is empty\. Sheets in the file: 'Cover', 'Data'; "
                                         r"name the one with the data in params, e.g\. sources\.orders\.sheet: 'Data'\."):
         load_unit_data(load_config(params, "shop"))
+
+
+def test_parquet_parts_are_numbered_in_file_order(tmp_path):
+    """Parquet is read in place (no copy): a bad value in the second part is named by its row across the parts."""
+    from retention_utils import DataError
+    from tests.conftest import write_unit
+
+    params = write_unit(tmp_path, files={}, sources={"orders": {"path": "../parts/*.parquet"}})
+    (tmp_path / "parts").mkdir()
+    for i, amounts in enumerate([["10", "20", "30"], ["40", "oops", "60"]]):
+        pd.DataFrame({"order_id": [f"{i}{k}" for k in range(3)], "customer_id": ["A", "B", "C"],
+                      "order_date": ["2024-01-05", "2024-01-06", "2024-02-07"],
+                      "amount": amounts}).to_parquet(tmp_path / "parts" / f"part{i}.parquet")
+    with pytest.raises(DataError, match=r"column 'amount' has 1 unparseable numbers \(data rows 5: 'oops'\)"):
+        load_unit_data(load_config(params, "shop"))
