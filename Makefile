@@ -37,7 +37,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py
 
 # one unit's monthly run on the demo (median of 3), and load + validate vs opening the snapshot;
-# e.g. make bench-run BENCH_ARGS="--customers 1000000 --data data/bench_1m --runs 1"
+# e.g. make bench-run BENCH_ARGS="--sizes 1000000 --runs 3"  (or --sizes 100000,1000000,10000000 --format parquet --memory-limit 8GB)
 bench-run: $(STAMP)
 	$(PY) benchmarks/bench_monthly_run.py $(BENCH_ARGS)
 
