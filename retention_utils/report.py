@@ -13,6 +13,7 @@ every unit of the month with its headline KPIs and status, and ``manifest.json``
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.metadata as md
 import json
@@ -27,7 +28,7 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from . import backend, progress
 from .config import NOTEBOOKS, UNIT_RE, list_units, load_config, parse_month
@@ -132,6 +133,14 @@ def _kernel_manager_class(run_id: str = "") -> type:
     return IPCKernelManager
 
 
+@contextlib.contextmanager
+def _timed(result: UnitResult, step: str) -> Iterator[None]:
+    """Record the seconds of one of the runner's own steps in ``result.steps`` (the manifest carries them)."""
+    t = time.perf_counter()
+    yield
+    result.steps[step] = round(time.perf_counter() - t, 2)
+
+
 def _run_unit(unit: str, params_dir: str, month: str | None, notebooks_dir: str, staging_root: str,
               notebooks: tuple[str, ...], reports_root: str = "reports", run_id: str = "",
               previous: dict[str, float] | None = None) -> UnitResult:
@@ -201,9 +210,8 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
         result.label = cfg.label
         result.currency = cfg.currency
         result.params = cfg.model_dump(mode="json")
-        t = time.perf_counter()
-        data = load_unit_data(cfg)
-        result.steps["load_validate"] = round(time.perf_counter() - t, 2)
+        with _timed(result, "load_validate"):
+            data = load_unit_data(cfg)
         result.month = data.month_label
         result.month_warning = getattr(data, "month_warning", None) or ""
         result.engine = backend.settings(data.con)
@@ -213,14 +221,12 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
             notebooks = tuple(nb for nb in notebooks if nb in SNAPSHOT_NOTEBOOKS)
             shown.notebooks = notebooks
         else:
-            t = time.perf_counter()
-            head = kpi_analysis(data).headline  # the monthly table is kept in data.cache: the snapshot carries it
-            result.steps["monthly_kpis"] = round(time.perf_counter() - t, 2)
+            with _timed(result, "monthly_kpis"):
+                head = kpi_analysis(data).headline  # the monthly table is kept in data.cache: the snapshot carries it
             result.headline = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
                                for r in head.to_dict(orient="records")]
-        t = time.perf_counter()
-        write_snapshot(data, snapshot, fingerprints=result.inputs)
-        result.steps["snapshot"] = round(time.perf_counter() - t, 2)
+        with _timed(result, "snapshot"):
+            write_snapshot(data, snapshot, fingerprints=result.inputs)
         data.con.disconnect()  # the notebooks open the snapshot: the engine's memory goes to their kernels
         shown.say(f"data ok: report month {data.month_label}, {len(data.quality.rows)} data-quality lines "
                   f"({time.perf_counter() - t0:.1f} s)")

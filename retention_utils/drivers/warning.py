@@ -183,11 +183,15 @@ def _phrases(feature: str, X: pd.DataFrame, pairs: pd.DataFrame, *, currency: st
                                                    else [])) if c in X.columns]
     keys = X.iloc[pairs["row"].to_numpy()][cols].reset_index(drop=True)
     keys["high"] = pairs["high"].to_numpy()
+    return _per_distinct(keys, lambda rec: reason_phrase(feature, rec, high=bool(rec["high"]), currency=currency))
+
+
+def _per_distinct(keys: pd.DataFrame, word: Any) -> np.ndarray:
+    """``word(row)`` for every row of ``keys``, called once per distinct row and mapped back (in row order)."""
     distinct = keys.drop_duplicates()
-    words = [reason_phrase(feature, rec, high=bool(rec["high"]), currency=currency)
-             for rec in distinct.to_dict(orient="records")]
-    lookup = distinct.assign(_phrase=words)
-    return keys.merge(lookup, on=list(keys.columns), how="left")["_phrase"].to_numpy(dtype=object)
+    words = [word(rec) for rec in distinct.to_dict(orient="records")]
+    lookup = distinct.assign(_word=words)
+    return keys.merge(lookup, on=list(keys.columns), how="left")["_word"].to_numpy(dtype=object)
 
 
 def _rule_reasons(X: pd.DataFrame) -> list[str]:
@@ -195,11 +199,9 @@ def _rule_reasons(X: pd.DataFrame) -> list[str]:
         return pd.to_numeric(X[col], errors="coerce").astype(float) if col in X else pd.Series(np.nan, index=X.index)
 
     keys = pd.DataFrame({"r": num("recency_days").to_numpy(), "g": num("mean_interpurchase_days").to_numpy()})
-    distinct = keys.drop_duplicates()  # worded once per distinct pair, not once per customer
-    words = [f"no purchase for {r:,.0f} days (only one purchase day so far)" if math.isnan(g) else
-             f"no purchase for {r:,.0f} days (usually every {g:,.0f} days)"
-             for r, g in zip(distinct["r"], distinct["g"])]
-    return keys.merge(distinct.assign(_w=words), on=["r", "g"], how="left")["_w"].tolist()
+    return _per_distinct(keys, lambda rec: (
+        f"no purchase for {rec['r']:,.0f} days (only one purchase day so far)" if math.isnan(rec["g"]) else
+        f"no purchase for {rec['r']:,.0f} days (usually every {rec['g']:,.0f} days)")).tolist()
 
 
 @dataclass(frozen=True)
