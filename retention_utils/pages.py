@@ -53,11 +53,15 @@ def _env() -> jinja2.Environment:
     return env
 
 
-def render_notebook_html(ipynb: Path, out_html: Path, *, title: str) -> None:
+def render_notebook_html(ipynb: Path, out_html: Path, *, title: str, cfg: Any = None) -> None:
     """Render an executed notebook to self-contained HTML without code.
 
     Hidden: input cells, prompts, the ``parameters`` and ``injected-parameters``
-    cells, and any stderr stream output (warnings never reach executives).
+    cells, and any stderr stream output (warnings never reach executives). No script
+    runs in the page (nbconvert's MathJax and Mermaid loaders are removed: a report opens
+    offline and loads nothing). At the foot: the glossary of the populations, measures and
+    methods the page names (:func:`retention_utils.vocabulary.glossary_entries`, with the
+    churn windows of ``cfg``).
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -77,15 +81,52 @@ def render_notebook_html(ipynb: Path, out_html: Path, *, title: str) -> None:
     tags = TagRemovePreprocessor(remove_cell_tags={"parameters", "injected-parameters"}, enabled=True)
     exporter.register_preprocessor(tags, enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    # no external scripts: the report must open offline (drop the MathJax / require.js CDN tags)
-    body = _strip_external_scripts(body)
+    # no scripts: the report must open offline and run nothing (nbconvert adds MathJax, require.js and a
+    # Mermaid loader that imports from a CDN; the pages are static HTML and embedded PNGs)
+    body = _strip_scripts(body)
+    body = _with_glossary(body, cfg)
     out_html.write_text(body, encoding="utf-8")
 
 
-def _strip_external_scripts(body: str) -> str:
+def _strip_scripts(body: str) -> str:
+    """``body`` without any ``<script>`` element.
+
+    Examples
+    --------
+    >>> _strip_scripts('<p>a</p><script type="module">import("https://x")</script><script src="https://y"></script>')
+    '<p>a</p>'
+    """
     import re
 
-    return re.sub(r"<script[^>]+src=\"https?://[^\"]+\"[^>]*>\s*</script>", "", body)
+    return re.sub(r"<script\b[^>]*>.*?</script\s*>", "", body, flags=re.DOTALL | re.IGNORECASE)
+
+
+def page_text(body: str) -> str:
+    """The visible text of an HTML page (styles, scripts and tags removed; entities decoded).
+
+    Examples
+    --------
+    >>> page_text("<style>p{}</style><p>a &amp; <b>b</b></p>")
+    'a & b'
+    """
+    import html as html_mod
+    import re
+
+    body = re.sub(r"<(style|script)\b[^>]*>.*?</\1\s*>", " ", body, flags=re.DOTALL | re.IGNORECASE)
+    body = re.sub(r"<[^>]+>", " ", body)
+    return re.sub(r"\s+", " ", html_mod.unescape(body)).strip()
+
+
+def _with_glossary(body: str, cfg: Any) -> str:
+    from .display.html import glossary_html
+    from .vocabulary import glossary_entries
+
+    block = glossary_html(glossary_entries(page_text(body), cfg))
+    if not block:
+        return body
+    at = body.rfind("</body>")
+    block = f"<div class='jp-Cell' style='padding:0 12px'>{block}</div>"
+    return body[:at] + block + body[at:] if at >= 0 else body + block
 
 
 def _write_unit_page(stage: Path, res: UnitResult, month: str) -> None:

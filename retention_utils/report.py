@@ -264,7 +264,7 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
                 cwd=str(Path(notebooks_dir).resolve()), kernel_name="python3", progress_bar=False,
                 log_output=False, report_mode=True,
                 kernel_manager_class=_kernel_manager_class(run_id))
-            render_notebook_html(out_nb, stage / f"{nb}.html", title=f"{cfg.label} {result.month} {nb}")
+            render_notebook_html(out_nb, stage / f"{nb}.html", title=f"{cfg.label} {result.month} {nb}", cfg=cfg)
         except Exception as exc:
             entry["status"] = "failed"
             entry["html"] = None

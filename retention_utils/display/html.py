@@ -19,7 +19,7 @@ import pandas as pd
 from .formats import month_name
 
 __all__ = ["HTML", "esc", "css", "table", "Card", "cards", "headline_list", "bullet_list", "notes_list", "callout", "footnote",
-           "paragraph", "warning_html", "title_html", "join"]
+           "paragraph", "warning_html", "title_html", "join", "shortfall_html", "small_print", "glossary_html"]
 
 
 class HTML:
@@ -155,6 +155,37 @@ def footnote(text: str) -> str:
 def paragraph(text: str) -> str:
     """A plain paragraph (escaped)."""
     return f"<p>{esc(text)}</p>"
+
+
+def shortfall_html(text: str | None) -> str:
+    """The one sentence that replaces a section with too little data (:func:`retention_utils.samples.shortfall`).
+
+    Examples
+    --------
+    >>> shortfall_html(None)
+    ''
+    >>> shortfall_html("Not shown: x needs 30 customers; there are 3.")
+    "<p class='rk-shortfall'>Not shown: x needs 30 customers; there are 3.</p>"
+    """
+    return f"<p class='rk-shortfall'>{esc(text)}</p>" if text else ""
+
+
+def small_print(text: str) -> str:
+    """The technical term or method behind a plain sentence, in small print under it; empty for empty text."""
+    return f"<p class='rk-small'>{esc(text)}</p>" if text else ""
+
+
+def glossary_html(entries: Iterable[tuple[str, str]]) -> str:
+    """The page's glossary: ``(name, definition)`` pairs as a definition list at the foot; empty if none.
+
+    Examples
+    --------
+    >>> glossary_html([("customers scored", "At <month> end.")])
+    "<section class='rk-glossary'><h2>What the words on this page mean</h2><dl><dt>customers scored</dt><dd>At &lt;month&gt; end.</dd></dl></section>"
+    """
+    items = "".join(f"<dt>{esc(n)}</dt><dd>{esc(d)}</dd>" for n, d in entries)
+    return (f"<section class='rk-glossary'><h2>What the words on this page mean</h2><dl>{items}</dl></section>"
+            if items else "")
 
 
 def warning_html(text: str | None) -> str:

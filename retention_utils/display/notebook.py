@@ -35,3 +35,6 @@ def setup_notebook(*, report_mode: bool = True) -> None:
     shell = get_ipython()
     if shell is not None:
         shell.set_custom_exc((RetentionError,), _clean_error)
+        from ..plots.check import install_check
+
+        install_check(shell)  # only when RETENTION_FIGURE_CHECK names a file (the report tests)
