@@ -153,9 +153,9 @@ def _fields(cfg: Any = None, month: Any = None) -> dict[str, str]:
     if month is None:
         month_text = "the month"
     else:
-        from .display.formats import month_name
+        import pandas as pd
 
-        month_text = month_name(month)
+        month_text = pd.Timestamp(month).strftime("%B %Y")  # display.formats.month_name (computation never imports display)
     return {"month": month_text,
             "dormant_days": str(getattr(churn, "dormant_days", "the dormant")),
             "inactivity_days": str(getattr(churn, "inactivity_days", "the inactivity")),
