@@ -11,6 +11,7 @@ from retention_utils import load_config, load_unit_data
 from retention_utils import survival as sv
 from retention_utils.plots import survival as svp
 from retention_utils.plots.base import CAUSE_COLOURS, PALETTE
+from retention_utils.plots.check import figure_problems
 from tests.conftest import TINY
 
 #: Six customers on two plans, every life ended in churn.
@@ -119,15 +120,20 @@ def test_plot_cumulative_incidence_says_why_there_are_no_causes(tiny):
 
 
 def test_plot_sensitivity_marks_the_units_threshold(tiny):
-    s = pd.DataFrame({"threshold_days": [60, 90, 120], "configured": [False, True, False],
-                      "survival_at": [0.4, 0.5, 0.6], "survival_ci_lower": [0.3, 0.4, 0.5],
-                      "survival_ci_upper": [0.5, 0.6, 0.7], "months": [12.0] * 3})
+    s = pd.DataFrame({"threshold_days": [60, 90, 120, 180], "configured": [False, True, False, False],
+                      "survival_at": [0.4, 0.5, 0.6, 0.9], "survival_ci_lower": [0.3, 0.4, 0.5, 0.7],
+                      "survival_ci_upper": [0.5, 0.6, 0.7, 0.95], "months": [12.0] * 4,
+                      "n_events": [40, 30, 20, 9]})
     ax = svp.plot_sensitivity(s, ax=_ax())
+    # 180 days: 9 churn events, fewer than a share needs (MIN_EVENTS = 10): no bar, no interval, a note
     assert [b.get_height() for b in ax.patches] == pytest.approx([40, 50, 60])
-    assert [x.get_text() for x in ax.get_xticklabels()] == ["60 days", "90 days\n(this unit)", "120 days"]
+    assert "too few churn\nevents (9)" in _texts(ax)
+    assert [x.get_text() for x in ax.get_xticklabels()] == ["60 days", "90 days\n(this unit)", "120 days",
+                                                            "180 days"]
     assert mcolors.to_hex(ax.patches[1].get_facecolor()) == PALETTE["line"]
+    assert figure_problems(ax.figure) == []
     ax = svp.plot_sensitivity(tiny, ax=_ax())  # the tiny shop's own table (inactivity churn)
-    assert len(ax.patches) == len(tiny.sensitivity)
+    assert len(ax.patches) == int((tiny.sensitivity["n_events"] >= 10).sum())
     ax = svp.plot_sensitivity(None, ax=_ax())
     assert not ax.patches and "not applicable" in _texts(ax)
 
@@ -137,3 +143,44 @@ def test_every_plot_uses_the_current_axes_when_none_is_given(tiny):
                  svp.plot_sensitivity):
         fig = plt.figure()
         assert plot(tiny) is fig.gca()
+
+
+#: The notebook's charts: part, plot function, figure size (notebooks/survival.py).
+NOTEBOOK_CHARTS = (("km", svp.plot_km, (12, 5.5)), ("hazard", svp.plot_hazard, (11, 4)),
+                   ("cox", svp.plot_forest, None), ("competing", svp.plot_cumulative_incidence, None),
+                   ("sensitivity", svp.plot_sensitivity, None))
+
+
+@pytest.fixture(scope="module")
+def demo_survival(demo_units) -> dict:
+    return {u: sv.survival_analysis(d) for u, d in demo_units.items()}
+
+
+def test_demo_charts_have_no_text_over_text_or_outside_the_figure(demo_survival):
+    """Issue 12 item 4: before, every survival chart of the demo had text outside the figure (the
+    numbers under the curves, the hazard-ratio labels at the right, a stale '120%' tick) and the legend
+    sat in the lower left, over the curves of fast-churning groups."""
+    drawn = {}
+    for unit, a in demo_survival.items():
+        for part, plot, size in NOTEBOOK_CHARTS:
+            if not svp.has_chart(a, part):
+                continue
+            fig, ax = plt.subplots(figsize=size or svp.figure_size(a, part, (11, 4)))
+            plot(a, ax=ax)
+            assert figure_problems(fig) == [], (unit, part)
+            drawn.setdefault(unit, []).append(part)
+            plt.close(fig)
+    assert drawn["retail"] == ["km", "hazard", "cox", "sensitivity"]
+    assert drawn["subscriptions"] == ["km", "hazard", "cox", "competing"]
+    # b2b: 8 churn events, fewer than the 10 a lifetime estimate needs: only the thresholds with enough
+    assert drawn["b2b"] == ["sensitivity"]
+
+
+def test_km_legend_sits_outside_the_curves(demo_survival):
+    fig, ax = plt.subplots(figsize=(12, 5.5))
+    svp.plot_km(demo_survival["retail"], ax=ax)
+    fig.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    assert legend.x0 > ax.get_window_extent().x1  # to the right of the plotting area
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0%", "20%", "40%", "60%", "80%", "100%"]
+    plt.close(fig)

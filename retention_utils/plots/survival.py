@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from ..survival import (
+    MIN_EVENTS,
     CompetingRisks,
     CoxResult,
     KaplanMeier,
@@ -26,16 +27,16 @@ from ..survival import (
 )
 from .base import CAUSE_COLOURS, PALETTE, colours, get_ax, no_data
 
-__all__ = ["LABELS", "figure_size", "plot_km", "plot_hazard", "plot_forest", "plot_cumulative_incidence",
+__all__ = ["LABELS", "figure_size", "has_chart", "plot_km", "plot_hazard", "plot_forest", "plot_cumulative_incidence",
            "plot_sensitivity"]
 
 #: Axis labels (with units) of the main columns of the survival tables.
 LABELS: dict[str, str] = {
     "duration_months": "months since the start of the customer life",
     "tenure_month": "month of the customer life (1 = first month)",
-    "survival": "customers still active (%)",
+    "survival": "still customers (%)",
     "hazard": "churned in the month\n(% of those active at its start)",
-    "hazard_ratio": "hazard ratio, log scale (below 1: customers stay longer; above 1: they churn faster)",
+    "hazard_ratio": "times as fast as the comparison group (log scale; below 1: they stay longer)",
     "cumulative_incidence": "customers churned by this cause (%)",
 }
 
@@ -50,6 +51,48 @@ _OWN, _OTHER = PALETTE["line"], "#8ab17d"
 def _part(x: Any, attr: str) -> Any:
     """The part ``attr`` of an analysis, or ``x`` itself when it is already that part."""
     return getattr(x, attr) if isinstance(x, SurvivalAnalysis) else x
+
+
+def _tidy(ax: Axes) -> Axes:
+    """Make the figure fit its text: constrained layout (labels outside the axes stay inside the figure),
+    and only the ticks inside the axis limits (matplotlib keeps the label of a tick beyond them, e.g. a
+    "120%" above a 0-100% axis, which the figure check counts as text outside the figure)."""
+    fig = ax.figure
+    if fig.get_layout_engine() is None:
+        fig.set_layout_engine("constrained")
+    for axis, (lo, hi) in ((ax.yaxis, ax.get_ylim()), (ax.xaxis, ax.get_xlim())):
+        if axis.get_scale() != "linear" or isinstance(axis.get_major_locator(), mticker.NullLocator):
+            continue
+        lo, hi = min(lo, hi), max(lo, hi)
+        eps = (hi - lo) * 1e-9
+        ticks = [t for t in axis.get_ticklocs() if lo - eps <= t <= hi + eps]
+        axis.set_major_locator(mticker.FixedLocator(ticks))
+    return ax
+
+
+def _outside_legend(ax: Axes, **kw: Any) -> None:
+    """The legend to the right of the axes, never over the data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, borderaxespad=0, **kw)
+
+
+def has_chart(analysis: SurvivalAnalysis, part: str) -> bool:
+    """Whether the chart of ``part`` (``km``, ``hazard``, ``cox``, ``competing``, ``sensitivity``) has
+    something to draw under the small-sample rule; the page shows the section's sentence instead when not."""
+    if part in ("km", "hazard") and analysis.lifetimes_shortfall():
+        return False
+    if part == "km":
+        return bool(len(analysis.km.medians))
+    if part == "hazard":
+        return bool(len(analysis.hazard)) and bool(analysis.hazard["reliable"].any())
+    if part == "cox":
+        return bool(len(analysis.cox.hazard_ratios))
+    if part == "competing":
+        return analysis.competing is not None and bool(len(analysis.competing.incidence)) \
+            and not analysis.lifetimes_shortfall()
+    if part == "sensitivity":
+        s = analysis.sensitivity
+        return s is not None and bool((s["n_events"] >= MIN_EVENTS).any())
+    raise ValueError(f"has_chart: unknown part {part!r}; one of km, hazard, cox, competing, sensitivity")
 
 
 def plot_km(km: KaplanMeier | SurvivalAnalysis, *, ax: Axes | None = None, bands: bool = True,
@@ -75,7 +118,7 @@ def plot_km(km: KaplanMeier | SurvivalAnalysis, *, ax: Axes | None = None, bands
     """
     km = _part(km, "km")
     ax = get_ax(ax)
-    title = title or "Share of customers still active, by months since their start"
+    title = title or "Share of customers who are still customers, by months since their start"
     if not len(km.medians) or int(km.medians["n_customers"].sum()) == 0:
         return no_data(ax, "no customer lifetimes to draw yet", title)
     groups = km.groups
@@ -89,9 +132,10 @@ def plot_km(km: KaplanMeier | SurvivalAnalysis, *, ax: Axes | None = None, bands
             ax.fill_between(cv["duration_months"], cv["ci_lower"] * 100, cv["ci_upper"] * 100, step="post",
                             color=c, alpha=0.15, lw=0)
     ax.axhline(50, color="0.5", lw=0.8, ls="--")
-    ax.annotate("median: half still active", xy=(1, 50), xycoords=("axes fraction", "data"), xytext=(-4, 3),
+    ax.annotate("half of the customers", xy=(1, 50), xycoords=("axes fraction", "data"), xytext=(-4, 3),
                 textcoords="offset points", ha="right", va="bottom", fontsize=8, color="0.4")
     ax.set_ylim(0, 102)
+    ax.set_yticks(range(0, 101, 20))
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
     ax.set_ylabel(LABELS["survival"])
     ax.set_xlabel(LABELS["duration_months"])
@@ -101,7 +145,7 @@ def plot_km(km: KaplanMeier | SurvivalAnalysis, *, ax: Axes | None = None, bands
     ax.set_xticks(grid)
     ax.xaxis.set_major_formatter(mticker.FormatStrFormatter("%g"))
     ax.set_title(title, loc="left")
-    ax.legend(loc="lower left", frameon=False, fontsize=9)
+    _outside_legend(ax, fontsize=9)
     if at_risk and len(km.at_risk):
         top = -44
         ax.annotate("Customers still followed", xy=(0, 0), xycoords="axes fraction", xytext=(-24, top),
@@ -114,7 +158,7 @@ def plot_km(km: KaplanMeier | SurvivalAnalysis, *, ax: Axes | None = None, bands
             for r in rows.itertuples():
                 ax.annotate(f"{r.n_at_risk:,}", xy=(r.duration_months, 0), xycoords=("data", "axes fraction"),
                             xytext=(0, y), textcoords="offset points", ha="center", va="top", fontsize=8, color=c)
-    return ax
+    return _tidy(ax)
 
 
 def plot_hazard(hazard: pd.DataFrame | SurvivalAnalysis, *, ax: Axes | None = None, max_months: int | None = None,
@@ -159,18 +203,16 @@ def plot_hazard(hazard: pd.DataFrame | SurvivalAnalysis, *, ax: Axes | None = No
             ax.plot(d["tenure_month"], d["hazard"] * 100, marker="o", ms=3, color=c, label=str(g))
             ax.fill_between(d["tenure_month"], d["ci_lower"] * 100, d["ci_upper"] * 100, color=c, alpha=0.15, lw=0)
         if groups:
-            ax.legend(frameon=False, fontsize=9)
-    ax.set_xlabel(LABELS["tenure_month"])
+            _outside_legend(ax, fontsize=9)
+    dropped = int((~h["reliable"]).sum())
+    ax.set_xlabel(LABELS["tenure_month"] + (f"\n{dropped} later month(s) with too few customers left are not drawn"
+                                            if dropped else ""))
     ax.set_ylabel(LABELS["hazard"])
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
     ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True, nbins=12))
     ax.set_ylim(bottom=0)
     ax.set_title(title, loc="left")
-    dropped = int((~h["reliable"]).sum())
-    if dropped:
-        ax.annotate(f"{dropped} later month(s) with too few customers still active are not drawn.", xy=(0, -0.28),
-                    xycoords="axes fraction", fontsize=8, color="0.35")
-    return ax
+    return _tidy(ax)
 
 
 def plot_forest(cox: CoxResult | SurvivalAnalysis, *, ax: Axes | None = None, title: str | None = None) -> Axes:
@@ -194,7 +236,7 @@ def plot_forest(cox: CoxResult | SurvivalAnalysis, *, ax: Axes | None = None, ti
     """
     cox = _part(cox, "cox")
     ax = get_ax(ax)
-    title = title or "What changes the churn risk (Cox model, 95% intervals)"
+    title = title or "What changes how fast customers leave (bars: likely range)"
     hr = cox.hazard_ratios
     if not len(hr):
         return no_data(ax, cox.explanation or "no hazard ratios", title)
@@ -223,7 +265,7 @@ def plot_forest(cox: CoxResult | SurvivalAnalysis, *, ax: Axes | None = None, ti
     ax.set_ylim(-0.7, len(hr) - 0.3)
     ax.grid(axis="y", visible=False)
     ax.set_title(title, loc="left")
-    return ax
+    return _tidy(ax)
 
 
 def _no_causes(x: Any) -> str:
@@ -270,9 +312,9 @@ def plot_cumulative_incidence(cr: CompetingRisks | SurvivalAnalysis | None, *, a
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left", frameon=False)
+    _outside_legend(ax)
     ax.set_title(title, loc="left")
-    return ax
+    return _tidy(ax)
 
 
 def plot_sensitivity(sensitivity: pd.DataFrame | SurvivalAnalysis | None, *, ax: Axes | None = None,
@@ -300,21 +342,28 @@ def plot_sensitivity(sensitivity: pd.DataFrame | SurvivalAnalysis | None, *, ax:
         return no_data(ax, why, title or "How much the churn definition matters")
     s = s.reset_index(drop=True)
     x = np.arange(len(s))
+    enough = (s["n_events"] >= MIN_EVENTS).to_numpy() & np.isfinite(s["survival_at"].astype(float)).to_numpy()
     bar_colours = [_OWN if c else _OTHER for c in s["configured"]]
-    err = np.vstack([(s["survival_at"] - s["survival_ci_lower"]).clip(lower=0),
-                     (s["survival_ci_upper"] - s["survival_at"]).clip(lower=0)]) * 100
-    ax.bar(x, s["survival_at"] * 100, color=bar_colours, yerr=err, error_kw={"elinewidth": 0.8, "ecolor": "0.3"})
+    val = s["survival_at"].astype(float).where(enough, 0.0) * 100
+    err = np.vstack([(s["survival_at"] - s["survival_ci_lower"]).clip(lower=0).where(enough, 0.0),
+                     (s["survival_ci_upper"] - s["survival_at"]).clip(lower=0).where(enough, 0.0)]) * 100
+    ax.bar(x[enough], val[enough], color=[c for c, e in zip(bar_colours, enough) if e], yerr=err[:, enough],
+           error_kw={"elinewidth": 0.8, "ecolor": "0.3"})
+    for xi in x[~enough]:  # the small-sample rule: no bar or interval from fewer events than needed
+        ax.annotate(f"too few churn\nevents ({int(s['n_events'].iloc[xi])})", xy=(xi, 2), ha="center", va="bottom",
+                    fontsize=8, color="0.35")
     ax.set_xticks(x)
     ax.set_xticklabels([f"{d} days" + ("\n(this unit)" if c else "") for d, c in zip(s["threshold_days"],
                                                                                       s["configured"])])
     months = float(s["months"].iloc[0])
-    ax.set_xlabel("inactivity threshold: no purchase for more than ... counts as churned")
-    ax.set_ylabel(f"still active after {months:g} months (%)")
+    ax.set_xlim(-0.6, len(s) - 0.4)
+    ax.set_xlabel("customers count as churned after this many days without a purchase")
+    ax.set_ylabel(f"not churned after {months:g} months (%)")
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
     ax.set_ylim(0, 100)
-    ax.set_title(title or f"How much the churn definition matters: share active after {months:g} months",
-                 loc="left")
-    return ax
+    ax.set_yticks(range(0, 101, 20))
+    ax.set_title(title or "How much the churn definition matters", loc="left")
+    return _tidy(ax)
 
 
 def figure_size(analysis: SurvivalAnalysis, part: str, size: tuple[float, float] = (11, 4)) -> tuple[float, float]:

@@ -18,9 +18,12 @@ from ..config import SurvivalSpec
 from ..contract import UnitData
 from ..errors import ConfigError
 from ..results import AnalysisResult, notes_frame, summary_rows
+from ..samples import NEEDS, groups_shortfall, shortfall
+from ..vocabulary import name as vocab_name
 from .base import (
     ALL,
     DERIVED_FEATURES,
+    EVENTS_PER_TERM,
     MIN_EVENTS,
     SENSITIVITY_DAYS,
     TIMES,
@@ -36,10 +39,33 @@ from .logrank import LogRank, _empty_logrank, logrank
 from .rmst import RMST, rmst
 from .sensitivity import inactivity_sensitivity
 
-__all__ = ["SurvivalAnalysis", "survival_analysis", "snapshot_survival"]
+__all__ = ["SurvivalAnalysis", "survival_analysis", "snapshot_survival", "still_customers_name", "cohort_buying_name",
+           "trait_words"]
 
-#: Months of the "still active" headline row of :meth:`SurvivalAnalysis.summary_frame`.
+#: Months of the "still customers" headline row of :meth:`SurvivalAnalysis.summary_frame`.
 SUMMARY_MONTHS = 12
+
+
+def still_customers_name(months: int = SUMMARY_MONTHS) -> str:
+    """The vocabulary's name of the survival page's share (``still_customers``) at ``months``.
+
+    Examples
+    --------
+    >>> still_customers_name(12)
+    'still customers after 12 months'
+    """
+    return vocab_name("still_customers").replace(" k ", f" {months:g} ")
+
+
+def cohort_buying_name(months: int = SUMMARY_MONTHS) -> str:
+    """The vocabulary's name of the cohort page's share (``cohort_buying``) at ``months``.
+
+    Examples
+    --------
+    >>> cohort_buying_name(12)
+    'share of a cohort buying in month 12'
+    """
+    return vocab_name("cohort_buying").replace(" k", f" {months:g}")
 
 
 @dataclass(frozen=True)
@@ -95,79 +121,254 @@ class SurvivalAnalysis(AnalysisResult):
     notes: pd.DataFrame
     too_few_events: bool
     min_customers: int
+    #: The cohort page's share at month :data:`SUMMARY_MONTHS` (one row: ``period, definition, n_customers,
+    #: n_retained, share``), for the note that reconciles the two pages; empty for snapshot units or when
+    #: no cohort is old enough.
+    cohort_compare: pd.DataFrame | None = None
 
     @property
     def n_customers(self) -> int:
+        """Customer lives followed (the vocabulary's ``customer_lives``)."""
         return len(self.life.table)
 
     @property
     def n_events(self) -> int:
         return int(self.life.table["event"].sum())
 
+    # ------------------------------------------------------------------ the small-sample rule, per section
+
+    def lifetimes_shortfall(self) -> str | None:
+        """The sentence replacing the lifetime estimates (curve, medians, shares, averages), or None.
+
+        They need ``min_customers`` customer lives and :data:`MIN_EVENTS` churn events.
+        """
+        lives = vocab_name("customer_lives")
+        return (shortfall(self.n_customers, self.min_customers, what="an estimate of how long customers stay",
+                          counted=lives)
+                or shortfall(self.n_events, MIN_EVENTS, what="an estimate of how long customers stay",
+                             counted="churn events", where=f"among the {self.n_customers:,} {lives}"))
+
+    def groups_shortfall(self) -> str | None:
+        """Why customers are not compared by ``spec.group_by`` (None when they are)."""
+        gb = self.spec.group_by
+        if not gb:
+            return None
+        if len(self.km.groups) >= 2 and self.km.group_by == gb:
+            return None
+        sizes = self.life.table[gb].value_counts(dropna=False).to_list() if gb in self.life.table else []
+        return groups_shortfall(sizes, self.min_customers, what=f"a comparison by {gb}")
+
+    def logrank_shortfall(self) -> str | None:
+        """Why there is no test of the group difference: every group needs ``NEEDS['log_rank']`` churn events."""
+        if not self.spec.group_by:
+            return None
+        other = self.lifetimes_shortfall() or self.groups_shortfall()
+        if other:
+            return None  # the section says it already
+        need = NEEDS["log_rank"][0]
+        med = self.km.medians
+        small = med.loc[med["n_events"].idxmin()]
+        if int(small.n_events) >= need and len(self.logrank.overall):
+            return None
+        return shortfall(int(small.n_events), need, what="a test of whether the groups really differ",
+                         counted="churn events in every group", where=f"in the group '{small.group}'")
+
+    def cox_shortfall(self) -> str | None:
+        """Why there are no ratios of what changes the churn risk (None when there are, or none are configured)."""
+        if len(self.cox.hazard_ratios) or self.cox.status == "no_covariates":
+            return None
+        fit = self.cox.fit.iloc[0] if len(self.cox.fit) else None
+        n_ev = int(fit.n_events) if fit is not None else self.n_events
+        terms = int(fit.n_terms) if fit is not None and fit.n_terms else 1
+        need = max(EVENTS_PER_TERM * terms, NEEDS["cox"][0], MIN_EVENTS)
+        return shortfall(n_ev, need, what="a measure of what changes the churn risk",
+                         counted="churn events" + (f" ({EVENTS_PER_TERM} per trait compared)" if terms > 1 else ""),
+                         where="among the customers it would compare")
+
+    def populations(self) -> dict[str, int]:
+        """Every customer count the page shows, by what it counts (reconciled in one line on the page).
+
+        ``unit_customers`` = ``left_out_start`` + ``lives``; ``lives`` = ``early_leavers`` +
+        ``model_missing`` + ``model`` (the model's customers: still customers after the early-life window,
+        with every trait known); ``groups_left_out``: lives in groups too small to compare.
+        """
+        lives = self.n_customers
+        out = {"lives": lives, "left_out_start": int(self.life.n_left_truncated),
+               "unit_customers": lives + int(self.life.n_left_truncated)}
+        grouped = int(self.km.medians["n_customers"].sum()) if len(self.km.medians) else 0
+        out["groups_left_out"] = lives - grouped if self.km.group_by else 0
+        fit = self.cox.fit.iloc[0] if len(self.cox.fit) else None
+        if fit is not None and len(self.cox.hazard_ratios):
+            days = int(fit.landmark_days or 0)
+            t = self.life.table
+            early = int((t["duration_days"] <= days).sum()) if days and "duration_days" in t else 0
+            out.update(model=int(fit.n_customers), early_leavers=early,
+                       model_missing=lives - early - int(fit.n_customers), landmark_days=days)
+        return out
+
     def summary_frame(self) -> pd.DataFrame:
         """Headline numbers as long rows (columns :data:`retention_utils.results.SUMMARY_COLUMNS`).
 
         Metrics (``analysis`` is ``survival``):
 
-        * ``n_customers``, ``n_churn_events``: customer lives analysed and those ended in churn;
-        * ``median_lifetime_months``: median lifetime of all customers with its 95% interval
-          (NaN when not reached; an open upper limit is NaN);
-        * ``survival_12_months``: share still active 12 months after their start, with its
-          interval (NaN when nobody has been followed that long);
-        * ``rmst_months``: average months active within ``spec.horizon_months`` (all customers);
-        * ``logrank_p_value``: log-rank test across the groups of ``spec.group_by`` (only when
-          groups were compared);
-        * ``cox_strongest_hazard_ratio``: the significant (p < 0.05) hazard ratio of a
-          categorical or binary term furthest from 1, its label naming the term (only when
-          there is one).
+        * ``headline`` (``unit="sentence"``, value NaN): :meth:`headline`, the one sentence for the unit's
+          executive summary;
+        * ``n_customers``, ``n_churn_events``: customer lives followed and those ended in churn;
+        * ``median_lifetime_months``: median lifetime of all customers with its 95% interval (an open
+          upper limit is NaN); only when reached;
+        * ``survival_12_months``: share still customers 12 months after their start, with its interval;
+          only when someone has been followed that long;
+        * ``rmst_months``: average months as a customer within ``spec.horizon_months`` (all customers);
+        * ``logrank_p_value``: test across the groups of ``spec.group_by``, only when every group has the
+          churn events the test needs (:data:`retention_utils.samples.NEEDS`);
+        * ``cox_strongest_hazard_ratio``: the significant (p < 0.05) hazard ratio of a categorical or
+          binary term furthest from 1, its label naming the term in words (only when there is one).
 
-        With too few churn events (``too_few_events``) the estimates are NaN, as the headline
-        says they cannot be estimated reliably; the counts are still given.
+        The estimates are left out when the lifetimes are too few to estimate (:meth:`lifetimes_shortfall`):
+        a row never carries a missing value where a number should be; the counts are always given.
         """
-        few = self.too_few_events
         rows: list[dict[str, Any]] = [
-            {"metric": "n_customers", "label": "Customer lives analysed", "value": self.n_customers,
+            {"metric": "headline", "label": self.headline(), "value": math.nan, "unit": "sentence"},
+            {"metric": "n_customers", "label": vocab_name("customer_lives", capital=True), "value": self.n_customers,
              "unit": "customers"},
             {"metric": "n_churn_events", "label": "Customer lives ended in churn", "value": self.n_events,
              "unit": "customers"},
         ]
+        if self.lifetimes_shortfall():
+            return summary_rows(rows, analysis="survival")
         med = self.km_all.medians.iloc[0] if len(self.km_all.medians) else None
-        ok = med is not None and not few
-        rows.append({"metric": "median_lifetime_months", "label": "Median customer lifetime (all customers)",
-                     "value": med.median_months if ok else math.nan, "unit": "months",
-                     "ci_lower": med.ci_lower if ok else math.nan, "ci_upper": med.ci_upper if ok else math.nan,
-                     "higher_is_better": True})
+        if med is not None and med.median_reached:
+            rows.append({"metric": "median_lifetime_months", "label": "Median customer lifetime (all customers)",
+                         "value": med.median_months, "unit": "months", "ci_lower": med.ci_lower,
+                         "ci_upper": med.ci_upper, "higher_is_better": True})
         at = self.km_all.at_times
         at = at[(at["duration_months"] == SUMMARY_MONTHS) & at["estimable"].astype(bool)]
-        ok = len(at) > 0 and not few
-        rows.append({"metric": f"survival_{SUMMARY_MONTHS}_months",
-                     "label": f"Still active {SUMMARY_MONTHS} months after their start",
-                     "value": at["survival"].iloc[0] if ok else math.nan, "unit": "share",
-                     "ci_lower": at["ci_lower"].iloc[0] if ok else math.nan,
-                     "ci_upper": at["ci_upper"].iloc[0] if ok else math.nan, "higher_is_better": True})
+        if len(at):
+            rows.append({"metric": f"survival_{SUMMARY_MONTHS}_months",
+                         "label": still_customers_name(SUMMARY_MONTHS)[:1].upper()
+                         + still_customers_name(SUMMARY_MONTHS)[1:],
+                         "value": at["survival"].iloc[0], "unit": "share", "ci_lower": at["ci_lower"].iloc[0],
+                         "ci_upper": at["ci_upper"].iloc[0], "higher_is_better": True})
         by = self.rmst.by_group
         if list(by["group"]) != [ALL]:  # grouped: the all-customers value is one more area under one curve
             by = rmst(self.life.table, horizon_months=self.spec.horizon_months).by_group
-        ok = len(by) > 0 and bool(by["estimable"].iloc[0]) and not few
-        rows.append({"metric": "rmst_months",
-                     "label": f"Average months active within the first {self.spec.horizon_months} months (RMST)",
-                     "value": by["rmst_months"].iloc[0] if ok else math.nan, "unit": "months",
-                     "ci_lower": by["ci_lower"].iloc[0] if ok else math.nan,
-                     "ci_upper": by["ci_upper"].iloc[0] if ok else math.nan, "higher_is_better": True})
-        if self.logrank is not None and len(self.logrank.overall):
+        if len(by) and bool(by["estimable"].iloc[0]):
+            rows.append({"metric": "rmst_months",
+                         "label": f"Average months as a customer within the first {self.spec.horizon_months} months",
+                         "value": by["rmst_months"].iloc[0], "unit": "months", "ci_lower": by["ci_lower"].iloc[0],
+                         "ci_upper": by["ci_upper"].iloc[0], "higher_is_better": True})
+        if self.logrank is not None and len(self.logrank.overall) and not self.logrank_shortfall():
             o = self.logrank.overall.iloc[0]
             rows.append({"metric": "logrank_p_value",
-                         "label": f"Log-rank test: survival differs across {o.n_groups} groups of {o.group_by}",
+                         "label": f"Chance that the {o.n_groups} groups of {o.group_by} differ this much by luck",
                          "value": o.p_value, "unit": "p-value"})
-        hr = self.cox.hazard_ratios
-        sig = hr[(hr["p_value"] < 0.05) & (hr["kind"] != "numeric")]
-        if len(sig):
-            top = sig.loc[np.abs(np.log(sig["hazard_ratio"].astype(float))).idxmax()]
+        top = self.strongest_trait()
+        if top is not None:
+            who, other = trait_words(top, self.spec.early_days)
             rows.append({"metric": "cox_strongest_hazard_ratio",
-                         "label": f"Hazard ratio: {term_label(top, self.spec.early_days)}",
+                         "label": f"How many times as fast {who} leave as {other}",
                          "value": top.hazard_ratio, "unit": "ratio", "ci_lower": top.ci_lower,
                          "ci_upper": top.ci_upper})
         return summary_rows(rows, analysis="survival")
+
+    def strongest_trait(self) -> Any:
+        """The significant (p < 0.05) categorical or binary hazard ratio furthest from 1 (a row), or None."""
+        hr = self.cox.hazard_ratios
+        sig = hr[(hr["p_value"] < 0.05) & (hr["kind"] != "numeric")]
+        if not len(sig):
+            return None
+        return sig.loc[np.abs(np.log(sig["hazard_ratio"].astype(float))).idxmax()]
+
+    def headline(self) -> str:
+        """The one plain sentence of this analysis for the unit's executive summary (what is missing, if so).
+
+        Examples: "59% of customers are still customers after 12 months; customers with a complaint in
+        their first 30 days leave 1.9 times as fast as those without, so the first 30 days are where to act."
+        """
+        lives = vocab_name("customer_lives")
+        if not self.n_customers:
+            return "No customer lifetimes to measure in this unit yet."
+        short = self.lifetimes_shortfall()
+        if short:
+            need = self.min_customers if self.n_customers < self.min_customers else MIN_EVENTS
+            have, what = ((self.n_customers, lives) if self.n_customers < self.min_customers
+                          else (self.n_events, "churn events"))
+            return (f"How long customers stay cannot be measured yet: {have:,} {what} so far "
+                    f"({self.n_customers:,} {lives}), at least {need:,} needed.")
+        at = self.km_all.at_times
+        at = at[(at["duration_months"] == SUMMARY_MONTHS) & at["estimable"].astype(bool)]
+        med = self.km_all.medians.iloc[0]
+        if len(at):
+            first = f"{at['survival'].iloc[0]:.0%} of customers are {still_customers_name(SUMMARY_MONTHS)}"
+        elif med.median_reached:
+            first = f"Half of the customers leave within {med.median_months:.1f} months"
+        else:
+            first = "More than half of the customers are still customers after the longest follow-up"
+        top = self.strongest_trait()
+        if top is not None:
+            who, other = trait_words(top, self.spec.early_days)
+            if top.hazard_ratio >= 1:
+                act = (f", so the first {self.spec.early_days} days are where to act"
+                       if top.covariate in DERIVED_FEATURES else "")
+                return f"{first}; {who} leave {top.hazard_ratio:.1f} times as fast as {other}{act}."
+            return f"{first}; {who} leave {1 - top.hazard_ratio:.0%} more slowly than {other}."
+        hz = self.hazard[self.hazard["reliable"]] if len(self.hazard) else self.hazard
+        if len(hz) >= 3:
+            peak = hz.loc[hz["hazard"].idxmax()]
+            return (f"{first}; the risk of leaving peaks in month {peak.tenure_month:.0f} of the customer life "
+                    f"({peak.hazard:.0%} of the customers starting it leave during it).")
+        return f"{first}."
+
+
+def trait_words(row: Any, early_days: int) -> tuple[str, str]:
+    """(the customers with a Cox term's trait, their comparison group) in words.
+
+    Examples
+    --------
+    >>> import types
+    >>> trait_words(types.SimpleNamespace(covariate="early_complaint", kind="binary"), 30)
+    ('customers with a complaint in their first 30 days', 'those without')
+    >>> trait_words(types.SimpleNamespace(covariate="plan", kind="categorical", level="gold", reference="basic"), 30)
+    ("customers with plan 'gold'", "those with 'basic'")
+    """
+    if row.covariate in DERIVED_FEATURES:
+        return f"customers with {DERIVED_FEATURES[row.covariate].format(days=early_days)}", "those without"
+    if row.kind == "binary":
+        return f"customers with {row.covariate}", "those without"
+    if row.kind == "numeric":
+        return f"each extra unit of {row.covariate}", ""
+    return f"customers with {row.covariate} '{row.level}'", f"those with '{row.reference}'"
+
+
+def _cohort_compare(data: UnitData, months: int = SUMMARY_MONTHS) -> pd.DataFrame | None:
+    """The cohort page's pooled share at period ``months`` (its definition and params), or None.
+
+    The same computation as :func:`retention_utils.cohorts.cohort_analysis` (its table and pooled curve),
+    without the control chart and groups; None for snapshot units, non-monthly cohorts or when no cohort
+    is ``months`` old.
+    """
+    if getattr(data, "kind", "orders") == "snapshot":
+        return None
+    from ..calendar import last_complete_period
+    from ..cohorts import cohort_retention_table, pooled_curve
+    from ..engine import cohort_activity
+
+    spec = data.config.cohorts
+    if spec.period != "month" or (spec.max_periods is not None and spec.max_periods < months):
+        return None
+    explicit = data.config.churn.method == "explicit"
+    definition = spec.definition or ("subscribed" if explicit else "period")
+    by = spec.by or ("signup" if explicit else "first_purchase")
+    act = cohort_activity(data.orders, data.customers, by=by, period="month")
+    table = cohort_retention_table(act, last_idx=last_complete_period(data.month_end, "month"), period="month",
+                                   definition=definition, max_periods=spec.max_periods)
+    pooled = pooled_curve(table) if len(table) else table
+    row = pooled[pooled["period"] == months] if len(pooled) else pooled
+    if not len(row) or not row["n_customers"].iloc[0]:
+        return None
+    r = row.iloc[0]
+    return pd.DataFrame([{"period": months, "definition": definition, "n_customers": int(r.n_customers),
+                          "n_retained": int(r.n_retained), "share": float(r.retention_rate)}])
 
 
 def survival_analysis(data: UnitData, spec: SurvivalSpec | None = None) -> SurvivalAnalysis:
@@ -272,7 +473,7 @@ def survival_analysis(data: UnitData, spec: SurvivalSpec | None = None) -> Survi
     return SurvivalAnalysis(unit=cfg.unit, label=cfg.label, month=data.month_label, method=method,
                             rule=life.rule, spec=spec, life=life, km_all=km_all, km=km, logrank=lr, hazard=hz,
                             cox=cox, rmst=rm, competing=comp, sensitivity=sens, notes=all_notes,
-                            too_few_events=few, min_customers=min_n)
+                            too_few_events=few, min_customers=min_n, cohort_compare=_cohort_compare(data))
 
 
 def _cox(table: pd.DataFrame, spec: SurvivalSpec, *, min_n: int, few: bool, notes: list[dict[str, str]]
