@@ -181,6 +181,23 @@ class Thresholds(_Strict):
     min_customers: int = Field(30, ge=1)
 
 
+#: Headline KPIs a target may be set for, and whether higher is better (the keys of ``kpis.KPI_LABELS``;
+#: a test keeps the two in step; config cannot import kpis, which imports the data contract).
+TARGET_KPIS: dict[str, bool] = {"n_active": True, "n_new": True, "churn_rate": False, "net_revenue": True,
+                                "aov": True, "revenue_per_active": True, "repurchase_rate": True}
+
+
+class Target(_Strict):
+    """A traffic light of a headline KPI on the unit summary: green at ``good`` or better, red at ``bad`` or worse.
+
+    Rates are fractions (``churn_rate: {good: 0.05, bad: 0.08}`` = green up to 5%, red from 8%), amounts in the
+    unit's currency, counts in customers.
+    """
+
+    good: float
+    bad: float
+
+
 class CohortSpec(_Strict):
     """Settings of the cohort report (notebook ``cohort_retention``); None = the unit's natural choice."""
 
@@ -265,6 +282,7 @@ class UnitConfig(_Strict):
     currency: str = "EUR"
     churn: ChurnSpec = Field(default_factory=ChurnSpec)
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    targets: dict[str, Target] = Field(default_factory=dict)
     sources: Sources
     show_customer_ids: bool = False
     cohorts: CohortSpec = Field(default_factory=CohortSpec)
@@ -279,6 +297,19 @@ class UnitConfig(_Strict):
         if not UNIT_RE.match(value):
             raise ValueError(f"unit name {value!r} must be letters, digits, '_' or '-' (at most 64, no "
                              "path separators or dots), because it names the report folder")
+        return value
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, value: dict[str, Target]) -> dict[str, Target]:
+        for kpi, t in value.items():
+            if kpi not in TARGET_KPIS:
+                raise ValueError(f"targets: {kpi!r} is not a headline KPI; use one of {', '.join(TARGET_KPIS)}")
+            higher = TARGET_KPIS[kpi]
+            if t.good == t.bad or (t.good < t.bad) == higher:
+                better = "above" if higher else "below"
+                raise ValueError(f"targets.{kpi}: higher is {'better' if higher else 'worse'} for this KPI, so "
+                                 f"'good' ({t.good:g}) must lie {better} 'bad' ({t.bad:g})")
         return value
 
     @field_validator("report_month")

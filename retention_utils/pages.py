@@ -42,6 +42,8 @@ class UnitResult:
     staging: str = ""
     month_warning: str = ""  # the report month is only partly covered by the data (shown on every page)
     steps: dict[str, float] = field(default_factory=dict)  # seconds of the runner's own steps (validation)
+    quality: dict[str, Any] = field(default_factory=dict)  # input rows read / used / excluded / dropped, balanced
+    revisions: list[dict[str, Any]] = field(default_factory=list)  # earlier months changed since reported (ledger)
 
 
 def _env() -> jinja2.Environment:
@@ -129,11 +131,52 @@ def _with_glossary(body: str, cfg: Any) -> str:
     return body[:at] + block + body[at:] if at >= 0 else body + block
 
 
+def _read_summary(folder: Path) -> "Any":
+    """The unit's ``summary.csv`` as a frame (None when the run wrote none)."""
+    import pandas as pd
+
+    path = folder / SUMMARY_FILE
+    if not path.is_file():
+        return None
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
+
+
+def _ledger(root: Path) -> "Any":
+    """The KPI ledger under the reports root (None when missing or unreadable: the page then shows less)."""
+    from .ledger import read_ledger
+
+    try:
+        return read_ledger(root)
+    except Exception:  # noqa: BLE001 - the run already said why when it wrote the ledger
+        return None
+
+
+def _pdf_available() -> bool:
+    """A Chromium to print the PDFs with was found (the runner prints them after the pages are written)."""
+    try:
+        from .browser import find_chromium
+    except ImportError:
+        return False
+    return find_chromium() is not None
+
+
+def _month_title(month: str) -> str:
+    from .display.formats import month_name
+
+    try:
+        return month_name(f"{month}-01")
+    except ValueError:
+        return month
+
+
 def _write_unit_page(stage: Path, res: UnitResult, month: str) -> None:
+    from .display.executive import unit_view
+
     env = _env()
     stage.mkdir(parents=True, exist_ok=True)
-    page = env.get_template("unit.html").render(r=res, month=month, cards=_cards(res),
-                                                has_summary=(stage / SUMMARY_FILE).is_file(),
+    view = unit_view(res, _read_summary(stage))
+    page = env.get_template("unit.html").render(r=res, month=month, month_title=_month_title(month), v=view,
+                                                has_summary=(stage / SUMMARY_FILE).is_file(), pdf=_pdf_available(),
                                                 generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
     (stage / "index.html").write_text(page, encoding="utf-8")
     (stage / "summary.json").write_text(json.dumps(_jsonable(res), indent=2, default=str), encoding="utf-8")
@@ -182,34 +225,19 @@ def stable_numbers(obj: Any, digits: int = 6) -> Any:
     return obj
 
 
-def _cards(res: UnitResult) -> list[dict[str, str]]:
-    from .display import fmt_delta, fmt_value
+def _write_month_index(month_dir: Path, month: str, manifest: dict[str, Any], ledger_note: str = "") -> Path:
+    from .display.executive import portfolio_view
 
-    out = []
-    for h in res.headline:
-        def num(key: str) -> float:
-            v = h.get(key)
-            return float("nan") if v is None else float(v)
-
-        good = None
-        d = num("delta_previous")
-        if not math.isnan(d) and d != 0:
-            good = (d > 0) == bool(h["higher_is_better"])
-        out.append({"label": h["label"], "value": fmt_value(num("value"), h["kind"], res.currency),
-                    "delta": fmt_delta(d, num("pct_previous"), h["kind"], res.currency),
-                    "tone": "" if good is None else ("good" if good else "bad")})
-    return out
-
-
-def _write_month_index(month_dir: Path, month: str, manifest: dict[str, Any]) -> Path:
     units = []
     for summary in sorted(month_dir.glob("*/summary.json")):
         data = json.loads(summary.read_text(encoding="utf-8"))
         res = UnitResult(**{k: v for k, v in data.items() if k in UnitResult.__dataclass_fields__})
-        units.append({"r": res, "cards": [c for c in _cards(res) if c["label"] in (
-            "Active customers", "Monthly churn rate", "Net revenue")]})
+        units.append((res, _read_summary(summary.parent)))
     page = _env().get_template("month.html").render(
-        month=month, units=units, generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
+        month=month, month_title=_month_title(month), p=portfolio_view(units, month, _ledger(month_dir.parent)),
+        n_units=len(units),
+        n_ok=sum(1 for r, _ in units if r.status == "ok"), ledger_note=ledger_note, pdf=_pdf_available(),
+        generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
     tmp = month_dir / f".index-{uuid.uuid4().hex[:8]}.html"
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, month_dir / "index.html")
@@ -217,3 +245,26 @@ def _write_month_index(month_dir: Path, month: str, manifest: dict[str, Any]) ->
     tmpm.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     os.replace(tmpm, month_dir / "manifest.json")
     return month_dir / "index.html"
+
+
+def print_pdfs(reports_dir: Path, month: str, results: list[UnitResult]) -> list[Path]:
+    """Each unit summary and the portfolio page printed to ``index.pdf`` beside them, when a Chromium is found.
+
+    A PDF is a copy for mail: a failed print never fails the run (the page is there); the PDFs written
+    are returned.
+    """
+    from .browser import find_chromium, print_pdf
+
+    if find_chromium() is None:
+        return []
+    folder = Path(reports_dir) / month
+    pages = [folder / r.unit / "index.html" for r in results] + [folder / "index.html"]
+    written = []
+    for page in pages:
+        if page.is_file():
+            try:
+                if print_pdf(page, page.with_suffix(".pdf")):
+                    written.append(page.with_suffix(".pdf"))
+            except Exception:  # noqa: BLE001 - see the docstring
+                continue
+    return written

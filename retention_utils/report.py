@@ -33,9 +33,11 @@ from typing import Any, Callable, Iterator
 from . import backend, progress
 from .config import NOTEBOOKS, UNIT_RE, list_units, load_config, parse_month
 from .errors import ConfigError, RetentionError, environment_secrets, redact
+from .ledger import record_run, unit_revisions
 from .pages import (  # noqa: F401  (render_notebook_html, stable_headline: imported from here by callers)
     SUMMARY_FILE,
     UnitResult,
+    print_pdfs,
     _write_month_index,
     _write_unit_page,
     render_notebook_html,
@@ -216,6 +218,7 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
         result.month_warning = getattr(data, "month_warning", None) or ""
         result.engine = backend.settings(data.con)
         result.inputs = [fingerprint(Path(f)) for f in data.files]
+        result.quality = _quality_counts(data.quality)
         if getattr(data, "kind", "orders") == "snapshot":
             # one row per customer, no order history: no monthly KPIs, only the reports that need none
             notebooks = tuple(nb for nb in notebooks if nb in SNAPSHOT_NOTEBOOKS)
@@ -225,6 +228,7 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
                 head = kpi_analysis(data).headline  # the monthly table is kept in data.cache: the snapshot carries it
             result.headline = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
                                for r in head.to_dict(orient="records")]
+            result.revisions = unit_revisions(reports_root, unit, data, result.month)
         with _timed(result, "snapshot"):
             write_snapshot(data, snapshot, fingerprints=result.inputs)
         data.con.disconnect()  # the notebooks open the snapshot: the engine's memory goes to their kernels
@@ -279,6 +283,14 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
     _gather_summaries(stage)
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _quality_counts(quality: Any) -> dict[str, Any]:
+    """Input rows read, used, excluded and dropped (all tables), for the unit summary's data-quality badge."""
+    by = quality.rows.groupby("outcome")["rows"].sum()
+    return {"read": int(quality.inputs["rows"].sum()), "used": int(by.get("used", 0)),
+            "excluded": int(by.get("excluded", 0)), "dropped": int(by.get("dropped", 0)),
+            "balanced": bool(quality.balanced())}
 
 
 def _gather_summaries(stage: Path) -> Path | None:
@@ -451,6 +463,8 @@ def _publish(results: list[UnitResult], *, reports_dir: Path, month: str | None,
         stage = Path(res.staging)
         _write_unit_page(stage, res, res.month)
         _replace_dir(stage, _inside(reports_dir, res.month, res.unit))
+    ledger_note = record_run(results, reports_dir, run_id=run_id, started=started,
+                             kit_version=package_versions().get("retention-kit", ""), month_of_failed=UNDATED)
     for m in sorted({r.month for r in results}):
         manifest = {
             "run_id": run_id, "started": started, "finished": dt.datetime.now().isoformat(timespec="seconds"),
@@ -462,7 +476,8 @@ def _publish(results: list[UnitResult], *, reports_dir: Path, month: str | None,
                                      for nb in r.notebooks]}
                       for r in results if r.month == m],
         }
-        written[m] = _write_month_index(_inside(reports_dir, m), m, stable_numbers(manifest))
+        written[m] = _write_month_index(_inside(reports_dir, m), m, stable_numbers(manifest), ledger_note)
+        print_pdfs(reports_dir, m, [r for r in results if r.month == m])
     return written
 
 

@@ -95,3 +95,78 @@ def demo_units(demo_params) -> dict:
     from retention_utils import load_config, load_unit_data
 
     return {u: load_unit_data(load_config(demo_params, u)) for u in ("retail", "subscriptions", "b2b")}
+
+
+#: Hostile text planted in the rendered demo's tiny unit (its display name and customer attributes).
+XSS_PAYLOADS: tuple[str, ...] = ('<img src=x onerror="window.__xss=1">', '"><script>window.__xss=1</script>',
+                                 "javascript:window.__xss=1")
+
+
+def _tiny_unit(base: Path, params: Path) -> None:
+    """A unit of 15 customers (the small-unit case) whose name and attribute values are XSS payloads."""
+    import random
+
+    import yaml
+
+    rng = random.Random(5)
+    channels = ["web", *XSS_PAYLOADS]
+    cust = ["customer_id,business_unit,signup_date,channel"]
+    orders = ["order_id,customer_id,order_date,amount"]
+    n = 0
+    for i in range(15):
+        start = 1 + i % 10
+        ch = channels[i % len(channels)].replace('"', '""')
+        cust.append(f'T{i:02d},tiny,2025-{start:02d}-03,"{ch}"')
+        for m in range(start, 13):
+            if m == start or rng.random() < 0.5:
+                n += 1
+                orders.append(f"{n},T{i:02d},2025-{m:02d}-{rng.randint(1, 28):02d},{rng.randint(10, 90)}")
+    (base / "tiny_customers.csv").write_text("\n".join(cust) + "\n", encoding="utf-8")
+    (base / "tiny_orders.csv").write_text("\n".join(orders) + "\n", encoding="utf-8")
+    (params / "tiny.yaml").write_text(yaml.safe_dump({
+        "display_name": f"Tiny {XSS_PAYLOADS[0]}", "business_unit_value": "tiny", "report_month": "2025-12",
+        "sources": {"customers": {"path": str(base / "tiny_customers.csv"), "attributes": ["channel"]},
+                    "orders": {"path": str(base / "tiny_orders.csv")}, "interactions": None, "campaigns": None},
+        "cohorts": {"split_by": "channel"}, "survival": {"group_by": "channel", "covariates": ["channel"]},
+        "drivers": {"attributes": ["channel"]}}), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def rendered_demo(tmp_path_factory) -> Path:
+    """The demo as ``make demo`` renders it (3,000 customers, all units) plus the tiny hostile unit, run once.
+
+    Rendered with the figure check on (``RETENTION_FIGURE_CHECK``: problems in ``figures.jsonl``) and shared
+    by every test worker of the session (a file lock: the first worker renders, the others wait), because a
+    render takes minutes. Returns the folder: ``params/``, ``reports/`` and ``figures.jsonl``.
+    """
+    import fcntl
+    import json
+    import os
+
+    from retention_utils.plots.check import CHECK_ENV
+    from retention_utils.report import run_month
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the session's folder, shared by its workers
+    shared = base / "rendered_demo"
+    shared.mkdir(exist_ok=True)
+    with open(shared / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / "done.json"
+        if not done.exists():
+            params = demo_layout(shared, n_customers=DEMO_CUSTOMERS, seed=DEMO_SEED)
+            _tiny_unit(shared, params)
+            check = shared / "figures.jsonl"
+            check.write_text("", encoding="utf-8")
+            previous = os.environ.get(CHECK_ENV)
+            os.environ[CHECK_ENV] = str(check)
+            try:
+                result = run_month(params, shared / "reports", jobs=2, notebooks_dir=ROOT / "notebooks")
+            finally:
+                if previous is None:
+                    os.environ.pop(CHECK_ENV, None)
+                else:
+                    os.environ[CHECK_ENV] = previous
+            done.write_text(json.dumps({u.unit: u.status for u in result.units}), encoding="utf-8")
+    return shared

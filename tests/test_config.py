@@ -154,3 +154,20 @@ def test_unit_files_with_unsafe_names_are_refused(tmp_path):
     (params / "a b.yaml").write_text("display_name: y\n")
     with pytest.raises(ConfigError, match=r"must be letters, digits, '_' or '-': rename '\.\.yaml', 'a b\.yaml'"):
         list_units(params)
+
+
+def test_targets_name_a_headline_kpi_and_put_good_on_the_better_side(tmp_path):
+    from retention_utils.config import TARGET_KPIS
+    from retention_utils.kpis import KPI_LABELS
+
+    assert TARGET_KPIS == {k: v[2] for k, v in KPI_LABELS.items()}  # the two lists kept in step
+    base = "sources:\n  orders:\n    path: o.csv\n"
+    (tmp_path / "defaults.yaml").write_text(base)
+    (tmp_path / "u.yaml").write_text("targets:\n  churn_rate: {good: 0.05, bad: 0.08}\n")
+    assert load_config(tmp_path, "u").targets["churn_rate"].bad == 0.08
+    (tmp_path / "u.yaml").write_text("targets:\n  churn_rate: {good: 0.08, bad: 0.05}\n")
+    with pytest.raises(ConfigError, match=r"higher is worse for this KPI, so 'good' \(0.08\) must lie below"):
+        load_config(tmp_path, "u")
+    (tmp_path / "u.yaml").write_text("targets:\n  churn: {good: 0.05, bad: 0.08}\n")
+    with pytest.raises(ConfigError, match="'churn' is not a headline KPI; use one of n_active"):
+        load_config(tmp_path, "u")

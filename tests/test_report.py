@@ -58,7 +58,7 @@ def test_units_rendered_and_broken_unit_isolated(demo_run):
     index = (reports / "2025-12" / "index.html").read_text()
     for unit in ("retail", "subscriptions", "b2b", "broken"):
         assert f'href="{unit}/index.html"' in index
-    assert "4 ok, 1 failed" in index
+    assert "5 business units; 1 failed" in index
     assert not (reports / "2025-12" / "retail" / "stale.html").exists()
     assert not (reports / ".staging").exists()
 
