@@ -39,22 +39,24 @@ ru.display.drivers.headline_html(drv)
 
 # %% [markdown]
 # ## What drives churn
-# The drivers that move the model's predictions most on customers it never saw, with the direction of each effect from the logistic regression.
+# The factors that go with leaving, strongest first, and which way each one works.
 
 # %%
 ru.display.drivers.drivers_html(drv)
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=ru.plots.base.panel_size(drv.drivers.importance, (15, 5.5)), gridspec_kw={"wspace": 0.9})
+fig, axes = plt.subplots(2, 1, figsize=ru.plots.base.panel_size(drv.drivers.importance, (11, 10)), layout="constrained")
 ru.plots.drivers.plot_importance(drv, ax=axes[0])
 ru.plots.drivers.plot_odds_ratios(drv, ax=axes[1]);
 
 # %% [markdown]
 # ### How the risk changes with the top drivers
-# Average predicted churn probability when every customer's value of the driver is set to the value shown, everything else unchanged.
 
 # %%
-fig, axes = plt.subplots(1, 4, figsize=ru.plots.base.panel_size(drv.drivers.partial_dependence, (16, 3.8)), gridspec_kw={"wspace": 0.3})
+ru.display.drivers.dependence_html(drv)
+
+# %%
+fig, axes = plt.subplots(1, 4, figsize=ru.plots.base.panel_size(drv.drivers.partial_dependence, (16, 4)), layout="constrained")
 ru.plots.drivers.plot_partial_dependence_panels(drv, axes=axes);
 
 # %% [markdown]
@@ -65,17 +67,19 @@ ru.display.drivers.reasons_html(drv)
 
 # %% [markdown]
 # ## Model quality
-# Three ways of ranking customers by risk, compared on the same test customers.
+# Three ways of ranking customers by risk, compared on the same test customers by one criterion: how many of the customers who left are among the riskiest 20%.
 
 # %%
 ru.display.drivers.model_quality_html(drv)
 
 # %% [markdown]
-# ## Calibration and lift
-# Left: whether a predicted 30% really means 30% of such customers churn. Right: how many churners a campaign reaches when it contacts the riskiest customers first.
+# ## Are the predictions right?
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=ru.plots.base.panel_size(drv.drivers.calibration, (14, 5)))
+ru.display.drivers.checks_html(drv)
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=ru.plots.base.panel_size(drv.drivers.calibration, (14, 5)), layout="constrained")
 ru.plots.drivers.plot_calibration(drv, ax=axes[0])
 ru.plots.drivers.plot_gains(drv, ax=axes[1]);
 
@@ -87,17 +91,17 @@ ru.display.drivers.tiers_html(drv)
 
 # %% [markdown]
 # ## Targeting trade-off
-# For each probability cut-off: how many customers a campaign would contact, how many of them are expected to churn without action, and how many would have stayed anyway.
+# For each cut-off of the chance of leaving: how many customers a campaign would contact, how many of them are expected to leave without action, and how many would have stayed anyway.
 
 # %%
 ru.display.drivers.tradeoff_html(drv)
 
 # %%
-fig, ax = plt.subplots(figsize=ru.plots.base.panel_size(drv.warning.tradeoff, (12, 4.5)))
+fig, ax = plt.subplots(figsize=ru.plots.base.panel_size(drv.warning.tradeoff, (12, 4.5)), layout="constrained")
 ru.plots.drivers.plot_tradeoff(drv, ax=ax);
 
 # %% [markdown]
-# ## At-risk customers (highest value at risk first)
+# ## At-risk customers (highest expected loss first)
 
 # %%
 ru.display.drivers.at_risk_html(drv, saved=saved)
@@ -110,7 +114,7 @@ ru.display.drivers.scorecard_html(drv)
 
 # %% [markdown]
 # ## Did last time's warning work?
-# The earlier at-risk list against what happened since: churn by tier against the prediction, and how many flagged customers a retention campaign reached.
+# The earlier at-risk list against what happened since: leaving by tier against the prediction, and how many flagged customers a retention campaign reached.
 
 # %%
 ru.display.drivers.closed_loop_html(drv)

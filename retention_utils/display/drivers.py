@@ -14,19 +14,32 @@ from typing import Any
 
 import pandas as pd
 
+from .. import samples, vocabulary
 from ..drivers import BEAT_MARGIN, LEAKAGE_AUC, LEAKAGE_WARN_AUC, ClosedLoop, DriversAnalysis, DriversResult, \
     EarlyWarning
 from ..drivers._text import fmt_day
+from ..drivers.fitting import WEAK_LIFT
 from ..drivers.result import feature_label
 from ..engine.features import FEATURES
-from .formats import MODEL_LABELS, count, money, number, pct
-from .html import HTML, Card, bullet_list, callout, cards, esc, footnote, headline_list, join, paragraph, table
+from .formats import count, money, number, pct
+from .html import HTML, Card, bullet_list, callout, cards, esc, footnote, headline_list, join, paragraph, \
+    shortfall_html, small_print, table
 
-__all__ = ["mask_id", "headline_sentences", "report_subtitle", "headline_html", "drivers_html", "model_quality_html",
-           "reasons_html", "tiers_html", "tradeoff_html", "at_risk_html", "scorecard_html", "closed_loop_html",
-           "about_html", "result_html"]
+__all__ = ["mask_id", "headline_sentences", "population_sentence", "report_subtitle", "headline_html", "drivers_html",
+           "dependence_html", "model_quality_html", "checks_html", "reasons_html", "tiers_html", "tradeoff_html",
+           "at_risk_html", "scorecard_html", "closed_loop_html", "about_html", "result_html", "no_model_sentence"]
 
 _NO_MODEL = "No churn model for this unit."
+#: The rankings' names on this page (the baseline is "the simple rule" in every sentence).
+_NAMES = {"baseline": "simple rule", "logit": "logistic regression", "hgb": "gradient boosting"}
+
+
+def _rule_words(result_or_warning: Any) -> str:
+    """What the simple rule ranks by, in words (days since the last purchase, or how overdue)."""
+    rule = getattr(result_or_warning, "models", {}).get("baseline") if hasattr(result_or_warning, "models") else None
+    score = getattr(rule, "score_", None) or getattr(result_or_warning, "rule_score", "")
+    return "days since their last purchase" if score == "recency" else "how overdue they are"
+
 
 
 def _result(x: Any) -> DriversResult:
@@ -78,69 +91,134 @@ def _driver_words(result: DriversResult, feature: str) -> str:
     return f"'{hi['level']}' churns most, '{lo['level']}' least"
 
 
-def _model_sentences(result: DriversResult) -> list[str]:
+def no_model_sentence(analysis_or_result: Any, what: str) -> str:
+    """The one sentence that replaces a section of a unit without a churn model (:func:`retention_utils.samples.shortfall`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace as NS
+    >>> r = NS(status="too_few_churners", counts=pd.DataFrame({"set": ["train", "evaluate"], "n_churned": [7, 1]}),
+    ...        notes=())
+    >>> no_model_sentence(r, "The churn drivers")
+    'Not shown: The churn drivers needs at least 50 customers who left in the training months; there are 7 (43 more needed).'
+    """
+    result = _result(analysis_or_result)
+    need = getattr(analysis_or_result, "min_churners", 50)
+    if result.status == "no_cutoffs" or not len(result.counts):
+        return (f"Not shown: {what} needs a churn model, and the data is too short for one: "
+                + (result.notes[0] if result.notes else _NO_MODEL))
+    c = result.counts.set_index("set")
+    n = int(c.loc["train", "n_churned"]) if "train" in c.index else int(c["n_churned"].iloc[0])
+    if n >= need and "evaluate" in c.index:
+        n_ev = int(c.loc["evaluate", "n_churned"])
+        text = samples.shortfall(n_ev, 20, what=what, counted="customers who left in the month it is checked on")
+        if text:
+            return text
+    if n >= need:
+        return f"Not shown: {what} needs customers who stayed as well as customers who left; too few stayed."
+    return samples.shortfall(n, need, what=what, counted="customers who left in the training months") or ""
+
+
+def _weak_sentence(result: DriversResult, what: str) -> str:
+    return (f"Not shown: {what} needs a ranking that finds leavers clearly better than chance; the best one "
+            f"found {pct(result.selection_value, 0)} of the leavers among the riskiest 20% of the test customers, "
+            f"a random 20% finds 20% (at least {WEAK_LIFT * 20:.0f}% needed).")
+
+
+def _gate(analysis_or_result: Any, what: str, *, weak: bool = True) -> str:
+    """The shortfall sentence of a section that needs a (useful) ranking, or "" when it can be shown."""
+    result = _result(analysis_or_result)
     if not result.ok:
-        return [result.notes[0] if result.notes else _NO_MODEL]
-    out = []
-    best = result.best_model
-    auc, base = result.metric(best, "roc_auc"), result.metric("baseline", "roc_auc")
-    cap = result.metric(best, "capture_top20")
-    where = ("on customers and a period they never saw (out-of-time test)" if result.design == "out_of_time"
-             else "in cross-validation on one snapshot (not an out-of-time test)")
-    if result.beats_baseline:
-        out.append(f"The {MODEL_LABELS[best].lower()} separates churners from stayers with a ROC AUC of "
-                   f"{auc:.2f} {where}, against {base:.2f} for the simple baseline rule; contacting its "
-                   f"riskiest 20% of customers would reach {pct(cap, 0)} of the churners.")
-    else:
-        out.append(f"No model beats the simple baseline rule: the best model reaches a ROC AUC of {auc:.2f} "
-                   f"{where}, the rule {base:.2f}. Rank customers by the rule, and treat the drivers below "
-                   "as weak evidence.")
-    if auc < 0.6 and result.beats_baseline:
-        out.append("Churn is hard to predict in this unit (ROC AUC below 0.6): the risk scores sort customers "
-                   "only roughly.")
-    sus = result.suspected_leaks
-    if len(sus):
-        names = ", ".join(f"{lab} (ROC AUC {a:.2f} on its own)" for lab, a in
-                          sus[["label", "single_auc"]].itertuples(index=False))
-        keys = ", ".join(sus["feature"].astype(str))
-        out.append(f"Suspected leakage: {names} separate(s) churners almost perfectly and may be recorded "
-                   "after the churn, which would make the accuracy above too good to be true. If it is "
-                   f"recorded after the outcome, exclude it (params drivers.exclude: [{keys}]) and rerun.")
+        return no_model_sentence(analysis_or_result, what)
+    if weak and result.weak_ranking:
+        return _weak_sentence(result, what)
+    return ""
+
+
+def _captures(result: DriversResult) -> dict[str, float]:
+    m = result.metrics
+    m = m[m["metric"] == "capture_top20"].set_index("model")["value"]
+    return {k: float(m[k]) for k in ("baseline", "logit", "hgb") if k in m.index}
+
+
+def _ranking_sentence(result: DriversResult) -> str:
+    """How well the chosen ranking finds leavers, by the one criterion, and which ranking it is."""
+    if not result.ok:
+        return ""
+    cap = _captures(result)
+    sel = result.selected_model
+    others = ", ".join(f"{_NAMES[k]} {pct(v, 0)}" for k, v in cap.items() if k != sel)
+    lead = (f"Contacting the riskiest 20% of customers first would have reached {pct(cap[sel], 0)} of those who left "
+            f"within {result.horizon_days} days" if result.design == "out_of_time" else
+            f"The riskiest 20% of the customers hold {pct(cap[sel], 0)} of the churners")
+    lead += f" ({cap[sel] / 0.2:.1f} times a random 20%)"
+    if sel == "baseline":
+        return (f"{lead}, ranking them simply by {_rule_words(result)}: the churn models did no better ({others}), "
+                "so the risk list uses this simple rule.")
+    return f"{lead}, ranking them with the {_NAMES[sel]} (the simple rule and the other model: {others})."
+
+
+def _drivers_sentence(result: DriversResult) -> str:
     tops = result.top_drivers(3)
-    if tops:
-        words = "; ".join(f"{feature_label(f)} ({_driver_words(result, f)})" for f in tops)
-        out.append(f"The strongest drivers: {words}.")
-    return out
+    if not tops:
+        return ""
+    words = "; ".join(f"{feature_label(f)} ({_driver_words(result, f)})" for f in tops)
+    return f"What goes with leaving: {words}."
 
 
-def _warning_sentences(warning: EarlyWarning) -> list[str]:
-    if not len(warning.scores):
+def population_sentence(analysis: DriversAnalysis) -> str:
+    """The customers scored, reconciled in one line with the customers at the end of the report month.
+
+    Examples
+    --------
+    >>> import datetime as dt, pandas as pd
+    >>> from types import SimpleNamespace as NS
+    >>> a = NS(warning=NS(scores=pd.DataFrame({"x": range(762)}), design="out_of_time"), month=dt.date(2025, 12, 1),
+    ...        n_customers_end=762, n_active_end=622, n_dormant_end=140)
+    >>> population_sentence(a)
+    '762 customers scored: the 762 customers at the end of December 2025 (622 active at month end, 140 dormant at month end).'
+    >>> population_sentence(NS(**{**vars(a), "n_customers_end": 770}))[:120]
+    '762 customers scored, while the monthly figures count 770 customers at the end of December 2025 (622 active at month end'
+    """
+    w = analysis.warning
+    n = len(w.scores)
+    scored = f"{n:,} {vocabulary.name('customers_scored')}"
+    if getattr(w, "design", "") == "stratified_cv" or analysis.n_customers_end is None:
+        return f"{scored}: every customer of the table who has not churned." if n else ""
+    end = vocabulary.name("customers_end", month=analysis.month)
+    parts = (f"{analysis.n_active_end:,} {vocabulary.name('active_end')}, "
+             f"{analysis.n_dormant_end:,} {vocabulary.name('dormant_end')}")
+    if n == analysis.n_customers_end:
+        return f"{scored}: the {analysis.n_customers_end:,} {end} ({parts})."
+    gap = analysis.n_customers_end - n
+    return (f"{scored}, while the monthly figures count {analysis.n_customers_end:,} {end} ({parts}): "
+            f"{abs(gap):,} {'fewer' if gap > 0 else 'more'} scored than counted, which should not happen; "
+            "please report it.")
+
+
+def _warning_sentences(warning: EarlyWarning, result: DriversResult | None = None) -> list[str]:
+    if not len(warning.scores) or (result is not None and (not result.ok or result.weak_ranking)):
         return []
     t = warning.tiers.set_index("tier")
     h_thr, m_thr = warning.tier_thresholds
     if warning.design == "stratified_cv":
         return [f"{int(t.loc['high'].n_customers):,} of the {int(t['n_customers'].sum()):,} customers who have "
-                f"not churned look like the churners (a cross-validated probability of {h_thr:.0%} or more), "
-                f"{int(t.loc['medium'].n_customers):,} more somewhat ({m_thr:.0%} or more). This is a snapshot: "
-                "the probabilities are not checked on a later period (no out-of-time test)."]
+                f"not churned look like the churners (a probability of {h_thr:.0%} or more), "
+                f"{int(t.loc['medium'].n_customers):,} more somewhat ({m_thr:.0%} or more). This is one snapshot: "
+                "the probabilities are not checked on a later period."]
     cur = warning.currency
-    n_all = int(t["n_customers"].sum())
     hi = t.loc["high"]
     n_med = int(t.loc["medium"].n_customers)
     if hi.n_customers:
-        first = (f"{int(hi.n_customers):,} of the {n_all:,} active customers ({pct(hi.share, 1)}) are high "
-                 f"risk (a churn probability of {h_thr:.0%} or more within {warning.horizon_days} days); they "
-                 f"bought {money(hi.revenue_12m, cur, compact=True)} in the last 12 months, "
-                 f"{money(hi.value_at_risk, cur, compact=True)} of it at risk. {n_med:,} more are medium risk "
-                 f"({m_thr:.0%} or more).")
-    else:
-        first = (f"None of the {n_all:,} active customers reaches the high-risk threshold (a churn probability "
-                 f"of {h_thr:.0%} within {warning.horizon_days} days); {n_med:,} are medium risk "
-                 f"({m_thr:.0%} or more), with {money(t.loc['medium'].value_at_risk, cur, compact=True)} of "
-                 "revenue at risk.")
-    return [first, f"Expected churners within {warning.horizon_days} days across all active customers: "
-                   f"{warning.scores['probability'].sum():,.0f}; revenue at risk "
-                   f"{money(warning.scores['value_at_risk'].sum(), cur, compact=True)}."]
+        return [f"{int(hi.n_customers):,} customers are at high risk (a chance of {h_thr:.0%} or more of leaving "
+                f"within {warning.horizon_days} days): they bought {money(hi.revenue_12m, cur, compact=True)} in "
+                f"the last 12 months, the {vocabulary.name('revenue_at_risk')}; about "
+                f"{hi.expected_churners:,.0f} of them are expected to leave. {n_med:,} more are at medium risk "
+                f"({m_thr:.0%} or more)."]
+    return [f"No customer reaches high risk (a chance of {h_thr:.0%} of leaving within {warning.horizon_days} days), "
+            f"so there is no {vocabulary.name('revenue_at_risk')}; {n_med:,} are at medium risk ({m_thr:.0%} or "
+            "more)."]
 
 
 def _loop_sentences(loop: ClosedLoop) -> list[str]:
@@ -156,32 +234,6 @@ def _loop_sentences(loop: ClosedLoop) -> list[str]:
     r = b.loc["medium"]
     return [f"Check of the {loop.source_month} list: of {int(r.n_customers):,} medium-risk customers "
             f"{pct(r.realized_rate, 0)} churned (predicted {pct(r.predicted_rate, 0)})."]
-
-
-def headline_sentences(analysis_or_result: Any, warning: EarlyWarning | None = None,
-                       loop: ClosedLoop | None = None) -> list[str]:
-    """Plain-language headline sentences from the numbers (plain text; escaped when shown).
-
-    Parameters
-    ----------
-    analysis_or_result : DriversAnalysis or DriversResult
-        The analysis, or only its model result (then ``warning`` and ``loop`` may be given).
-    """
-    if isinstance(analysis_or_result, DriversAnalysis):
-        result, warning, loop = analysis_or_result.drivers, analysis_or_result.warning, analysis_or_result.loop
-    else:
-        result = analysis_or_result
-    out = _model_sentences(result)
-    if warning is not None:
-        out += _warning_sentences(warning)
-    if loop is not None:
-        out += _loop_sentences(loop)
-    flagged = result.leakage[result.leakage["flagged"]] if not result.leakage.empty else result.leakage
-    if len(flagged):
-        out.append(f"Leakage guard: {', '.join(flagged['label'].astype(str))} would predict churn almost perfectly "
-                   "(probably recorded after the churn) and " +
-                   ("was left out of the models." if flagged["excluded"].all() else "was kept (by request)."))
-    return out
 
 
 def report_subtitle(analysis_or_result: Any, cfg: Any = None, *, has_amounts: bool = True) -> str:
@@ -209,101 +261,184 @@ def report_subtitle(analysis_or_result: Any, cfg: Any = None, *, has_amounts: bo
     return f"Churn drivers and early warning · churn within {horizon} days · {amounts}"
 
 
+def headline_sentences(analysis_or_result: Any, warning: EarlyWarning | None = None,
+                       loop: ClosedLoop | None = None) -> list[str]:
+    """Plain-language headline sentences from the numbers (plain text; escaped when shown).
+
+    With the analysis: its :meth:`~retention_utils.drivers.DriversAnalysis.headline_sentence` (who is at
+    risk and what to do) first, then the customers scored reconciled with the month-end customers, how
+    well the chosen ranking finds leavers, what goes with leaving, and the check of an earlier list.
+
+    Parameters
+    ----------
+    analysis_or_result : DriversAnalysis or DriversResult
+        The analysis, or only its model result (then ``warning`` and ``loop`` may be given).
+    """
+    out: list[str] = []
+    if isinstance(analysis_or_result, DriversAnalysis):
+        a = analysis_or_result
+        result, warning, loop = a.drivers, a.warning, a.loop
+        out += [a.headline_sentence(), population_sentence(a)]
+        warning = None  # the headline sentence already says who is at risk
+    else:
+        result = analysis_or_result
+        if not result.ok:
+            out.append(no_model_sentence(result, "A list of customers at risk"))
+    if result.ok:
+        out.append(_ranking_sentence(result))
+        if warning is not None:
+            out += _warning_sentences(warning, result)
+        out.append(_drivers_sentence(result))
+        sus = result.suspected_leaks
+        if len(sus):
+            names = ", ".join(sus["label"].astype(str))
+            keys = ", ".join(sus["feature"].astype(str))
+            out.append(f"Suspected leakage: {names} separate(s) leavers almost perfectly and may be recorded after "
+                       "they left, which would make the results too good to be true. If so, exclude it (params "
+                       f"drivers.exclude: [{keys}]) and rerun.")
+    if loop is not None:
+        out += _loop_sentences(loop)
+    flagged = result.leakage[result.leakage["flagged"]] if not result.leakage.empty else result.leakage
+    if len(flagged):
+        out.append(f"Leakage guard: {', '.join(flagged['label'].astype(str))} would predict churn almost perfectly "
+                   "(probably recorded after the churn) and " +
+                   ("was left out of the models." if flagged["excluded"].all() else "was kept (by request)."))
+    return [x for x in out if x]
+
+
 def headline_html(analysis_or_result: Any, warning: EarlyWarning | None = None,
                   loop: ClosedLoop | None = None) -> HTML:
-    """Headline sentences and cards: model quality against the baseline, high-risk customers, value at risk."""
+    """Headline sentences and cards: leavers reached, customers at high risk, revenue at risk.
+
+    No card without a useful ranking (no model, or a ranking close to chance): then the sentences say
+    what is missing, and no revenue at risk stands next to a count of zero.
+    """
     if isinstance(analysis_or_result, DriversAnalysis):
         result, warning, loop = analysis_or_result.drivers, analysis_or_result.warning, analysis_or_result.loop
     else:
         result = analysis_or_result
     items = []
-    if result.ok:
-        best = result.best_model
-        items.append(Card("Model ROC AUC", f"{result.metric(best, 'roc_auc'):.2f}",
-                          ((f"baseline rule {result.metric('baseline', 'roc_auc'):.2f}", ""),)))
-        items.append(Card("Churners in riskiest 20%", pct(result.metric(best, "capture_top20"), 0),
-                          ((f"lift {result.metric(best, 'lift_top20'):.1f}x", ""),)))
-    if warning is not None and len(warning.scores):
+    useful = result.ok and not result.weak_ranking
+    if useful:
+        items.append(Card("Leavers reached by contacting the riskiest 20%", pct(result.selection_value, 0),
+                          ((f"ranked by the {_NAMES[result.selected_model]}; a random 20% reaches 20%", ""),)))
+    if useful and warning is not None and len(warning.scores):
         t = warning.tiers.set_index("tier")
+        n_all = int(t["n_customers"].sum())
         items.append(Card("High-risk customers", count(t.loc["high", "n_customers"]),
-                          ((f"{count(t.loc['medium', 'n_customers'])} medium risk", ""),)))
-        if warning.design != "stratified_cv":
-            cur = warning.currency
-            items.append(Card("Revenue at risk", money(warning.scores["value_at_risk"].sum(), cur, compact=True),
-                              ((f"high tier {money(t.loc['high', 'value_at_risk'], cur, compact=True)}", ""),)))
-    return HTML(headline_list(headline_sentences(result, warning, loop)) + cards(items))
+                          ((f"of {n_all:,} {vocabulary.name('customers_scored')}", ""),
+                           (f"{count(t.loc['medium', 'n_customers'])} more at medium risk", ""))))
+        if warning.design != "stratified_cv" and t.loc["high", "n_customers"] > 0:
+            items.append(Card(vocabulary.name("revenue_at_risk", capital=True),
+                              money(t.loc["high", "revenue_12m"], warning.currency, compact=True),
+                              (("last 12 months' revenue of the high-risk customers", ""),)))
+    fine = ""
+    if result.ok:
+        fine = ("How the ranking is chosen: by one criterion, the share of leavers among the riskiest 20% of the test "
+                "customers, who were followed after the models had learnt from earlier months; a churn model is used "
+                f"only when it reaches at least {BEAT_MARGIN * 100:.0f} point more of them than the simple rule.")
+    return HTML(headline_list(headline_sentences(analysis_or_result, warning, loop)) + cards(items) +
+                small_print(fine))
 
 
 def drivers_html(analysis_or_result: Any, *, top: int = 10) -> HTML:
-    """The top drivers: importance (out of sample, ± spread), direction and odds ratio in words."""
+    """The top drivers: importance (out of sample, ± spread), direction and effect on the odds in words."""
     result = _result(analysis_or_result)
-    if not result.ok or result.importance.empty:
+    if not result.ok:
+        return HTML(shortfall_html(no_model_sentence(analysis_or_result, "The churn drivers")) +
+                    callout(result.notes[1:] if result.status == "too_few_churners" else ()))
+    if result.importance.empty:
         return HTML(callout(result.notes or (_NO_MODEL,)))
     imp = result.importance[result.importance["model"] == result.best_model].sort_values("rank")
-    imp = imp[imp["importance_mean"] >= 0.001].head(top)  # at least a tenth of a ROC AUC point
+    imp = imp[imp["importance_mean"] >= 0.001].head(top)  # at least a tenth of a ranking-accuracy point
     if imp.empty:
-        return HTML(paragraph("No feature moves the model's ROC AUC by 0.001 or more when shuffled: no clear "
-                              "driver.") + callout(result.notes))
+        return HTML(paragraph("No factor changes the model's ranking noticeably when shuffled: no clear driver.")
+                    + callout(result.notes))
     o = result.odds_ratios
     rows = []
     for r in imp.itertuples():
         d = o[o["feature"] == r.feature]
         if len(d) and d["kind"].iloc[0] == "numeric":
             x = d.iloc[0]
-            ci = "" if pd.isna(x.ci_lower) else f" ({x.ci_lower:.2f}–{x.ci_upper:.2f})"
-            orr = f"{x.odds_ratio:.2f}{ci} per +1 SD ({x.sd:,.3g})"
+            ci = "" if pd.isna(x.ci_lower) else f" ({x.ci_lower:.2f} to {x.ci_upper:.2f})"
+            eff = f"× {x.odds_ratio:.2f}{ci} for {x.sd:,.3g} more"
         elif len(d):
-            orr = "; ".join(f"{lv}: {v:.2f}" for lv, v in zip(d["level"], d["odds_ratio"])) + \
-                f" (vs {d['reference'].iloc[0]})"
+            eff = "; ".join(f"{lv}: × {v:.2f}" for lv, v in zip(d["level"], d["odds_ratio"])) + \
+                f" (against {d['reference'].iloc[0]})"
         else:
-            orr = "not in the logistic model"
-        rows.append({"Rank": int(r.rank), "Driver": r.label,
-                     "Importance (AUC drop)": f"{r.importance_mean:.3f} ± {r.importance_std:.3f}",
-                     "Direction": _driver_words(result, r.feature), "Odds ratio (95% interval)": orr})
-    body = table(pd.DataFrame(rows), text=["Driver", "Direction", "Odds ratio (95% interval)"])
-    expl = ("Importance: how much the model's ROC AUC drops when the driver's values are shuffled among the test "
-            "customers (mean ± standard deviation over repeats); model: "
-            f"{MODEL_LABELS.get(result.best_model, result.best_model)}. Odds ratios from the logistic regression on "
-            "standardized features: above 1 raises the odds of churning.")
-    return HTML(body + footnote(expl) + callout(result.notes))
+            eff = "not in the logistic regression"
+        rows.append({"Rank": int(r.rank), "Driver": r.label, "Direction": _driver_words(result, r.feature),
+                     "Importance": f"{r.importance_mean:.3f}", "Odds of leaving": eff})
+    body = table(pd.DataFrame(rows), text=["Driver", "Direction", "Odds of leaving"])
+    lead = ""
+    if result.selected_model == "baseline":
+        lead = paragraph("These drivers explain who leaves, but the risk list ranks customers by the simple rule: "
+                         "the churn models found no more leavers than it did.")
+    expl = (f"Importance: how much the {_NAMES.get(result.best_model, result.best_model)}'s ranking "
+            "accuracy drops when the driver's values are shuffled among the test customers (0.01 is a clear effect). "
+            "Odds of leaving: odds ratio of the logistic regression for a step of one standard deviation of the "
+            "driver (or against the reference level), with its 95% interval; above 1 raises the risk.")
+    return HTML(lead + body + small_print(expl) + callout(result.notes))
+
+
+def dependence_html(analysis_or_result: Any) -> HTML:
+    """The intro of the chart of how the risk changes with the top drivers, or the sentence replacing it."""
+    gate = _gate(analysis_or_result, "The effect of the top drivers", weak=False)
+    if gate:
+        return HTML(shortfall_html(gate))
+    return HTML(paragraph("Average predicted chance of leaving when every customer's value of the driver is set to "
+                          "the value shown, everything else unchanged; all panels share one scale, and each panel's "
+                          "title gives the size of the effect."))
 
 
 def model_quality_html(analysis_or_result: Any) -> HTML:
-    """The model comparison table, the verdict against the baseline and how the models were checked."""
+    """The rankings compared by the one criterion, which one the risk list uses, and how they were checked."""
     result = _result(analysis_or_result)
-    if not result.ok:
-        return HTML("<p>No model to compare for this unit (see the note under <i>What drives churn</i>).</p>")
+    gate = _gate(analysis_or_result, "The comparison of the rankings", weak=False)
+    if gate:
+        return HTML(shortfall_html(gate))
     m = result.metrics.pivot(index="model", columns="metric", values="value")
     m = m.reindex([x for x in ("baseline", "logit", "hgb") if x in m.index])
+    sel = result.selected_model
     show = pd.DataFrame({
-        "Model": [MODEL_LABELS[x] for x in m.index],
-        "ROC AUC": m["roc_auc"].map(lambda v: f"{v:.3f}"),
-        "PR AUC": m["pr_auc"].map(lambda v: f"{v:.3f}"),
-        "Lift top 10%": m["lift_top10"].map(lambda v: f"{v:.2f}x"),
-        "Churners in top 10%": m["capture_top10"].map(lambda v: pct(v, 0)),
-        "Lift top 20%": m["lift_top20"].map(lambda v: f"{v:.2f}x"),
-        "Churners in top 20%": m["capture_top20"].map(lambda v: pct(v, 0)),
-        "Brier score": m["brier"].map(lambda v: f"{v:.4f}"),
+        "Ranking": [_NAMES[x].capitalize() + (" (used)" if x == sel else "") for x in m.index],
+        "Leavers among the riskiest 10%": m["capture_top10"].map(lambda v: pct(v, 0)),
+        "Leavers among the riskiest 20%": m["capture_top20"].map(lambda v: pct(v, 0)),
+        "Ranking accuracy (ROC AUC)": m["roc_auc"].map(lambda v: f"{v:.2f}"),
     })
-    best = result.best_model
-    base_rate = float(m["base_rate"].iloc[0])
-    if result.beats_baseline:
-        verdict = (f"The {MODEL_LABELS[best].lower()} beats the baseline rule (ROC AUC {m.loc[best, 'roc_auc']:.3f} "
-                   f"vs {m.loc['baseline', 'roc_auc']:.3f}) and is used for the risk scores.")
+    cap = _captures(result)
+    if sel == "baseline":
+        verdict = (f"The risk list uses the simple rule: among the riskiest 20% it finds {pct(cap['baseline'], 0)} of "
+                   f"the leavers, and no churn model finds at least {BEAT_MARGIN * 100:.0f} point more.")
     else:
-        verdict = (f"No model beats the baseline rule by at least {BEAT_MARGIN:.2f} ROC AUC: the rule ranks "
-                   f"churners as well as the models do here ({m.loc['baseline', 'roc_auc']:.3f} vs "
-                   f"{m.loc[best, 'roc_auc']:.3f}).")
-    unit = "customers" if result.design == "stratified_cv" else "customer-months"
-    sizes = "; ".join(f"{r.set}: {r.n_customers:,} {unit}, {r.n_churned:,} churned ({pct(r.churn_rate, 1)})"
-                      for r in result.counts.itertuples())
-    expl = ("ROC AUC: chance that a random churner ranks above a random stayer (0.5 = coin flip, 1 = perfect). "
-            f"PR AUC: average precision (a coin flip scores the churn rate, {pct(base_rate, 1)}). Lift: churn rate "
-            "among the riskiest customers relative to the average. Brier score: mean squared error of the "
-            "probabilities (lower is better).")
-    rule = f"Baseline rule: {result.baseline_rule}." if result.baseline_rule else ""
-    return HTML(f"<p><b>{esc(verdict)}</b></p>" + table(show) + footnote(f"{rule} {result.validation} {sizes}.")
-                + footnote(expl))
+        verdict = (f"The risk list uses the {_NAMES[sel]}: among the riskiest 20% it finds "
+                   f"{pct(cap[sel], 0)} of the leavers, the simple rule {pct(cap['baseline'], 0)}.")
+    if result.weak_ranking:
+        verdict += (f" That is too close to a random 20% (which finds 20%) to single customers out: at least "
+                    f"{WEAK_LIFT * 20:.0f}% is needed.")
+    ev = result.counts[result.counts["set"].isin(["evaluate", "all"])]
+    sizes = ""
+    if len(ev):
+        r = ev.iloc[0]
+        who = (f"the {r.n_customers:,} customers of {fmt_day(result.plan.evaluate)}" if result.design == "out_of_time"
+               and result.plan is not None else f"the {r.n_customers:,} customers of the table")
+        sizes = f"Test customers: {who}, {r.n_churned:,} of whom left ({pct(r.churn_rate, 1)})."
+    rule = f"Simple rule: {result.baseline_rule}." if result.baseline_rule else ""
+    expl = ("Leavers among the riskiest 10% / 20%: of all the test customers who left, the share a campaign reaches "
+            "by contacting the customers ranked riskiest first. Ranking accuracy: chance that a random leaver is ranked above a "
+            "random customer who stayed (0.5 is a coin toss).")
+    return HTML(f"<p><b>{esc(verdict)}</b></p>" + table(show, text=["Ranking"]) + footnote(f"{rule} {sizes}".strip())
+                + small_print(expl))
+
+
+def checks_html(analysis_or_result: Any) -> HTML:
+    """The intro of the charts comparing predicted with actual leaving and the leavers reached, or the sentence replacing them."""
+    gate = _gate(analysis_or_result, "The check of the predictions", weak=False)
+    if gate:
+        return HTML(shortfall_html(gate))
+    return HTML(paragraph("Left: whether a predicted 30% chance of leaving really means 30% of such test customers "
+                          "left (points on the diagonal are right). Right: how many leavers a campaign reaches when it "
+                          "contacts the riskiest customers first."))
 
 
 def reasons_html(analysis_or_result: Any) -> HTML:
@@ -324,62 +459,90 @@ def reasons_html(analysis_or_result: Any) -> HTML:
 
 
 def _model_words(warning: EarlyWarning) -> str:
-    return {"baseline": "the overdue rule (no model)", "logit": "the logistic regression",
-            "hgb": "the calibrated gradient-boosting model"}.get(warning.model, warning.model)
+    if warning.model == "baseline":
+        return f"the simple rule ({_rule_words(warning)})"
+    return {"logit": "the logistic regression", "hgb": "the gradient-boosting model"}.get(warning.model, warning.model)
+
+
+def _test_cell(n: Any, p: Any, rate: Any, need: int) -> tuple[str, str]:
+    if not n:
+        return "none", ""
+    if n < need:
+        return f"{int(n):,} (too few to check)", ""
+    return f"{int(n):,}: {pct(p, 0)} predicted", pct(rate, 0)
 
 
 def tiers_html(analysis_or_warning: Any) -> HTML:
-    """Risk tiers: customers, expected churners, revenue and value at risk."""
+    """Risk tiers: customers, expected leavers, revenue, and predicted against actual leaving on the test customers."""
     warning = _warning(analysis_or_warning)
+    a = analysis_or_warning if isinstance(analysis_or_warning, DriversAnalysis) else None
+    if a is not None:
+        gate = _gate(a, "A split of the customers into risk tiers")
+        if gate:
+            return HTML(shortfall_html(gate))
     if not len(warning.scores):
-        return HTML(callout(warning.notes or ("No active customer to score.",)))
+        return HTML(callout(warning.notes or ("No customer to score.",)))
     t = warning.tiers
     cur = warning.currency
-    revenue, var = f"Revenue, last 12 months ({cur})", f"Value at risk ({cur})"
+    need = samples.min_customers(None)
+    revenue, var = f"Revenue, last 12 months ({cur})", f"Expected loss ({cur})"
+    test = [_test_cell(n, p, r, need) for n, p, r in zip(t.get("test_n_customers", [0] * len(t)),
+                                                         t.get("test_mean_probability", [None] * len(t)),
+                                                         t.get("test_churn_rate", [None] * len(t)))]
     show = pd.DataFrame({
-        "Tier": t["tier"].str.capitalize(), "Churn probability": t["threshold"],
+        "Tier": t["tier"].str.capitalize(), "Chance of leaving": t["threshold"],
         "Customers": t["n_customers"].map(count), "Share": t["share"].map(lambda v: pct(v, 1)),
-        "Average probability": t["mean_probability"].map(lambda v: pct(v, 1)),
-        "Expected churners": t["expected_churners"].map(lambda v: number(v, 0)),
+        "Average chance": [pct(v, 0) if n else "" for v, n in zip(t["mean_probability"], t["n_customers"])],
+        "Expected to leave": t["expected_churners"].map(lambda v: number(v, 0)),
         revenue: t["revenue_12m"].map(lambda v: number(v, 0)),
         var: t["value_at_risk"].map(lambda v: number(v, 0)),
+        "Test customers in the tier": [x[0] for x in test],
+        "Test customers who left": [x[1] for x in test],
     })
+    if "test_n_customers" not in t or not t["test_n_customers"].any():
+        show = show.drop(columns=["Test customers in the tier", "Test customers who left"])
     if warning.design == "stratified_cv":
         return HTML(table(show.drop(columns=[revenue, var])) +
                     footnote(f"Every customer of the table who has not churned, scored by {_model_words(warning)} "
                              "(cross-validated). Tier thresholds: params drivers.tiers.") + callout(warning.notes))
     return HTML(table(show) + footnote(
-        f"Every customer active at the end of the report month, scored as of {fmt_day(warning.as_of)} by "
-        f"{_model_words(warning)}: probability of churning within {warning.horizon_days} days. Value at risk = "
-        "probability × net revenue of the last 12 months. Tier thresholds: params drivers.tiers."))
+        f"Every customer at the end of the report month, scored as of {fmt_day(warning.as_of)} by "
+        f"{_model_words(warning)}: chance of leaving within {warning.horizon_days} days. Expected loss = chance × net "
+        "revenue of the last 12 months. The last two columns put the test customers into the same tiers: what the "
+        "ranking predicted for them and how many then left (the calibration of the tiers). Tier thresholds: params "
+        "drivers.tiers."))
 
 
 def tradeoff_html(analysis_or_warning: Any) -> HTML:
-    """The targeting trade-off table, with the out-of-time check of each cut-off."""
+    """The targeting trade-off table, with the same cut-offs checked on the test customers."""
     warning = _warning(analysis_or_warning)
+    if isinstance(analysis_or_warning, DriversAnalysis):
+        gate = _gate(analysis_or_warning, "A targeting trade-off")
+        if gate:
+            return HTML(shortfall_html(gate))
     t = warning.tradeoff
     if t.empty or not len(warning.scores):
         return HTML("")
     t = t[t["n_flagged"] > 0]
     if t.empty:
-        return HTML(paragraph("No customer reaches any of the probability cut-offs."))
-    var = f"Value at risk covered ({warning.currency})"
-    oot = ["Out-of-time check: churned among flagged", "Out-of-time check: churners caught"]
+        return HTML(paragraph("No customer reaches any of the cut-offs."))
+    var = f"Expected loss covered ({warning.currency})"
+    oot = ["Test: left among flagged", "Test: leavers flagged"]
     show = pd.DataFrame({
-        "Flag if probability ≥": t["threshold"].map(lambda v: pct(v, 0)),
+        "Flag if chance ≥": t["threshold"].map(lambda v: pct(v, 0)),
         "Customers flagged": t["n_flagged"].map(lambda v: number(v, 0)),
-        "Expected churners caught": t["expected_churners"].map(lambda v: number(v, 0)),
-        "Expected false alarms": t["expected_false_alarms"].map(lambda v: number(v, 0)),
-        "Share of expected churners": t["share_of_churners_caught"].map(lambda v: pct(v, 0)),
+        "Expected leavers among them": t["expected_churners"].map(lambda v: number(v, 0)),
+        "Expected to stay anyway": t["expected_false_alarms"].map(lambda v: number(v, 0)),
+        "Share of expected leavers": t["share_of_churners_caught"].map(lambda v: pct(v, 0)),
         var: t["value_at_risk_covered"].map(lambda v: number(v, 0)),
-        oot[0]: t["oot_precision"].map(lambda v: pct(v, 0)),
-        oot[1]: t["oot_recall"].map(lambda v: pct(v, 0)),
+        oot[0]: t["oot_precision"].map(lambda v: pct(v, 0) if pd.notna(v) else "none flagged"),
+        oot[1]: t["oot_recall"].map(lambda v: pct(v, 0) if pd.notna(v) else ""),
     })
-    note = ("Expected counts add up the calibrated probabilities of the flagged customers. The out-of-time columns "
-            "apply the same cut-off to the test cut-off, where the outcome is known.")
+    note = ("Expected counts add up the chances of the flagged customers. The test columns apply the same cut-off to "
+            "the test customers, whose outcome is known.")
     if t["oot_precision"].isna().all() and t["oot_recall"].isna().all():
         show = show.drop(columns=oot)
-        note = "Expected counts add up the probabilities of the flagged customers."
+        note = "Expected counts add up the chances of the flagged customers."
     if warning.design == "stratified_cv":
         show = show.drop(columns=[var])
     return HTML(table(show) + footnote(note))
@@ -387,7 +550,10 @@ def tradeoff_html(analysis_or_warning: Any) -> HTML:
 
 def at_risk_html(analysis_or_warning: Any, *, show_ids: bool | None = None, top_n: int | None = None,
                  saved: str | Path | None = None) -> HTML:
-    """The top of the at-risk list (by value at risk), ids masked unless ``show_ids``.
+    """The top of the at-risk list (high and medium risk, by expected loss), ids masked unless ``show_ids``.
+
+    Only customers at high or medium risk are listed: without a model, with a ranking close to chance or
+    when every customer is at low risk, one sentence says so instead (the CSV still holds every customer).
 
     Parameters
     ----------
@@ -406,38 +572,61 @@ def at_risk_html(analysis_or_warning: Any, *, show_ids: bool | None = None, top_
     s = warning.scores
     if not len(s):
         return HTML("")
-    d = s.head(top_n)
-    var = f"Value at risk ({warning.currency})"
+    where = (f"All {len(s):,} {vocabulary.name('customers_scored')}, every tier, are in {Path(saved).name} next to "
+             "this report, for the CRM.") if saved else "Interactive run: the list file was not written."
+    if a is not None:
+        gate = _gate(a, "A list of customers at risk")
+        if gate:
+            return HTML(shortfall_html(gate) + footnote(where))
+    d = s[s["tier"].isin(["high", "medium"])].head(top_n)
+    if d.empty:
+        return HTML(paragraph(f"No customer is at high or medium risk (a chance of {warning.tier_thresholds[1]:.0%} "
+                              "or more), so there is no list to act on this month.") + footnote(where))
+    var = f"Expected loss ({warning.currency})"
     show = pd.DataFrame({
         "Customer": d["customer_id"] if show_ids else d["customer_id"].map(mask_id),
-        "Tier": d["tier"].str.capitalize(), "Probability": d["probability"].map(lambda v: pct(v, 1)),
+        "Tier": d["tier"].str.capitalize(), "Chance of leaving": d["probability"].map(lambda v: pct(v, 1)),
         "Score": d["score"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}"),
         var: d["value_at_risk"].map(lambda v: number(v, 0)),
         "Top reasons": d["reasons"],
     })
+    if d["score"].isna().all():
+        show = show.drop(columns=["Score"])
     if warning.design == "stratified_cv":
-        show = show.drop(columns=["Score", var])
-    where = (f"The full list ({len(s):,} customers, all tiers) is in {Path(saved).name} next to this report, "
-             "for the CRM.") if saved else "Interactive run: the list file was not written."
+        show = show.drop(columns=[c for c in ("Score", var) if c in show])
     masked = "" if show_ids else " Customer ids are masked (params show_customer_ids: false)."
     return HTML(table(show, text=["Tier", "Top reasons"]) + footnote(where + masked))
 
 
 def scorecard_html(analysis_or_warning: Any) -> HTML:
-    """The points scorecard (points per factor bin) and what each score band means."""
+    """The points scorecard (points per factor band) and its score bands; the simple rule's bands when it is used."""
     warning = _warning(analysis_or_warning)
+    if isinstance(analysis_or_warning, DriversAnalysis):
+        gate = _gate(analysis_or_warning, "A scorecard")
+        if gate:
+            return HTML(shortfall_html(gate))
     sc = warning.scorecard
+    rule = getattr(warning, "rule_table", pd.DataFrame())
+    if warning.model == "baseline" and len(rule):
+        what = ("days since the last purchase" if getattr(warning, "rule_score", "") == "recency" else
+                "overdue ratio (days since the last purchase divided by their usual gap between purchases)")
+        show = pd.DataFrame({"Band": rule["bin"], "Training customers": rule["n_customers"].map(count),
+                             "Their chance of leaving": rule["churn_rate"].map(lambda v: pct(v, 0))})
+        return HTML(paragraph(f"The simple rule is the scorecard: look up the customer's {what}; the chance beside "
+                              "it is the list's chance of leaving.") + table(show, text=["Band"]))
     if sc.empty and warning.design == "stratified_cv":
         return HTML(paragraph("No scorecard for a one-row-per-customer table: a scorecard's score bands are checked "
                               "on a later period, which needs dated data."))
     if sc.empty:
-        return HTML(paragraph("No scorecard: it needs a fitted logistic model."))
+        notes = tuple(getattr(warning, "scorecard_notes", ()))
+        return HTML(paragraph("No scorecard: it needs a fitted logistic model.") if not notes else callout(notes))
     rows = []
     for _f, d in sc.groupby("factor", sort=False):
         first = True
         for r in d.sort_values("bin_order").itertuples():
             rows.append({"Factor": r.label if first else "", "Value": r.bin, "Points": int(r.points),
-                         "Training customers": count(r.n_customers), "Their churn rate": pct(r.churn_rate, 1)})
+                         "Training customers": count(r.n_customers),
+                         "Their churn rate": pct(r.churn_rate, 1) if r.n_customers else ""})
             first = False
     b = warning.bands
     bands = pd.DataFrame({
@@ -445,14 +634,14 @@ def scorecard_html(analysis_or_warning: Any) -> HTML:
         "Total points": [f"{lo:.0f}+" if bd == "high" else ("" if pd.isna(hi) else f"{lo:.0f}–{hi:.0f}")
                          for bd, lo, hi in zip(b["band"], b["min_score"], b["max_score"])],
         "Meaning": b["meaning"],
-        "Out-of-time check: customers": b["n_eval"].map(count),
-        "Their observed churn": b["observed_rate"].map(lambda v: pct(v, 1)),
+        "Test customers": b["n_eval"].map(count),
+        "Who left": [pct(v, 1) if n else "" for v, n in zip(b["observed_rate"], b["n_eval"])],
     })
     return HTML(paragraph("Add up the points of the customer's value on each factor; the total places them in a "
-                          "band. Every 20 points double the odds of churning. The scorecard is a hand-usable summary "
-                          "of the logistic regression on its strongest factors; the probabilities in the list come "
-                          "from the full model.") + table(pd.DataFrame(rows), text=["Value"]) +
-                table(bands, text=["Total points", "Meaning"]))
+                          "band. Every 20 points double the odds of leaving. More points always go with a higher "
+                          "churn rate within a factor; the chances in the list come from the full model.")
+                + table(pd.DataFrame(rows), text=["Value"]) + table(bands, text=["Total points", "Meaning"])
+                + callout(getattr(warning, "scorecard_notes", ())))
 
 
 def closed_loop_html(analysis_or_loop: Any) -> HTML:
@@ -494,19 +683,23 @@ def about_html(analysis_or_result: Any, cfg: Any = None) -> HTML:
     else:
         result, high, medium = analysis_or_result, cfg.drivers.tiers.high, cfg.drivers.tiers.medium
         method, days = cfg.churn.method, cfg.churn.inactivity_days
-    models = ("a logistic regression on standardized features (odds ratios against each category's reference "
+    models = ("a logistic regression on standardized features (effects against each category's reference "
               "level, params drivers.reference_levels) and a gradient-boosting model with calibrated probabilities")
+    choice = ("The ranking used is the one that finds the most leavers among the riskiest 20% of the test customers; "
+              f"a churn model must find at least {BEAT_MARGIN * 100:.0f} point more of them than the simple rule.")
+    guard = (f"Leakage guard: a feature that alone ranks leavers almost perfectly (ranking accuracy above {LEAKAGE_AUC}) "
+             f"is flagged and left out, because such a value is usually recorded after the churn; one above "
+             f"{LEAKAGE_WARN_AUC} is kept but reported as suspected leakage in the headline. Params drivers.exclude "
+             "leaves out features by name.")
     if result.design == "stratified_cv":
         feats = ", ".join(list(result.numeric) + list(result.categorical))
         items = [
             "Label: the table's churn flag (one row per customer, no dates to follow customers over time).",
             f"Features: {feats}." if feats else "",
             result.validation,
-            f"Models: the baseline rule, {result.baseline_rule or 'the single most predictive column'}; {models}. "
-            f"A model beats the baseline when its ROC AUC is at least {BEAT_MARGIN} higher.",
-            f"Leakage guard: a feature that alone separates churners with a ROC AUC above {LEAKAGE_AUC} is flagged "
-            f"and left out; one above {LEAKAGE_WARN_AUC} is kept but reported as suspected leakage in the headline. "
-            "Params drivers.exclude leaves out features by name.",
+            f"Models: the simple rule, {result.baseline_rule or 'the single most predictive column'}; {models}. "
+            + choice,
+            guard,
             f"Risk tiers (params drivers.tiers) of the customers who have not churned: high from {high:.0%}, medium "
             f"from {medium:.0%} cross-validated probability.",
         ]
@@ -523,23 +716,20 @@ def about_html(analysis_or_result: Any, cfg: Any = None) -> HTML:
         ("Features use only what is dated before the cut-off day (no look-ahead): " + feats +
          (f"; attributes: {', '.join(result.categorical)}" if result.categorical else "") + ".") if feats else "",
         result.validation,
-        f"Models: the baseline rule, {result.baseline_rule or 'how overdue the customer is'}; a logistic regression "
-        "on standardized features (odds ratios) and a gradient-boosting model with calibrated probabilities. A "
-        f"model beats the baseline when its ROC AUC is at least {BEAT_MARGIN} higher.",
-        f"Leakage guard: a feature that alone separates churners with a ROC AUC above {LEAKAGE_AUC} is flagged "
-        "and left out, because such a value is usually recorded after the churn; one above "
-        f"{LEAKAGE_WARN_AUC} is kept but reported as suspected leakage in the headline. Params drivers.exclude "
-        "leaves out features by name.",
-        f"Risk tiers (params drivers.tiers): high from {high:.0%}, medium from {medium:.0%} churn probability "
+        f"Models: the simple rule, {result.baseline_rule or 'how overdue the customer is'}; {models}. " + choice,
+        guard,
+        f"Risk tiers (params drivers.tiers): high from {high:.0%}, medium from {medium:.0%} chance of leaving "
         f"within {h} days.",
     ]
     return HTML(bullet_list(i for i in items if i))
 
 
 _SECTIONS = (("Headline", headline_html), ("What drives churn", drivers_html),
+             ("How the risk changes with the top drivers", dependence_html),
              ("Why customers say they left", reasons_html), ("Model quality", model_quality_html),
+             ("Are the predictions right?", checks_html),
              ("Risk tiers", tiers_html), ("Targeting trade-off", tradeoff_html),
-             ("At-risk customers (highest value at risk first)", at_risk_html),
+             ("At-risk customers (highest expected loss first)", at_risk_html),
              ("Scorecard for the CRM team", scorecard_html), ("Did last time's warning work?", closed_loop_html),
              ("About this report", about_html))
 

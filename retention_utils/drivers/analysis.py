@@ -20,6 +20,7 @@ from ..engine.features import FEATURES, check_attributes
 from ..results import AnalysisResult, notes_frame, summary_rows
 from ..stats import wilson_interval
 from ._text import fmt_day as _fmt_day
+from ._text import money_short
 from .closed_loop import ClosedLoop, closed_loop
 from .fitting import (
     _choose_best,
@@ -44,7 +45,7 @@ from .leakage import (
 )
 from .models import OverdueRule
 from .result import _EMPTY, DriversResult, _empty, feature_label
-from .scorecard import PointsScorecard, _pick_factors
+from .scorecard import _pick_factors, monotone_scorecard
 from .tables import snapshot_drivers
 from .warning import EarlyWarning, early_warning
 
@@ -215,12 +216,13 @@ def churn_drivers(data: Any, spec: Any = None, *, seed: int = 0, min_churners: i
     pdp = _partial_dependence(models_v[best], evald[feats], top, categorical, seed=seed)
     pdp["label"] = pdp["feature"].map(feature_label)
     factors = _pick_factors(models_v["logit"], tr[feats])
-    card = PointsScorecard(factors=factors, categorical=[f for f in factors if f in categorical]).fit(tr[factors], ytr)
+    card = monotone_scorecard(factors, categorical, tr, ytr, label=feature_label)
     # the scoring models: same recipe, the latest fully observed cut-offs
     models = _fit_all(fin, fin["churned"].to_numpy(dtype=int), numeric, categorical, seed=seed,
                       groups=fin["customer_id"].to_numpy(), baseline=baseline, reference_levels=refs)
-    models["scorecard"] = card
-    models["scorecard_eval"] = pd.DataFrame({"score": card.score(evald[factors]), "churned": ye})
+    if card is not None:
+        models["scorecard"] = card
+        models["scorecard_eval"] = pd.DataFrame({"score": card.score(evald[list(card.factors)]), "churned": ye})
     ev = pd.DataFrame({"customer_id": evald["customer_id"].to_numpy(), "churned": ye,
                        **{f"p_{k}": v for k, v in preds.items()}})
     return DriversResult(
@@ -297,6 +299,14 @@ class DriversAnalysis(AnalysisResult):
         ``drivers.top_n``: rows of the at-risk list a page shows.
     show_customer_ids : bool
         ``show_customer_ids``: pages show ids unmasked only when True.
+    month : date or None
+        The report month (its first day).
+    n_customers_end, n_active_end, n_dormant_end : int or None
+        The customers at the end of the report month, and the active and dormant ones among them, from
+        the monthly KPI table (:func:`retention_utils.kpis.monthly_kpis`, shared through ``data.cache``):
+        the population the customers scored reconcile with. None for a snapshot unit.
+    min_churners : int
+        The fewest churners in the training months a churn model needs.
     """
 
     drivers: DriversResult
@@ -312,6 +322,11 @@ class DriversAnalysis(AnalysisResult):
     inactivity_days: int = 0
     top_n: int = 25
     show_customer_ids: bool = False
+    month: Any = None
+    n_customers_end: int | None = None
+    n_active_end: int | None = None
+    n_dormant_end: int | None = None
+    min_churners: int = 50
 
     _display: ClassVar[str] = "retention_utils.display.drivers"
 
@@ -368,8 +383,15 @@ class DriversAnalysis(AnalysisResult):
                              "value": t.expected_churners, "unit": "customers", "higher_is_better": False})
                 if money:
                     rows.append({"metric": f"value_at_risk_{t.tier}_tier",
-                                 "label": f"Revenue at risk of the customers at {t.tier} risk",
+                                 "label": f"Expected revenue loss of the customers at {t.tier} risk (chance of "
+                                          "leaving x last 12 months' revenue)",
                                  "value": t.value_at_risk, "unit": self.currency, "higher_is_better": False})
+        if len(w.scores) and self.has_amounts and w.design != "stratified_cv" and len(w.tiers):
+            hi = w.tiers.set_index("tier").loc["high"]
+            rows.append({"metric": "revenue_at_risk", "label": "Revenue at risk (last 12 months' net revenue of the "
+                         "customers at high risk)", "value": hi["revenue_12m"], "unit": self.currency,
+                         "higher_is_better": False})
+        rows.append({"metric": "headline", "label": self.headline_sentence(), "value": np.nan, "unit": "sentence"})
         if loop.status != "none":
             so_far = " so far" if loop.status == "partial" else ""
             for t in loop.by_tier.itertuples():
@@ -381,6 +403,48 @@ class DriversAnalysis(AnalysisResult):
                              "ci_upper": t.ci_upper, "compared_to": "predicted",
                              "delta": t.realized_rate - t.predicted_rate})
         return summary_rows(rows, analysis="drivers")
+
+    def headline_sentence(self) -> str:
+        """The one plain sentence an executive should read from this analysis: who is at risk and what to do.
+
+        For a unit without a model, or where no ranking beats chance by enough, what is missing instead.
+        """
+        d, w, h = self.drivers, self.warning, self.horizon_days
+        if not d.ok:
+            if d.status == "no_cutoffs" or not len(d.counts):
+                return ("Who will leave cannot be predicted yet: the data is too short to follow customers over a "
+                        f"{h}-day horizon; no customer is flagged as at risk.")
+            tr = d.counts.set_index("set")
+            n = int(tr.loc["train", "n_churned"]) if "train" in tr.index else 0
+            n_ev = int(tr.loc["evaluate", "n_churned"]) if "evaluate" in tr.index else 0
+            if n >= self.min_churners and n_ev < 20:
+                return ("Who will leave cannot be predicted yet: a churn model needs at least 20 customers who left in "
+                        f"the latest month it is checked on and there were {n_ev} ({20 - n_ev} more needed); no "
+                        "customer is flagged as at risk.")
+            if n >= self.min_churners:
+                return ("Who will leave cannot be predicted yet: too few customers stayed to tell leavers apart; no "
+                        "customer is flagged as at risk.")
+            return (f"Who will leave cannot be predicted yet: a churn model needs at least {self.min_churners} "
+                    f"customers who left to learn from and there were {n} ({self.min_churners - n} more needed); "
+                    "no customer is flagged as at risk.")
+        if d.weak_ranking:
+            return (f"Who will leave cannot be predicted reliably from this data: the riskiest 20% of customers by "
+                    f"the best ranking held {d.selection_value:.0%} of those who left (a random 20% holds 20%), so no "
+                    "customer is singled out; act on the churn drivers instead.")
+        t = w.tiers.set_index("tier")
+        n_all, n_hi, n_med = int(t["n_customers"].sum()), int(t.loc["high", "n_customers"]), \
+            int(t.loc["medium", "n_customers"])
+        rule_by = "days since their last purchase" if getattr(d.models.get("baseline"), "score_", "") == "recency" \
+            else "how overdue they are"
+        how = (f"ranked by {rule_by}: this simple rule reached more leavers than the churn models"
+               if w.model == "baseline" else "ranked by the churn model")
+        if n_hi:
+            money = (f", with {money_short(t.loc['high', 'revenue_12m'], self.currency)} of revenue at risk"
+                     if self.has_amounts and w.design != "stratified_cv" else "")
+            return (f"{n_hi:,} of the {n_all:,} customers scored ({n_hi / n_all:.0%}) are at high risk of leaving "
+                    f"within {h} days{money}: contact them first, highest value first ({how}).")
+        return (f"None of the {n_all:,} customers scored is at high risk of leaving within {h} days; {n_med:,} are at "
+                f"medium risk: include them in the regular retention campaign ({how}).")
 
     def section_notes(self, section: str) -> list[str]:
         """The notes of one section (``drivers``, ``early_warning``, ``closed_loop``) as sentences."""
@@ -421,6 +485,16 @@ def drivers_analysis(data: Any, spec: Any = None, *, reports_dir: Any = "", seed
     else:
         result = churn_drivers(data, spec, seed=seed)
     warning = early_warning(data, result, spec)
+    ends: dict[str, int | None] = {"n_customers_end": None, "n_active_end": None, "n_dormant_end": None}
+    if getattr(data, "kind", "orders") != "snapshot":
+        from ..kpis import monthly_kpis  # the shared monthly table (data.cache): the month-end population
+
+        k = monthly_kpis(data)
+        row = k[k["month"] == pd.Timestamp(data.month)]
+        if len(row):
+            r = row.iloc[-1]
+            ends = {"n_customers_end": int(r["n_active_end"] + r["n_dormant_end"]),
+                    "n_active_end": int(r["n_active_end"]), "n_dormant_end": int(r["n_dormant_end"])}
     loop = closed_loop(data, spec, reports_dir=reports_dir)
     notes = notes_frame([(section, _subject(n), n) for section, part in zip(NOTE_SECTIONS, (result, warning, loop))
                          for n in part.notes])
@@ -429,4 +503,5 @@ def drivers_analysis(data: Any, spec: Any = None, *, reports_dir: Any = "", seed
         currency=cfg.currency, has_amounts=bool(getattr(data, "has_amounts", True)),
         horizon_days=int(spec.horizon_days), tier_thresholds=(spec.tiers.high, spec.tiers.medium),
         churn_method=cfg.churn.method, inactivity_days=int(cfg.churn.inactivity_days), top_n=int(spec.top_n),
-        show_customer_ids=bool(getattr(cfg, "show_customer_ids", False)))
+        show_customer_ids=bool(getattr(cfg, "show_customer_ids", False)),
+        month=getattr(data, "month", None), **ends)

@@ -2,7 +2,10 @@
 
 Shared by the out-of-time analysis of a unit (:func:`~retention_utils.drivers.analysis.churn_drivers`)
 and the cross-validated one of a table (:func:`~retention_utils.drivers.tables.drivers_from_table`).
-A model *beats* the baseline when its out-of-sample ROC AUC is at least :data:`BEAT_MARGIN` higher.
+The model is chosen by one stated criterion, :data:`SELECTION_METRIC`: the share of the test churners
+among the riskiest :data:`SELECTION_SHARE` of the test customers (what a retention campaign that contacts
+that many customers would reach). A fitted model is used only when it reaches at least
+:data:`BEAT_MARGIN` more of them than the baseline rule; otherwise the rule is used (and said so).
 """
 from __future__ import annotations
 
@@ -17,10 +20,17 @@ from .metrics import calibration_table, classification_metrics, gains_table
 from .models import ChurnRule, LogitChurnModel, _threads, make_hgb
 from .result import _EMPTY, _empty, feature_label
 
-__all__ = ["BEAT_MARGIN", "stratified_sample"]
+__all__ = ["BEAT_MARGIN", "SELECTION_METRIC", "SELECTION_SHARE", "WEAK_LIFT", "stratified_sample", "choose_model"]
 
-#: A model beats the baseline when its out-of-sample ROC AUC is at least this much higher.
+#: The one criterion that picks the model: share of the test churners among the riskiest 20% of the test customers.
+SELECTION_METRIC: str = "capture_top20"
+#: The share of customers a campaign contacts in :data:`SELECTION_METRIC`.
+SELECTION_SHARE: float = 0.2
+#: A model beats the baseline rule when it reaches at least this much more of the churners (1 percentage point).
 BEAT_MARGIN: float = 0.01
+#: Below this lift (the riskiest 20% hold fewer than 1.25 times the churners of a random 20%) no ranking is
+#: good enough to single customers out.
+WEAK_LIFT: float = 1.25
 
 
 def stratified_sample(strata: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -158,17 +168,38 @@ def _predict(models: dict[str, Any], X: pd.DataFrame, feats: list[str]) -> dict[
     return out
 
 
-def _choose_best(metrics: pd.DataFrame) -> tuple[str, bool]:
-    m = metrics[metrics["metric"] == "roc_auc"].set_index("model")["value"]
+def choose_model(metrics: pd.DataFrame) -> tuple[str, bool]:
+    """The best fitted model and whether it beats the baseline rule, by :data:`SELECTION_METRIC` alone.
+
+    ``metrics``: ``model, metric, value``. The best of ``logit`` and ``hgb`` reaches the most test
+    churners among the riskiest :data:`SELECTION_SHARE`; the logistic regression is preferred within
+    :data:`BEAT_MARGIN` (as good, and interpretable). It beats the baseline when it reaches at least
+    :data:`BEAT_MARGIN` more than the rule (a missing baseline is beaten). ``("", False)`` without models.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"model": ["baseline", "logit", "hgb"], "metric": "capture_top20",
+    ...                   "value": [0.44, 0.42, 0.39]})
+    >>> choose_model(m)
+    ('logit', False)
+    >>> choose_model(m.assign(value=[0.30, 0.42, 0.425]))
+    ('logit', True)
+    >>> choose_model(m.assign(value=[0.30, 0.42, 0.45]))
+    ('hgb', True)
+    """
+    m = metrics[metrics["metric"] == SELECTION_METRIC].set_index("model")["value"]
     cands = [x for x in ("hgb", "logit") if x in m.index and pd.notna(m[x])]
     if not cands:
         return "", False
     best = max(cands, key=lambda x: (m[x], x == "logit"))
-    if "logit" in cands and m["logit"] >= m[best] - 0.005:
-        best = "logit"  # as good within half a point: prefer the interpretable model
+    if "logit" in cands and m["logit"] >= m[best] - BEAT_MARGIN:
+        best = "logit"  # as good within a point: prefer the interpretable model
     base = m.get("baseline", np.nan)
-    beats = bool(pd.notna(base) and m[best] >= base + BEAT_MARGIN) or bool(pd.isna(base))
+    beats = bool(pd.isna(base) or m[best] >= base + BEAT_MARGIN - 1e-12)
     return best, beats
+
+
+_choose_best = choose_model
 
 
 def _reason_counts(df: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:

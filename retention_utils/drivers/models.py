@@ -131,6 +131,7 @@ class ChurnRule(ClassifierMixin, BaseEstimator):
         w = float(self.prior_weight)
         self.rates_ = {k: (s + w * self.base_rate_) / (n + w) if (n + w) > 0 else self.base_rate_
                        for k, s, n in zip(df.index, df["sum"], df["count"])}
+        self.counts_ = {k: int(n) for k, n in zip(df.index, df["count"])}
         self.classes_ = np.array([0, 1])
         return self
 

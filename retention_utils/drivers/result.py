@@ -67,9 +67,14 @@ class DriversResult:
     reasons : DataFrame
         ``churn_type, churn_reason, n_churned, share`` (empty without reasons).
     best_model : str
-        ``logit`` or ``hgb``: the higher out-of-sample ROC AUC, the logistic
-        regression when within 0.005 (as good, and interpretable); "" without models.
+        ``logit`` or ``hgb``: the one reaching more test churners among the riskiest 20% of the test
+        customers (:data:`~retention_utils.drivers.fitting.SELECTION_METRIC`), the logistic regression
+        when within a point (as good, and interpretable); "" without models. Its importance, partial
+        dependence and odds ratios describe the drivers.
     beats_baseline : bool
+        The best model reaches at least :data:`~retention_utils.drivers.fitting.BEAT_MARGIN` more of
+        the test churners than the baseline rule; otherwise the rule scores the customers
+        (:attr:`selected_model`).
     numeric, categorical : tuple of str
         Features the models use.
     models : dict
@@ -108,6 +113,35 @@ class DriversResult:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def selected_model(self) -> str:
+        """The ranking that scores the customers: the best model when it beats the baseline rule, else ``baseline``.
+
+        ``baseline`` also without a fitted model (when the rule could be fitted), "" when nothing was fitted.
+        """
+        if self.ok and self.best_model and self.beats_baseline:
+            return self.best_model
+        return "baseline" if "baseline" in self.models else ""
+
+    @property
+    def selection_value(self) -> float:
+        """:data:`~retention_utils.drivers.fitting.SELECTION_METRIC` of :attr:`selected_model` (NaN without a test)."""
+        from .fitting import SELECTION_METRIC
+
+        return self.metric(self.selected_model, SELECTION_METRIC) if self.ok else float("nan")
+
+    @property
+    def weak_ranking(self) -> bool:
+        """True when even the selected ranking is too close to chance to single customers out.
+
+        The riskiest 20% of the test customers hold fewer than
+        :data:`~retention_utils.drivers.fitting.WEAK_LIFT` times the churners a random 20% would.
+        """
+        from .fitting import SELECTION_SHARE, WEAK_LIFT
+
+        v = self.selection_value
+        return bool(self.ok and v == v and v < WEAK_LIFT * SELECTION_SHARE)
 
     def metric(self, model: str, metric: str) -> float:
         """One metric value (NaN when absent)."""

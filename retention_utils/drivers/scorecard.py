@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator
 
 from .models import LogitChurnModel, _as_frame, _as_labels, _fit_logistic
 
-__all__ = ["PointsScorecard"]
+__all__ = ["PointsScorecard", "against_risk", "monotone_scorecard"]
 
 
 def _sig2(v: float) -> float:
@@ -202,6 +202,75 @@ class PointsScorecard(BaseEstimator):
     def score_for(self, probability: float) -> float:
         """The total score at which the churn probability reaches ``probability``."""
         return float(self.scale_ * (math.log(probability / (1 - probability)) - self.intercept_ - self.shift_))
+
+
+def against_risk(table: pd.DataFrame, *, min_bin: int = 30, tolerance: float = 0.02) -> pd.DataFrame:
+    """Pairs of bins of one factor whose points run against their observed churn rates.
+
+    A pair runs against the risk when both bins hold at least ``min_bin`` customers, one churns
+    more than ``tolerance`` above the other, and it scores fewer points. ``table``: one factor's rows
+    of :attr:`PointsScorecard.table_`.
+
+    Returns
+    -------
+    DataFrame
+        ``bin_riskier, rate_riskier, points_riskier, bin_safer, rate_safer, points_safer``, the widest
+        gap in churn rate first; empty when the points agree with the churn rates.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"bin": ["a", "b", "c"], "points": [0, 4, 14], "n_customers": [790, 914, 85],
+    ...                   "churn_rate": [0.406, 0.38, 0.165]})
+    >>> against_risk(t)[["bin_riskier", "points_riskier", "bin_safer", "points_safer"]].values.tolist()
+    [['a', 0, 'c', 14], ['b', 4, 'c', 14], ['a', 0, 'b', 4]]
+    """
+    d = table[table["n_customers"] >= min_bin]
+    rows = []
+    for a in d.itertuples():
+        for b in d.itertuples():
+            if a.churn_rate > b.churn_rate + tolerance and a.points < b.points:
+                rows.append({"bin_riskier": a.bin, "rate_riskier": float(a.churn_rate), "points_riskier": int(a.points),
+                             "bin_safer": b.bin, "rate_safer": float(b.churn_rate), "points_safer": int(b.points)})
+    out = pd.DataFrame(rows, columns=["bin_riskier", "rate_riskier", "points_riskier", "bin_safer", "rate_safer",
+                                      "points_safer"])
+    gap = out["rate_riskier"] - out["rate_safer"]
+    return out.assign(_gap=gap).sort_values("_gap", ascending=False, kind="stable").drop(columns="_gap") \
+        .reset_index(drop=True)
+
+
+def monotone_scorecard(factors: Sequence[str], categorical: Sequence[str], X: pd.DataFrame, y: Any, *,
+                       label: Any = str, min_bin: int = 30, tolerance: float = 0.02, **kwargs: Any
+                       ) -> PointsScorecard | None:
+    """A :class:`PointsScorecard` whose points never run against the churn rates printed beside them.
+
+    A scorecard's points come from a regression on all its factors at once, so a factor correlated with
+    another can get points that contradict its own churn rates (more points for a band that churns less).
+    A reader who sees "+14 points" next to "16.5% churn" and "+4" next to "38%" stops trusting the card.
+    So the factor with the widest contradiction (:func:`against_risk`) is dropped and the card refitted,
+    until every factor agrees; the dropped factors and why are kept in ``dropped_`` (one sentence each).
+    None when no factor is left.
+    """
+    kept = list(factors)
+    dropped: list[str] = []
+    while kept:
+        card = PointsScorecard(factors=kept, categorical=[f for f in kept if f in set(categorical)],
+                               **kwargs).fit(X[kept], y)
+        worst, worst_gap, worst_pair = None, 0.0, None
+        for f in kept:
+            bad = against_risk(card.table_[card.table_["factor"] == f], min_bin=min_bin, tolerance=tolerance)
+            if len(bad):
+                gap = float(bad["rate_riskier"].iloc[0] - bad["rate_safer"].iloc[0])
+                if gap > worst_gap:
+                    worst, worst_gap, worst_pair = f, gap, bad.iloc[0]
+        if worst is None:
+            card.dropped_ = tuple(dropped)
+            return card
+        p = worst_pair
+        dropped.append(f"{label(worst)} is left out of the scorecard: with the other factors its points ran against "
+                       f"its own churn rates ({p.points_riskier} points for {p.bin_riskier}, {p.rate_riskier:.1%} "
+                       f"churn; {p.points_safer} points for {p.bin_safer}, {p.rate_safer:.1%} churn).")
+        kept.remove(worst)
+    return None
 
 
 def _pick_factors(logit: LogitChurnModel, X: pd.DataFrame, *, k: int = 5, max_corr: float = 0.8) -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from ._text import to_float as _num
 from .labels import training_panel
 from .models import LogitChurnModel, _threads
 from .result import DriversResult, feature_label
-from .scorecard import _bands
+from .scorecard import _bands, _bin_labels
 from .tables import _coerce_features, _snapshot_frame
 
 __all__ = ["TIER_ORDER", "MIN_REASON_LOGODDS", "AT_RISK_FILE", "EarlyWarning", "early_warning", "reason_phrase",
@@ -220,7 +220,9 @@ class EarlyWarning:
         365 days), ``as_of`` (the cut-off) and ``horizon_days``.
     tiers : DataFrame
         ``tier, threshold, n_customers, share, mean_probability,
-        expected_churners, revenue_12m, value_at_risk``.
+        expected_churners, revenue_12m, value_at_risk``, and the same tiers on the test customers
+        (where the outcome is known; the predictions of the same ranking, fitted without them):
+        ``test_n_customers, test_mean_probability, test_churn_rate`` (NaN without a test).
     tradeoff : DataFrame
         Per probability cut-off: ``threshold, n_flagged, share_flagged,
         expected_churners, expected_false_alarms, precision,
@@ -241,6 +243,14 @@ class EarlyWarning:
     notes : tuple of str
     design : str
         ``out_of_time`` (a unit with dated orders) or ``stratified_cv`` (a snapshot).
+    rule_table : DataFrame
+        When the baseline rule scores the customers: ``bin_order, bin, n_customers, churn_rate`` (its
+        bands of days since the last purchase, or of how overdue, and their training churn rate); the
+        hand-usable guide in place of the scorecard. Empty otherwise.
+    rule_score : str
+        What the rule's bands measure (``recency`` or ``overdue``); "" without a rule table.
+    scorecard_notes : tuple of str
+        Factors left out of the scorecard because their points ran against their churn rates.
     """
 
     scores: pd.DataFrame
@@ -255,6 +265,38 @@ class EarlyWarning:
     tier_thresholds: tuple[float, float] = (0.5, 0.2)
     notes: tuple[str, ...] = ()
     design: str = "out_of_time"
+    rule_table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rule_score: str = ""
+    scorecard_notes: tuple[str, ...] = ()
+
+
+def _rule_table(rule: Any) -> pd.DataFrame:
+    """The baseline rule's bands and training churn rates (``bin_order, bin, n_customers, churn_rate``).
+
+    Examples
+    --------
+    >>> from retention_utils.drivers.models import ChurnRule
+    >>> X = pd.DataFrame({"recency_days": [1.0, 2, 3, 4, 5, 6, 7, 8]})
+    >>> r = ChurnRule(column="recency_days", n_bins=2, prior_weight=0).fit(X, [0, 0, 0, 1, 0, 1, 1, 1])
+    >>> _rule_table(r).values.tolist()
+    [[0, '0–4', 4, 0.25], [1, '5 or more', 4, 0.75]]
+    """
+    edges = getattr(rule, "edges_", None)
+    if edges is None or not hasattr(rule, "rates_"):
+        return pd.DataFrame(columns=["bin_order", "bin", "n_customers", "churn_rate"])
+    score = getattr(rule, "score_", "recency")
+    feature = "recency_days" if score == "recency" or getattr(rule, "column_", "") == "recency_days" else \
+        "overdue_ratio"
+    integer = feature == "recency_days"
+    shown = np.ceil(edges) if integer else edges  # whole days: x >= 12.5 is x >= 13
+    labels = _bin_labels(feature, np.asarray(shown, dtype=float), integer=integer, lowest=0.0)
+    rows = [{"bin_order": k, "bin": lab, "n_customers": int(rule.counts_.get(float(k), rule.counts_.get(k, 0))),
+             "churn_rate": float(rule.rates_.get(float(k), rule.rates_.get(k, rule.base_rate_)))}
+            for k, lab in enumerate(labels)]
+    if -1.0 in rule.rates_:
+        rows.append({"bin_order": len(labels), "bin": "unknown", "n_customers": int(rule.counts_.get(-1.0, 0)),
+                     "churn_rate": float(rule.rates_[-1.0])})
+    return pd.DataFrame(rows, columns=["bin_order", "bin", "n_customers", "churn_rate"])
 
 
 def _tiers(p: np.ndarray, high: float, medium: float) -> np.ndarray:
@@ -358,19 +400,17 @@ def early_warning(data: Any, result: DriversResult, spec: Any = None) -> EarlyWa
     X = _score_frame(data, result, spec)
     feats = list(result.numeric) + list(result.categorical)
     models = result.models
-    if result.ok:
-        model = result.best_model
+    model = result.selected_model  # the best model when it beats the baseline rule, else the rule
+    card = models.get("scorecard") if model in ("logit", "hgb") else None
+    if model in ("logit", "hgb"):
         with _threads(len(X)):
             p = models[model].predict_proba(X[feats])[:, 1] if len(X) else np.empty(0)
         reasons = _top_reasons(models["logit"], X[feats + [c for c in AUX_COLUMNS if c in X]], currency=cfg.currency)
-        card = models["scorecard"]
-        score = card.score(X[list(card.factors)]).astype(float) if len(X) else np.empty(0)
     else:
-        model = "baseline"
         p = models["baseline"].predict_proba(X)[:, 1] if len(X) else np.empty(0)
         reasons = _rule_reasons(X)
-        score = np.full(len(X), np.nan)
-        card = None
+    score = card.score(X[list(card.factors)]).astype(float) if card is not None and len(X) else \
+        np.full(len(X), np.nan)
     rev = X["net_revenue_365"].clip(lower=0).to_numpy(dtype=float) if len(X) else np.empty(0)
     scores = pd.DataFrame({
         "customer_id": X["customer_id"].astype(str).to_numpy() if len(X) else [],
@@ -383,29 +423,48 @@ def early_warning(data: Any, result: DriversResult, spec: Any = None) -> EarlyWa
     extra = [x for x in (high, medium) if 0 < x < 1]
     trade = tradeoff_table(p, p * rev, thresholds=sorted(set([0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
                                                  + extra)), oot_y=oot[0], oot_prob=oot[1])
-    sc_table, bands = pd.DataFrame(), pd.DataFrame()
+    sc_table, bands, rule = pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
     if card is not None:
         sc_table = card.table_.assign(label=card.table_["factor"].map(feature_label))
         bands = _bands(card, models.get("scorecard_eval"), high, medium, h)
-    return EarlyWarning(scores[cols], _tier_summary(scores, high, medium), trade, sc_table, bands,
-                        result.plan.score, h, model, cfg.currency, (high, medium), tuple(notes))
+    if model == "baseline":
+        rule = _rule_table(models["baseline"])
+    sc_notes = tuple(getattr(card, "dropped_", ())) if card is not None else ()
+    if model in ("logit", "hgb") and card is None and "logit" in models:
+        sc_notes = ("No scorecard: every factor's points ran against its own churn rates once the others were "
+                    "counted.",)
+    return EarlyWarning(scores[cols], _tier_summary(scores, high, medium, oot), trade, sc_table, bands,
+                        result.plan.score, h, model, cfg.currency, (high, medium), tuple(notes), rule_table=rule,
+                        rule_score=getattr(models["baseline"], "score_", "") if len(rule) else "",
+                        scorecard_notes=sc_notes)
 
 
 _WARNING_COLS = ("customer_id", "probability", "tier", "score", "reasons", "value_at_risk", "revenue_12m", "as_of",
                  "horizon_days")
 
 
-def _tier_summary(scores: pd.DataFrame, high: float, medium: float) -> pd.DataFrame:
+def _tier_summary(scores: pd.DataFrame, high: float, medium: float, test: tuple[Any, Any] = (None, None)
+                  ) -> pd.DataFrame:
     rows = []
     n_all = len(scores)
+    ty, tp = test
+    t_tier = _tiers(np.asarray(tp, dtype=float), high, medium) if tp is not None else None
     for tier, thr in zip(TIER_ORDER, (f">= {high:.0%}", f"{medium:.0%} to < {high:.0%}", f"< {medium:.0%}")):
         s = scores[scores["tier"] == tier] if n_all else scores
-        rows.append({"tier": tier, "threshold": thr, "n_customers": int(len(s)),
-                     "share": len(s) / n_all if n_all else np.nan,
-                     "mean_probability": float(s["probability"].mean()) if len(s) else np.nan,
-                     "expected_churners": float(s["probability"].sum()) if len(s) else 0.0,
-                     "revenue_12m": float(s["revenue_12m"].sum()) if len(s) else 0.0,
-                     "value_at_risk": float(s["value_at_risk"].sum()) if len(s) else 0.0})
+        row = {"tier": tier, "threshold": thr, "n_customers": int(len(s)),
+               "share": len(s) / n_all if n_all else np.nan,
+               "mean_probability": float(s["probability"].mean()) if len(s) else np.nan,
+               "expected_churners": float(s["probability"].sum()) if len(s) else 0.0,
+               "revenue_12m": float(s["revenue_12m"].sum()) if len(s) else 0.0,
+               "value_at_risk": float(s["value_at_risk"].sum()) if len(s) else 0.0,
+               "test_n_customers": 0, "test_mean_probability": np.nan, "test_churn_rate": np.nan}
+        if t_tier is not None:
+            sel = t_tier == tier
+            row["test_n_customers"] = int(sel.sum())
+            if sel.any():
+                row["test_mean_probability"] = float(np.asarray(tp, dtype=float)[sel].mean())
+                row["test_churn_rate"] = float(np.asarray(ty, dtype=float)[sel].mean())
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -475,14 +534,17 @@ def _snapshot_warning(data: Any, result: DriversResult, spec: Any) -> EarlyWarni
     feats = list(result.numeric) + list(result.categorical)
     X, _, _, _ = _coerce_features(df[feats], max_levels=10**9)
     Xs = X.loc[stay, feats].reset_index(drop=True)
-    p = ev.loc[stay, f"p_{result.best_model}"].to_numpy(dtype=float)
-    reasons = _top_reasons(result.models.get("logit"), Xs, currency=cfg.currency) if len(Xs) else []
+    model = result.selected_model
+    p = ev.loc[stay, f"p_{model}"].to_numpy(dtype=float)
+    reasons = (_top_reasons(result.models.get("logit"), Xs, currency=cfg.currency) if model != "baseline" else
+               [""] * len(Xs)) if len(Xs) else []
     scores = pd.DataFrame({"customer_id": ev.loc[stay, "customer_id"].astype(str).to_numpy(), "probability": p,
                            "tier": _tiers(p, high, medium), "score": np.nan, "reasons": reasons,
                            "value_at_risk": np.nan, "revenue_12m": np.nan, "as_of": as_of, "horizon_days": 0})
     scores = scores.sort_values(["probability", "customer_id"], ascending=[False, True]).reset_index(drop=True)
-    return EarlyWarning(scores[list(_WARNING_COLS)], _tier_summary(scores, high, medium),
+    return EarlyWarning(scores[list(_WARNING_COLS)],
+                        _tier_summary(scores, high, medium, (ev["churned"], ev[f"p_{model}"])),
                         tradeoff_table(p, thresholds=sorted({0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7,
                                                               0.8, 0.9} | {x for x in (high, medium) if 0 < x < 1})),
-                        pd.DataFrame(), pd.DataFrame(), as_of, 0, result.best_model, cfg.currency, (high, medium),
+                        pd.DataFrame(), pd.DataFrame(), as_of, 0, model, cfg.currency, (high, medium),
                         (common,), design="stratified_cv")
