@@ -37,69 +37,77 @@ ru.display.survival.headline_html(surv)
 
 # %% [markdown]
 # ## How long customers stay
-# Share of customers still active by months since the start of their life (Kaplan-Meier). Customers who are still active count until today and may churn later. Bands are 95% intervals; the numbers under the chart are the customers still followed at each point.
+# The share of customers who are still customers, by months since their first purchase (or signup). Recent customers count for as long as they have been followed; the numbers under the chart are the customers still followed at each point.
 
 # %%
-fig, ax = plt.subplots(figsize=(12, 5.5))
-ru.plots.survival.plot_km(surv, ax=ax);
+ru.display.survival.lifetimes_html(surv)
+
+# %%
+if ru.plots.survival.has_chart(surv, "km"):
+    fig, ax = plt.subplots(figsize=(12, 5.5))
+    ru.plots.survival.plot_km(surv, ax=ax);
 
 # %%
 ru.display.survival.km_table_html(surv)
 
 # %% [markdown]
-# ### Are the differences between groups real?
-# Log-rank test across all groups, then each pair of groups (p-values corrected for the number of pairs, Holm).
+# ### Do the groups really differ?
+# Whether the gaps between the groups' curves are larger than chance would make them, for all groups together and for each pair.
 
 # %%
 ru.display.survival.logrank_html(surv)
 
 # %% [markdown]
-# ### Expected months of customer life within the horizon
-# Average months a customer stays active within the first months after the start (restricted mean survival time), per group, with the difference to the largest group.
+# ### Months as a customer within the horizon
+# How many months a customer stays on average within their first months, per group, and the difference to the largest group.
 
 # %%
 ru.display.survival.rmst_html(surv)
 
 # %% [markdown]
 # ## When churn risk peaks
-# Of the customers active at the start of each month of their life, the share who churn during it (life table).
+# Of the customers who start each month of their customer life, the share who leave during it.
 
 # %%
-fig, ax = plt.subplots(figsize=(11, 4))
-ru.plots.survival.plot_hazard(surv, max_months=48, ax=ax);
+if ru.plots.survival.has_chart(surv, "hazard"):
+    fig, ax = plt.subplots(figsize=(11, 4))
+    ru.plots.survival.plot_hazard(surv, max_months=48, ax=ax);
 
 # %%
 ru.display.survival.hazard_html(surv)
 
 # %% [markdown]
 # ## What shortens or lengthens a customer's life
-# Hazard ratios from a Cox model: how much faster (above 1) or slower (below 1) customers with a trait churn than comparable customers without it, at any tenure.
+# How many times as fast customers with a trait leave as comparable customers without it (above 1: faster; below 1: slower), at any point of their customer life.
 
 # %%
-fig, ax = plt.subplots(figsize=ru.plots.survival.figure_size(surv, "cox", (11, 4)))
-ru.plots.survival.plot_forest(surv, ax=ax);
+if ru.plots.survival.has_chart(surv, "cox"):
+    fig, ax = plt.subplots(figsize=ru.plots.survival.figure_size(surv, "cox", (11, 4)))
+    ru.plots.survival.plot_forest(surv, ax=ax);
 
 # %%
 ru.display.survival.cox_html(surv)
 
 # %% [markdown]
 # ## Why customers leave (units with recorded cancellations)
-# Cumulative share of customers who cancelled voluntarily or involuntarily (e.g. failed payments), treating the two as competing causes, and the recorded reasons.
+# The share of customers who cancelled voluntarily or involuntarily (e.g. failed payments) by each month of their customer life, and the recorded reasons.
 
 # %%
-fig, ax = plt.subplots(figsize=ru.plots.survival.figure_size(surv, "competing", (11, 4)))
-ru.plots.survival.plot_cumulative_incidence(surv, ax=ax);
+if ru.plots.survival.has_chart(surv, "competing"):
+    fig, ax = plt.subplots(figsize=(11, 4))
+    ru.plots.survival.plot_cumulative_incidence(surv, ax=ax);
 
 # %%
 ru.display.survival.competing_html(surv)
 
 # %% [markdown]
 # ## How much the churn definition matters (units with inactivity churn)
-# Median lifetime and share still active after 12 months if a customer counted as churned after 60, 90, 120 or 180 days without a purchase.
+# When half of the customers have left, and the share not churned after 12 months if a customer counted as churned after 60, 90, 120 or 180 days without a purchase.
 
 # %%
-fig, ax = plt.subplots(figsize=ru.plots.survival.figure_size(surv, "sensitivity", (11, 4)))
-ru.plots.survival.plot_sensitivity(surv, ax=ax);
+if ru.plots.survival.has_chart(surv, "sensitivity"):
+    fig, ax = plt.subplots(figsize=(11, 4))
+    ru.plots.survival.plot_sensitivity(surv, ax=ax);
 
 # %%
 ru.display.survival.sensitivity_html(surv)

@@ -91,38 +91,59 @@ def test_summary_frame_repeats_the_results_numbers(demo_survival):
         assert s["metric"].is_unique
         row = s.set_index("metric")
         assert row.loc["n_customers", "value"] == a.n_customers and row.loc["n_churn_events", "value"] == a.n_events
-        # with too few churn events the estimates are left out (NaN), as the headline says
-        nan3 = [np.nan] * 3
+        assert row.loc["n_customers", "label"] == "Customer lives followed"
+        # issue 12: no row with a missing value where a number should be (the index page printed "n/a")
+        assert s.loc[s["metric"] != "headline", "value"].notna().all(), unit
+        if a.too_few_events:  # the estimates are left out, as the headline says
+            assert list(s["metric"]) == ["headline", "n_customers", "n_churn_events"]
+            continue
         med = a.km_all.medians.iloc[0]
         assert row.loc["median_lifetime_months", "unit"] == "months"
         np.testing.assert_equal(row.loc["median_lifetime_months", ["value", "ci_lower", "ci_upper"]].to_numpy(float),
-                                nan3 if a.too_few_events else [med.median_months, med.ci_lower, med.ci_upper])
+                                [med.median_months, med.ci_lower, med.ci_upper])
         at = a.km_all.at_times.set_index("duration_months").loc[12]
         assert row.loc["survival_12_months", "unit"] == "share"
+        assert row.loc["survival_12_months", "label"] == "Still customers after 12 months"  # the vocabulary's name
         np.testing.assert_equal(row.loc["survival_12_months", ["value", "ci_lower", "ci_upper"]].to_numpy(float),
-                                nan3 if a.too_few_events else [at.survival, at.ci_lower, at.ci_upper])
+                                [at.survival, at.ci_lower, at.ci_upper])
         whole = sv.rmst(a.life.table, horizon_months=a.spec.horizon_months).by_group.iloc[0]
-        if a.too_few_events:
-            assert np.isnan(row.loc["rmst_months", "value"])
-        else:
-            assert row.loc["rmst_months", "value"] == whole.rmst_months
-            assert row.loc["rmst_months", "ci_lower"] < whole.rmst_months < row.loc["rmst_months", "ci_upper"]
-        if len(a.logrank.overall):
-            assert row.loc["logrank_p_value", "unit"] == "p-value"
-            assert row.loc["logrank_p_value", "value"] == a.logrank.overall["p_value"].iloc[0]
-        else:
-            assert "logrank_p_value" not in row.index
-        assert s["higher_is_better"].isin([True]).sum() == 3, unit  # median, 12-month survival, RMST
+        assert row.loc["rmst_months", "value"] == whole.rmst_months
+        assert row.loc["rmst_months", "ci_lower"] < whole.rmst_months < row.loc["rmst_months", "ci_upper"]
+        assert row.loc["logrank_p_value", "unit"] == "p-value"
+        assert row.loc["logrank_p_value", "value"] == a.logrank.overall["p_value"].iloc[0]
+        assert s["higher_is_better"].isin([True]).sum() == 3, unit  # median, 12-month share, average months
     assert [u for u, a in demo_survival.items() if a.too_few_events] == ["b2b"]  # both cases are tested
     sub = demo_survival["subscriptions"].summary_frame().set_index("metric")
     hr = demo_survival["subscriptions"].cox.hazard_ratios
     sig = hr[(hr["p_value"] < 0.05) & (hr["kind"] != "numeric")]
     top = sig.loc[np.log(sig["hazard_ratio"]).abs().idxmax()]
+    assert top.covariate == "early_complaint"
     assert sub.loc["cox_strongest_hazard_ratio", "value"] == top.hazard_ratio
-    assert sub.loc["cox_strongest_hazard_ratio", "label"] == f"Hazard ratio: {sv.term_label(top, 30)}"
+    assert sub.loc["cox_strongest_hazard_ratio", "label"] == ("How many times as fast customers with a complaint in "
+                                                              "their first 30 days leave as those without")
     assert sub.loc["cox_strongest_hazard_ratio", "unit"] == "ratio"
     assert sub.loc["cox_strongest_hazard_ratio", "ci_lower"] <= top.hazard_ratio <= sub.loc[
         "cox_strongest_hazard_ratio", "ci_upper"]
+
+
+def test_summary_frame_has_one_headline_sentence(demo_survival):
+    """Issue 12: one plain sentence per analysis for the unit's executive summary (what is missing, if so)."""
+    heads = {}
+    for unit, a in demo_survival.items():
+        s = a.summary_frame()
+        h = s[s["metric"] == "headline"]
+        assert len(h) == 1 and h["unit"].iloc[0] == "sentence" and np.isnan(h["value"].iloc[0])
+        heads[unit] = h["label"].iloc[0]
+    assert heads["subscriptions"] == ("59% of customers are still customers after 12 months; customers with a "
+                                      "complaint in their first 30 days leave 1.9 times as fast as those without, so "
+                                      "the first 30 days are where to act.")
+    assert heads["retail"].startswith("18% of customers are still customers after 12 months; customers with a "
+                                      "complaint in their first 30 days leave 1.4 times as fast")
+    assert heads["b2b"] == ("How long customers stay cannot be measured yet: 8 churn events so far (80 customer "
+                            "lives followed), at least 10 needed.")
+    for text in heads.values():
+        for word in ("hazard", "Kaplan", "log-rank", "restricted mean", "n/a", "nan"):
+            assert word not in text
 
 
 def test_result_shows_every_section(demo_survival):
@@ -159,7 +180,14 @@ def test_handful_of_events_gives_a_note_not_a_crash(tmp_path):
     assert a.cox.status == "too_few_events" and not len(a.logrank.overall) and not len(a.hazard)
     assert "No comparison between groups: too few churn events" in ds.logrank_html(a.logrank).data
     assert a.notes["note"].str.contains("early_complaint.*not available|no interactions table").any()
-    assert "Too few events" in ds.headline_html(a).data
+    # the small-sample rule: 12 customer lives, fewer than min_customers (30): one sentence, no estimate
+    assert ds.headline_sentences(a)[1] == ("Not shown: an estimate of how long customers stay needs at least 30 "
+                                           "customer lives followed; there are 12 (18 more needed).")
+    assert ds.logrank_html(a).data == "<p>Not shown: too few customer lives so far (see above).</p>"
+    assert ds.cox_html(a).data == ("<p class='rk-shortfall'>Not shown: a measure of what changes the churn risk "
+                                   "needs at least 10 churn events; there are 3 among the customers it would compare "
+                                   "(7 more needed).</p>")
+    assert not svp.has_chart(a, "km") and not svp.has_chart(a, "hazard") and not svp.has_chart(a, "cox")
     _, (left, right) = plt.subplots(1, 2)
     ax = svp.plot_forest(a.cox, ax=left)  # nothing to draw: an empty panel that says why
     assert not ax.collections and ax.texts[0].get_text().startswith("Too few events")
@@ -167,8 +195,12 @@ def test_handful_of_events_gives_a_note_not_a_crash(tmp_path):
     assert not ax.patches and not ax.lines and "too few churn events" in ax.texts[0].get_text()
     assert svp.plot_km(a.km) is not None
     for f in (ds.km_table_html(a.km), ds.logrank_html(a.logrank), ds.cox_html(a.cox), ds.rmst_html(a.rmst),
-              ds.competing_html(a), ds.sensitivity_html(a), ds.hazard_html(a), ds.about_html(a)):
+              ds.competing_html(a), ds.sensitivity_html(a), ds.about_html(a)):
         assert "<" in f.data
+    # the sections of the lifetimes say nothing more: the sentence at the top of the section says it once
+    assert ds.km_table_html(a).data == ""
+    assert ds.hazard_html(a).data == ds.rmst_html(a).data == ds.logrank_html(a).data
+    assert "<p class='rk-shortfall'>Not shown: an estimate of how long" in ds.lifetimes_html(a).data
 
 
 def test_unit_whose_customers_all_start_in_the_warm_up_window(tmp_path):
@@ -183,7 +215,7 @@ def test_unit_whose_customers_all_start_in_the_warm_up_window(tmp_path):
     # every customer starts inside the warm-up window: they are kept, and the censoring is explained
     assert a.n_customers == 2 and a.n_events == 0 and a.too_few_events
     head = ds.headline_sentences(a)
-    assert head[0].startswith("2 customer lives analysed, 0 of which have ended in churn. Every customer was first "
+    assert head[0].startswith("2 customer lives followed, 0 of which have ended in churn. Every customer was first "
                               "seen in the data's first months (the warm-up window)")
     assert "No customer lifetimes" not in " ".join(head)
     assert svp.plot_km(a.km) is not None
@@ -215,7 +247,7 @@ def test_planted_renewal_peak_and_churn_causes(planted):
     vol = planted.competing.reasons.query("churn_type == 'voluntary'").set_index("churn_reason")["share_of_type"]
     assert vol["price"] == pytest.approx(PLANTED.voluntary_reasons["price"], abs=0.03)
     s = " ".join(ds.headline_sentences(planted))
-    assert re.search(r"complaint in their first 30 days churn 1\.[789]x as fast as those without", s)
+    assert re.search(r"complaint in their first 30 days leave 1\.[789] times as fast as those without", s)
     assert "'premium' customers stay longest" in s
 
 
@@ -271,7 +303,9 @@ def test_survival_notebook_renders_for_small_unit(tmp_path):
                        notebooks_dir=ROOT / "notebooks")
     assert [(u.unit, u.status, u.error) for u in result.units] == [("b2b", "ok", "")]
     page = next((tmp_path / "reports").glob("*/b2b/survival.html")).read_text(encoding="utf-8")
-    assert "Too few events" in page or "Too few" in page
+    assert "Not shown: an estimate of how long customers stay needs at least" in page
+    for placeholder in ("n/a", "nan%", "Median not reached", ">None<"):
+        assert placeholder not in page
     for bad in ("Traceback", "Warning:", "DeprecationWarning", "RuntimeWarning"):
         assert bad not in page
 
@@ -380,7 +414,7 @@ def test_every_customer_in_the_warm_up_window_gets_a_survival_report(tmp_path):
     a = sv.survival_analysis(data)
     text = " ".join(ds.headline_sentences(a))
     assert "No customer lifetimes" not in text
-    assert "6 customer lives analysed, 3 of which have ended in churn" in text
+    assert "6 customer lives followed, 3 of which have ended in churn" in text
     assert "warm-up window" in text and "counted from the first purchase in the data" in text
     assert "warm-up window" in ds.about_html(a).data
 

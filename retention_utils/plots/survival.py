@@ -10,6 +10,7 @@ never a blank chart.
 """
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import matplotlib.ticker as mticker
@@ -236,7 +237,7 @@ def plot_forest(cox: CoxResult | SurvivalAnalysis, *, ax: Axes | None = None, ti
     """
     cox = _part(cox, "cox")
     ax = get_ax(ax)
-    title = title or "What changes how fast customers leave (bars: likely range)"
+    title = title or "What changes how fast customers leave"
     hr = cox.hazard_ratios
     if not len(hr):
         return no_data(ax, cox.explanation or "no hazard ratios", title)
@@ -256,7 +257,7 @@ def plot_forest(cox: CoxResult | SurvivalAnalysis, *, ax: Axes | None = None, ti
     ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _p: f"{v:g}"))
     ax.set_yticks(y)
     days = int(cox.fit["landmark_days"].iloc[0]) if len(cox.fit) else 0
-    ax.set_yticklabels([term_label(r, days) for r in hr.itertuples()])
+    ax.set_yticklabels([textwrap.fill(term_label(r, days), 42) for r in hr.itertuples()])
     for yi, r in zip(y, hr.itertuples()):
         ax.annotate(f"{r.hazard_ratio:.2f} ({r.ci_lower:.2f}–{r.ci_upper:.2f})", xy=(1, yi),
                     xycoords=("axes fraction", "data"), xytext=(6, 0), textcoords="offset points", va="center",
