@@ -47,7 +47,7 @@ def test_unit_view_sentences_badge_and_reports():
                       "seconds": 3.0}]
     v = unit_view(res, _summary(5, 1200.0, "5 customers at high risk hold EUR 1,200."))
     assert v["sentences"] == ["5 customers at high risk hold EUR 1,200."]
-    assert v["badge"]["level"] == "good" and "99.0% of 1,000 input rows used" in v["badge"]["text"]
+    assert v["badge"]["level"] == "good" and "990 input rows used; 2 left out for data problems (0.2% of the rows in scope)" in v["badge"]["text"]
     assert v["reports"][0]["title"] == "Churn drivers and at-risk list"
 
 

@@ -121,24 +121,28 @@ def headline_sentences(summary: pd.DataFrame, limit: int = 5) -> list[str]:
 def quality_badge(quality: dict[str, Any] | None) -> dict[str, str]:
     """``level`` (good / warn / bad) and ``text`` of the data-quality badge, from the runner's row accounting.
 
+    The share with data problems is of the rows in scope (used + dropped): rows of other units or outside the
+    period are out of scope, not problems.
+
     Examples
     --------
     >>> quality_badge({"read": 1000, "used": 990, "excluded": 8, "dropped": 2, "balanced": True})["text"]
-    '99.0% of 1,000 input rows used; 8 out of scope, 2 with data problems (0.2%). Every row is accounted for.'
+    '990 input rows used; 2 left out for data problems (0.2% of the rows in scope); 8 out of scope (other units, outside the period). Every row read is accounted for.'
     >>> quality_badge({"read": 100, "used": 80, "excluded": 0, "dropped": 20, "balanced": True})["level"]
     'bad'
     """
     if not quality or not quality.get("read"):
         return {"level": "", "text": ""}
-    read, used = int(quality["read"]), int(quality.get("used", 0))
+    used = int(quality.get("used", 0))
     excluded, dropped = int(quality.get("excluded", 0)), int(quality.get("dropped", 0))
-    share = dropped / read
+    share = dropped / (used + dropped) if used + dropped else 0.0
     level = "good" if share < 0.01 else ("warn" if share < 0.05 else "bad")
     if not quality.get("balanced", True):
         level = "bad"
-    text = (f"{used / read:.1%} of {read:,} input rows used; {excluded:,} out of scope, {dropped:,} with data "
-            f"problems ({share:.1%}). " + ("Every row is accounted for." if quality.get("balanced", True) else
-                                           "The row accounting does not add up: please report this."))
+    text = (f"{used:,} input rows used; {dropped:,} left out for data problems ({share:.1%} of the rows in scope); "
+            f"{excluded:,} out of scope (other units, outside the period). "
+            + ("Every row read is accounted for." if quality.get("balanced", True) else
+               "The row accounting does not add up: please report this."))
     return {"level": level, "text": text}
 
 
