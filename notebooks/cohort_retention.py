@@ -37,50 +37,57 @@ ru.display.cohorts.headline_html(cohorts)
 
 # %% [markdown]
 # ## Cohort retention
-# Each row is a group of customers acquired in the same period; each cell the share still retained that many periods later. Blank cells cannot be observed yet; cohorts too small to be reliable are greyed out.
+# Each row is a cohort: the customers who joined in the same month. Each cell is the share of that cohort buying that many months later; blank cells cannot be observed yet. Cohorts too small to be reliable are left out.
 
 # %%
-fig, ax = plt.subplots(figsize=(14, 8))
-ru.plots.cohorts.plot_cohort_heatmap(cohorts, ax=ax);
+fig, ax = plt.subplots(figsize=ru.plots.cohorts.figure_size(cohorts, "heatmap", (14, 8)))
+ru.plots.cohorts.plot_cohort_heatmap(cohorts, ax=ax)
+fig.tight_layout()
 
 # %% [markdown]
 # ## Are recent cohorts better or worse than usual?
 
 # %%
-fig, ax = plt.subplots(figsize=(14, 5))
-ru.plots.cohorts.plot_retention_curves(cohorts, ax=ax);
+fig, ax = plt.subplots(figsize=ru.plots.cohorts.figure_size(cohorts, "curves", (14, 5)))
+ru.plots.cohorts.plot_retention_curves(cohorts, ax=ax)
+fig.tight_layout()
 
 # %%
 ru.display.cohorts.recent_cohorts_html(cohorts)
 
 # %% [markdown]
 # ## Revenue retention
-# Revenue of each cohort relative to its first period: *net* includes customers spending more (can exceed 100%), *gross* caps each customer at their first-period spend.
+# Revenue of each cohort relative to its first month: *net* includes customers spending more (can exceed 100%), *gross* caps each customer at their first-month spend.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(16, 7))
+fig, axes = plt.subplots(1, 2, figsize=ru.plots.cohorts.figure_size(cohorts, "revenue", (16, 7)))
 ru.plots.cohorts.plot_cohort_heatmap(cohorts, value="net_revenue_retention", title="Net revenue retention (%)", ax=axes[0])
 ru.plots.cohorts.plot_cohort_heatmap(cohorts, value="gross_revenue_retention", title="Gross revenue retention (%)", ax=axes[1])
 fig.tight_layout()
 
 # %%
-fig, ax = plt.subplots(figsize=(14, 4.5))
-ru.plots.cohorts.plot_cohort_value(cohorts, ax=ax);
+fig, ax = plt.subplots(figsize=ru.plots.cohorts.figure_size(cohorts, "value", (14, 4.5)))
+ru.plots.cohorts.plot_cohort_value(cohorts, ax=ax)
+fig.tight_layout()
 
 # %% [markdown]
-# ## Churn rate against its control limits
-# The band is the range normal month-to-month variation explains (3 standard errors around the rate of the earlier months); a circled point is an alert.
+# ## Churn rate against its usual range
+# The band is the range normal month-to-month variation explains around the churn rate of the earlier months. A red ring marks a month with unusually high churn (an alarm), a green square one with unusually low churn (good news).
 
 # %%
-fig, ax = plt.subplots(figsize=(14, 4.5))
-ru.plots.cohorts.plot_churn_control(cohorts, ax=ax);
+fig, ax = plt.subplots(figsize=ru.plots.cohorts.figure_size(cohorts, "control", (14, 4.5)))
+ru.plots.cohorts.plot_churn_control(cohorts, ax=ax)
+fig.tight_layout()
 
 # %% [markdown]
 # ## Retention by customer group
 
 # %%
-fig, ax = plt.subplots(figsize=(14, 4.5))
+fig, ax = plt.subplots(figsize=ru.plots.cohorts.figure_size(cohorts, "groups", (14, 4.5)))
 ru.plots.cohorts.plot_group_curves(cohorts, ax=ax)
+fig.tight_layout()
+
+# %%
 ru.display.cohorts.group_test_html(cohorts)
 
 # %% [markdown]

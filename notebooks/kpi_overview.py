@@ -37,21 +37,22 @@ ru.display.kpis.headline_html(kpis)
 
 # %% [markdown]
 # ## Customers: who we keep, win and lose
-# Active customers bought in the last weeks, dormant ones have not bought for a while but have not churned yet. A customer is churned after the unit's churn definition (see *About this report*).
+# The customers at the end of each month, split into those active at month end (bought recently) and those dormant at month end (no recent purchase, not churned yet); and the customers won (new, reactivated) and lost (churned) each month. How long "recently" is and when a customer counts as churned: see *About this report*.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(14, 4.5))
+fig, axes = plt.subplots(2, 1, figsize=(14, 8))
 ru.plots.kpis.plot_customer_base(kpis, ax=axes[0])
 ru.plots.kpis.plot_customer_flows(kpis, ax=axes[1])
 fig.tight_layout()
 
 # %% [markdown]
-# ## Churn rate
-# Share of the customers at the start of each month who churned during it; the band is the 95% interval.
+# ## Monthly churn rate
+# Of the customers at the start of each month, the share who churned during it; the band is the range the true rate lies in (95% interval).
 
 # %%
-fig, ax = plt.subplots(figsize=(14, 4))
-ru.plots.kpis.plot_churn_rate(kpis, ax=ax);
+fig, ax = plt.subplots(figsize=ru.plots.kpis.figure_size(kpis, "churn_rate", (14, 4)))
+ru.plots.kpis.plot_churn_rate(kpis, ax=ax)
+fig.tight_layout()
 
 # %% [markdown]
 # ## Revenue and orders

@@ -29,7 +29,9 @@ from .calendar import last_complete_period, period_start_py
 from .contract import UnitData
 from .engine import attribute_groups, cohort_activity, group_tables
 from .kpis import monthly_kpis
+from . import vocabulary
 from .results import AnalysisResult, notes_frame, summary_rows
+from .samples import NEEDS, groups_shortfall, shortfall
 from .stats import newcombe_interval, wilson_interval
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "churn_control_chart",
     "retention_by_group",
     "last_complete_period",
+    "measure_name",
 ]
 
 DEFINITIONS = ("period", "unbounded", "subscribed")
@@ -148,13 +151,14 @@ def pooled_curve(table: pd.DataFrame, *, cohorts: list[int] | None = None) -> pd
 
 
 def recent_vs_trailing(table: pd.DataFrame, *, n_recent: int = 3, n_trailing: int = 12,
-                       alpha: float = 0.05) -> pd.DataFrame:
+                       alpha: float = 0.05, min_customers: int = 1) -> pd.DataFrame:
     """Each of the latest ``n_recent`` cohorts against the ``n_trailing`` cohorts before it, age by age.
 
     The comparison rate pools the trailing cohorts observable at the same age.
     The interval of the difference is Newcombe's (:func:`retention_utils.stats.newcombe_interval`);
-    ``significant`` when it
-    excludes 0.
+    ``significant`` when it excludes 0. Period 0 (everyone, by definition) is never compared, and
+    neither is a cohort, or a pool of trailing cohorts, with fewer than ``min_customers`` customers
+    (:mod:`retention_utils.samples`): such rows are left out, never shown with an interval.
 
     Returns
     -------
@@ -166,11 +170,11 @@ def recent_vs_trailing(table: pd.DataFrame, *, n_recent: int = 3, n_trailing: in
     rows = []
     for c in cohorts[-n_recent:]:
         prior = [x for x in cohorts if x < c][-n_trailing:]
-        mine = table[(table.cohort_idx == c) & table.observable]
+        mine = table[(table.cohort_idx == c) & table.observable & (table.period >= 1)]
         for r in mine.itertuples():
             trail = table[table.cohort_idx.isin(prior) & (table.period == r.period) & table.observable]
             n2 = int(trail.cohort_size.sum())
-            if n2 == 0 or r.cohort_size == 0:
+            if n2 < max(min_customers, 1) or r.cohort_size < max(min_customers, 1):
                 continue
             k2 = int(trail.n_retained.sum())
             k1 = int(r.n_retained)
@@ -198,7 +202,8 @@ def churn_control_chart(kpis: pd.DataFrame, *, sigmas: float = 3.0) -> pd.DataFr
     -------
     DataFrame
         ``month, n_customers_start, n_churned, churn_rate, centre, lcl, ucl, alert``
-        where ``alert`` is ``above``, ``below`` or empty.
+        where ``alert`` is ``above`` (unusually high churn: an alarm), ``below`` (unusually low churn:
+        good news, never shown as an alarm) or empty.
     """
     k = kpis[(~kpis["warm_up"]) & (kpis["n_customers_start"] > 0)].reset_index(drop=True)
     churned = k["n_churned"].to_numpy(dtype=float)
@@ -217,25 +222,30 @@ def churn_control_chart(kpis: pd.DataFrame, *, sigmas: float = 3.0) -> pd.DataFr
 
 def retention_by_group(data: UnitData, *, attribute: str | None, by: str = "first_purchase", period: str = "month",
                        definition: str = "period", test_period: int = 3,
-                       max_periods: int | None = 24) -> tuple[pd.DataFrame, pd.DataFrame]:
+                       max_periods: int | None = 24, min_customers: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Pooled retention curves split by a customer attribute, and a test of whether groups differ.
 
     The test is a chi-square test of independence of *retained at period
     ``test_period``* and the group, among customers of cohorts observable at
-    that age (groups with missing attribute are labelled ``(missing)``).
+    that age (groups with missing attribute are labelled ``(missing)``). Only groups with at least
+    ``min_customers`` customers at that age take part, and the test runs only when at least two groups
+    do and every expected cell holds 5 customers (:data:`retention_utils.samples.NEEDS`); otherwise
+    ``not_tested`` says why, in one sentence.
 
     Returns
     -------
     (curves, test)
         ``curves``: ``group, period, n_cohorts, n_customers, n_retained,
         retention_rate, ci_lower, ci_upper``; ``test``: one row ``attribute,
-        period, chi2, dof, p_value, significant, n_customers``.
+        period, chi2, dof, p_value, significant, n_customers, n_groups, not_tested``
+        (``n_groups``: groups tested; ``not_tested``: empty when tested).
     """
     if attribute is None:
         empty = pd.DataFrame(columns=["group", "period", "n_cohorts", "n_customers", "n_retained", "retention_rate",
                                       "ci_lower", "ci_upper"])
         return empty, pd.DataFrame([{"attribute": "(none configured)", "period": test_period, "chi2": np.nan,
-                                     "dof": 0, "p_value": np.nan, "significant": False, "n_customers": 0}])
+                                     "dof": 0, "p_value": np.nan, "significant": False, "n_customers": 0,
+                                     "n_groups": 0, "not_tested": "no customer attribute configured"}])
     if attribute not in data.customers.columns:
         raise ValueError(f"attribute {attribute!r} is not a customer column; available: "
                          f"{[c for c in data.customers.columns if c not in ('customer_id', 'signup_date')]}")
@@ -254,14 +264,27 @@ def retention_by_group(data: UnitData, *, attribute: str | None, by: str = "firs
         if len(at):
             contingency.append((group, int(at.n_retained.iloc[0]), int(at.n_customers.iloc[0] - at.n_retained.iloc[0])))
     curves_df = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
+    usable = [(g, a, b) for g, a, b in contingency if a + b >= max(min_customers, 1)]
     test = {"attribute": attribute, "period": test_period, "chi2": np.nan, "dof": 0, "p_value": np.nan,
-            "significant": False, "n_customers": int(sum(a + b for _, a, b in contingency))}
-    usable = [(g, a, b) for g, a, b in contingency if a + b > 0]
-    if len(usable) >= 2:
+            "significant": False, "n_customers": int(sum(a + b for _, a, b in usable)), "n_groups": len(usable),
+            "not_tested": ""}
+    why = groups_shortfall([a + b for _, a, b in contingency], max(min_customers, 1),
+                           what=f"a comparison of {attribute} groups at {period} {test_period}")
+    if why is None:
         obs = np.array([[a, b] for _, a, b in usable])
-        if (obs.sum(axis=0) > 0).all():
-            chi2, p, dof, _ = chi2_contingency(obs)
-            test.update(chi2=float(chi2), dof=int(dof), p_value=float(p), significant=bool(p < 0.05))
+        if not (obs.sum(axis=0) > 0).all():
+            why = (f"Not tested: every customer of the {attribute} groups "
+                   f"{'was' if obs[:, 0].sum() else 'was not'} retained at {period} {test_period}, so there is "
+                   "no difference to test.")
+        else:
+            chi2, p, dof, expected = chi2_contingency(obs)
+            need = NEEDS["chi_square"][0]
+            if expected.min() < need:
+                why = (f"Not tested: a test of the {attribute} groups needs at least {need} expected customers in "
+                       f"every cell; the smallest has {expected.min():.1f}.")
+            else:
+                test.update(chi2=float(chi2), dof=int(dof), p_value=float(p), significant=bool(p < 0.05))
+    test["not_tested"] = why or ""
     return curves_df, pd.DataFrame([test])
 
 
@@ -315,9 +338,117 @@ class CohortResult(AnalysisResult):
 
     _display: ClassVar[str] = "retention_utils.display.cohorts"
 
+    def measure(self, k: int | str = "k") -> str:
+        """The name of this page's retention measure at age ``k`` (:func:`measure_name`)."""
+        return measure_name(self.definition, self.period, k)
+
+    def reliable_pooled(self) -> pd.DataFrame:
+        """The pooled curve at the ages with at least ``min_customers`` customers (the only ones reported)."""
+        return self.pooled[self.pooled.n_customers >= max(self.min_customers, 1)]
+
+    def largest_cohort(self) -> int:
+        """Customers in the largest cohort of the table (0 when there is none)."""
+        sizes = self.table.drop_duplicates("cohort_idx")["cohort_size"]
+        return int(sizes.max()) if len(sizes) else 0
+
+    def shortfall(self, section: str) -> str | None:
+        """The one sentence that replaces ``section`` when too few customers stand behind it, else None.
+
+        ``section``: ``heatmap`` (cohort by age), ``value`` (cohort value and revenue retention), ``curves``
+        (the pooled curve), ``recent`` (latest cohorts against earlier ones), ``control`` (churn rate
+        against its usual range), ``groups`` (retention by customer group).
+        """
+        need = max(self.min_customers, 1)
+        if section in ("heatmap", "value"):
+            what = {"heatmap": "the cohort table", "value": "revenue by cohort"}[section]
+            return shortfall(self.largest_cohort(), need, what=what, where="in the largest cohort")
+        if section == "curves":
+            most = int(self.pooled.n_customers.max()) if len(self.pooled) else 0
+            return shortfall(most, need, what="the retention curve", where="at any age")
+        if section == "recent":
+            if len(self.recent):
+                return None
+            latest = self.table.drop_duplicates("cohort_idx").tail(self.n_recent)
+            biggest = int(latest.cohort_size.max()) if len(latest) else 0
+            if biggest >= need:
+                return ("Not shown: the latest cohorts cannot be compared yet: none has completed a "
+                        f"{self.period} after joining against at least {need} customers of earlier cohorts.")
+            return shortfall(biggest, need, what="a comparison of the latest cohorts with earlier ones",
+                             where=f"in the largest of the latest {len(latest)}")
+        if section == "control":
+            most = int(self.control.n_customers_start.max()) if len(self.control) else 0
+            return shortfall(most, need, what="the churn rate against its usual range",
+                             counted="customers at the start of a month", where="in the busiest month")
+        if section == "groups":
+            t = self.group_test
+            if t is None or not len(t) or t.iloc[0].attribute == "(none configured)":
+                return ("Not shown: no customer attribute is configured for this comparison (set cohorts.split_by "
+                        "in the unit's params, e.g. channel).")
+            c = self.group_curves
+            big = c[c.n_customers >= need].group.nunique() if c is not None and len(c) else 0
+            if big < 2:
+                sizes = c.groupby("group").n_customers.max() if c is not None and len(c) else []
+                return groups_shortfall(list(sizes), need, what=f"a comparison of {t.iloc[0].attribute} groups")
+            return None
+        raise ValueError(f"The 'section' parameter of CohortResult.shortfall must be one of {{'heatmap', 'value', "
+                         f"'curves', 'recent', 'control', 'groups'}}. Got {section!r} instead.")
+
+    def headline_sentence(self) -> str:
+        """The one sentence an executive reads from the cohorts: how many keep buying, whether the latest cohort
+        is better or worse, and whether this month's churn was unusual; for a small unit, what is missing."""
+        parts = []
+        p = self.reliable_pooled()
+        k = 3 if (p.period == 3).any() else (1 if (p.period == 1).any() else None)
+        if k is not None:
+            r = p[p.period == k].iloc[0]
+            parts.append(f"the {self.measure(k)} is {r.retention_rate * 100:.1f}% ({int(r.n_customers):,} "
+                         f"customers in {int(r.n_cohorts)} cohort{'s' if int(r.n_cohorts) != 1 else ''})")
+        else:
+            most = int(self.pooled.n_customers.max()) if len(self.pooled) else 0
+            parts.append(f"cohorts are too small to measure retention ({most:,} customers at most at any age; "
+                         f"{self.min_customers:,} needed)")
+        rec = self.recent
+        if len(rec):
+            sig = rec[rec.significant]
+            if len(sig):
+                best = sig.loc[sig.difference.abs().idxmax()]
+                word = "better" if best.difference > 0 else "worse"
+                parts.append(f"the {pd.Timestamp(best.cohort):%b %Y} cohort keeps buying {word} than earlier ones "
+                             f"({best.retention_rate * 100:.1f}% vs {best.trailing_rate * 100:.1f}% at {self.period} "
+                             f"{int(best.period)}, {int(best.n_customers):,} customers)")
+            else:
+                parts.append(f"the latest {rec.cohort.nunique()} cohorts are in line with earlier ones")
+        else:
+            parts.append("the latest cohorts are too small to compare with earlier ones")
+        c = self.control[self.control.n_customers_start >= max(self.min_customers, 1)]
+        if len(c) and pd.Timestamp(c.month.iloc[-1]) == pd.Timestamp(self.control.month.iloc[-1]) \
+                and not pd.isna(c.ucl.iloc[-1]):
+            last = c.iloc[-1]
+            if last.alert == "above":
+                parts.append(f"this month's churn rate ({last.churn_rate * 100:.1f}%) is unusually high (usual "
+                             f"range up to {last.ucl * 100:.1f}%)")
+            elif last.alert == "below":
+                parts.append(f"this month's churn rate ({last.churn_rate * 100:.1f}%) is unusually low (usual range "
+                             f"from {last.lcl * 100:.1f}%)")
+        text = "; ".join(parts)
+        return text[:1].upper() + text[1:] + "."
+
+    def survival_note(self, k: int = 12) -> str:
+        """One line on why the survival page's share at the same age differs from this page's."""
+        still = vocabulary.name("still_customers").replace(" k ", f" {k} ")
+        if self.definition == "period":
+            return (f"The survival page's figure for {still} is higher than the {self.measure(k)}: a customer who did not "
+                    f"buy in that {self.period} can still be a customer.")
+        return (f"The survival page's figure for {still} can differ from the {self.measure(k)}: it also counts customers "
+                f"who joined recently, for as long as they have been followed, while this page counts only cohorts "
+                f"old enough to be seen {k} {self.period}s after joining.")
+
     def summary_frame(self) -> pd.DataFrame:
         """Headline rows: pooled retention at periods 1, 3 and 12 (Wilson intervals), the latest cohorts
-        against the trailing ones, this month's churn rate against its control limits, and the group test.
+        against the trailing ones, this month's churn rate against its control limits, the group test, and
+        the one headline sentence (``metric="headline"``, ``unit="sentence"``).
+
+        Only numbers resting on at least ``min_customers`` customers are reported.
 
         Returns
         -------
@@ -325,38 +456,55 @@ class CohortResult(AnalysisResult):
             :data:`~retention_utils.results.SUMMARY_COLUMNS`.
         """
         rows = []
+        p = self.reliable_pooled()
         for k in (1, 3, 12):
-            r = self.pooled[self.pooled.period == k]
+            r = p[p.period == k]
             if len(r):
                 r = r.iloc[0]
                 rows.append({"metric": f"retention_{self.period}_{k}", "unit": "share", "higher_is_better": True,
-                             "label": f"Share of a cohort {_RETAINED[self.definition]} {k} {self.period}"
-                                      f"{'s' if k != 1 else ''} after joining",
+                             "label": self.measure(k)[:1].upper() + self.measure(k)[1:],
                              "value": r.retention_rate, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper})
         rec = self.recent[self.recent.period >= 1]  # period 0 is everyone by definition
         if len(rec):
             last = rec[rec.cohort == rec.cohort.max()]
             last = last.loc[last.period.idxmax()]
             rows.append({"metric": "latest_cohort_retention", "unit": "share", "higher_is_better": True,
-                         "label": f"{pd.Timestamp(last.cohort):%b %Y} cohort, {self.period} {int(last.period)}",
+                         "label": f"{pd.Timestamp(last.cohort):%b %Y} cohort, {self.measure(int(last.period))}",
                          "value": last.retention_rate, "compared_to": "trailing cohorts at the same age",
                          "delta": last.difference, "ci_lower": np.nan, "ci_upper": np.nan})
-        c = self.control
+        c = self.control[self.control.n_customers_start >= max(self.min_customers, 1)]
         if len(c):
-            last = c.iloc[-1]
             rows.append({"metric": "churn_control_alert", "unit": "alerts", "higher_is_better": False,
-                         "label": "Months outside the churn-rate control limits (last 12)",
-                         "value": int((c.tail(12).alert != "").sum())})
+                         "label": "Months with unusually high churn (last 12)",
+                         "value": int((c.tail(12).alert == "above").sum())})
         t = self.group_test
         if t is not None and len(t) and not pd.isna(t.iloc[0].p_value):
             t = t.iloc[0]
             rows.append({"metric": "group_test_p_value", "unit": "p-value",
                          "label": f"Retention at {self.period} {int(t.period)} differs by {t.attribute} (chi-square)",
                          "value": t.p_value})
+        rows.append({"metric": "headline", "label": self.headline_sentence(), "value": np.nan, "unit": "sentence"})
         return summary_rows(rows, analysis="cohorts")
 
 
-_RETAINED = {"period": "still buying", "unbounded": "still customers", "subscribed": "still subscribed"}
+def measure_name(definition: str, period: str = "month", k: int | str = "k") -> str:
+    """The name of the cohort page's retention measure at age ``k``, by ``params: cohorts.definition``.
+
+    ``period`` retention is the vocabulary's ``cohort_buying`` (never "still customers": that is the
+    survival page's measure, which is higher).
+
+    Examples
+    --------
+    >>> measure_name("period", "month", 3)
+    'share of a cohort buying in month 3'
+    >>> measure_name("subscribed", "month", 12)
+    'share of a cohort still subscribed 12 months after joining'
+    """
+    if definition == "period":
+        return vocabulary.name("cohort_buying").replace("month k", f"{period} {k}")
+    if definition == "unbounded":
+        return f"share of a cohort buying in {period} {k} or later"
+    return f"share of a cohort still subscribed {k} {period}{'' if k == 1 else 's'} after joining"
 
 
 def cohort_analysis(data: UnitData, spec: Any = None) -> CohortResult:
@@ -390,15 +538,16 @@ def cohort_analysis(data: UnitData, spec: Any = None) -> CohortResult:
     if not has_amounts:  # no amounts in the export: revenue is unknown, not zero
         table[REVENUE_COLUMNS] = np.nan
     curves, test = retention_by_group(data, attribute=spec.split_by, by=by, period=period, definition=definition,
-                                      max_periods=spec.max_periods)
+                                      max_periods=spec.max_periods, min_customers=min_customers)
     notes = []
     small = table.drop_duplicates("cohort_idx")
     small = small[small.cohort_size < min_customers]
     if len(small):
         notes.append(("cohorts", "small cohorts", f"{len(small)} cohort(s) have fewer than {min_customers} "
-                      "customers: they are greyed out and not compared."))
+                      "customers: they are left out of the cohort table and not compared."))
     return CohortResult(table=table, pooled=pooled_curve(table), has_amounts=has_amounts,
-                        recent=recent_vs_trailing(table, n_recent=spec.n_recent, n_trailing=spec.n_trailing),
+                        recent=recent_vs_trailing(table, n_recent=spec.n_recent, n_trailing=spec.n_trailing,
+                                                  min_customers=min_customers),
                         control=churn_control_chart(monthly_kpis(data)), definition=definition, period=period,
                         by=by, min_customers=min_customers, group_curves=curves, group_test=test,
                         split_by=spec.split_by, max_periods=spec.max_periods, n_recent=spec.n_recent,

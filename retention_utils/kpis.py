@@ -3,8 +3,9 @@
 Definitions (``params: churn`` sets the thresholds; see
 :mod:`retention_utils.engine` for the churn rule):
 
-* ``n_active``: customers with a purchase (order with amount > 0, or any order when the
-  export has no amounts: :func:`retention_utils.engine.is_purchase`) in the month.
+* ``n_active``: the customers who bought in the month (vocabulary ``buyers``): a purchase (order
+  with amount > 0, or any order when the export has no amounts:
+  :func:`retention_utils.engine.is_purchase`) in the month. Not the customers active at month end.
 * ``n_new``: customers acquired in the month (first purchase; under the
   explicit method, signup).
 * ``n_reactivated``: purchases after a gap longer than the inactivity window.
@@ -14,8 +15,8 @@ Definitions (``params: churn`` sets the thresholds; see
 * ``n_active_end`` / ``n_dormant_end`` / ``n_churned_total_end``: status of all
   acquired customers at the month end.
 * ``net_revenue`` (refunds deducted), ``n_orders``, ``aov`` = purchase revenue /
-  purchases, ``revenue_per_active`` = net revenue / active customers,
-  ``repurchase_rate`` = share of active customers who had bought before.
+  purchases, ``revenue_per_active`` = net revenue / customers who bought in the month,
+  ``repurchase_rate`` = share of the customers who bought in the month who had bought before.
 * Without amounts in the export (``UnitData.has_amounts`` False) every dated order
   is a purchase and the money columns (``purchase_revenue, refunds, net_revenue,
   aov, revenue_per_active``) are missing (NaN), never zero; :func:`headline_kpis`
@@ -33,10 +34,12 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from . import vocabulary
 from .calendar import index_to_month, month_index_py
 from .contract import UnitData
 from .engine import monthly_flows, monthly_revenue
 from .results import AnalysisResult, notes_frame, summary_rows
+from .samples import shortfall
 from .stats import wilson_interval
 
 __all__ = ["kpi_analysis", "KpiResult", "monthly_kpis", "headline_kpis", "KPI_LABELS", "MONEY_COLUMNS"]
@@ -44,17 +47,18 @@ __all__ = ["kpi_analysis", "KpiResult", "monthly_kpis", "headline_kpis", "KPI_LA
 #: KPI columns in money; missing (NaN) when the export has no amounts.
 MONEY_COLUMNS: tuple[str, ...] = ("purchase_revenue", "refunds", "net_revenue", "aov", "revenue_per_active")
 
-#: Headline KPIs: column -> (label, unit kind, higher is better)
+#: Headline KPIs: column -> (label, unit kind, higher is better). The labels are the vocabulary's names
+#: (:func:`retention_utils.vocabulary.name`, month-free): ``n_active`` counts the customers who bought in
+#: the month, never "active customers" (the customers active at month end are another population).
 KPI_LABELS: dict[str, tuple[str, str, bool]] = {
-    "n_active": ("Active customers", "count", True),
-    "n_new": ("New customers", "count", True),
-    "churn_rate": ("Monthly churn rate", "rate", False),
-    "net_revenue": ("Net revenue", "money", True),
-    "aov": ("Average order value", "money", True),
-    "revenue_per_active": ("Revenue per active customer", "money", True),
-    "repurchase_rate": ("Repurchase rate", "rate", True),
+    "n_active": (vocabulary.name("buyers", capital=True), "count", True),
+    "n_new": (vocabulary.name("new_customers", capital=True), "count", True),
+    "churn_rate": (vocabulary.name("churn_rate", capital=True), "rate", False),
+    "net_revenue": (vocabulary.name("net_revenue", capital=True), "money", True),
+    "aov": (vocabulary.name("aov", capital=True), "money", True),
+    "revenue_per_active": ("Net revenue per customer who bought", "money", True),
+    "repurchase_rate": (vocabulary.name("repurchase_rate", capital=True), "rate", True),
 }
-
 
 
 
@@ -210,6 +214,8 @@ class KpiResult(AnalysisResult):
         False when the export has no amounts (money KPIs missing).
     notes : DataFrame
         ``section, subject, note``.
+    dormant_days : int or None
+        The unit's ``churn.dormant_days`` (what "active at month end" means).
     """
 
     monthly: pd.DataFrame
@@ -219,6 +225,7 @@ class KpiResult(AnalysisResult):
     min_customers: int
     has_amounts: bool
     notes: pd.DataFrame
+    dormant_days: int | None = None
 
     _display: ClassVar[str] = "retention_utils.display.kpis"
 
@@ -243,9 +250,59 @@ class KpiResult(AnalysisResult):
         if len(self.headline):
             churn = self.headline.set_index("kpi")
             if "churn_rate" in churn.index:
-                rows.append({"metric": "n_customers_start", "label": "Customers at the start of the month",
+                rows.append({"metric": "n_customers_start",
+                             "label": vocabulary.name("customers_start", capital=True),
                              "value": churn.at["churn_rate", "n_obs"], "unit": "customers"})
+            rows.append({"metric": "headline", "label": self.headline_sentence(), "value": np.nan,
+                         "unit": "sentence"})
         return summary_rows(rows, analysis="kpis")
+
+    def headline_sentence(self) -> str:
+        """The one sentence an executive reads from the KPIs: buyers, churn rate and net revenue, with changes.
+
+        The churn rate is left out, saying why, when the customers at the start of the month are fewer
+        than ``min_customers``; net revenue when the export has no amounts.
+        """
+        h = self.headline.set_index("kpi")
+        m = pd.Timestamp(self.month)
+        prev = (m - pd.DateOffset(months=1)).strftime("%B")
+        a = h.loc["n_active"]
+        text = f"{a.value:,.0f} {vocabulary.name('buyers', month=m)}"
+        if _known(a.pct_previous):
+            text += f" ({a.pct_previous * 100:+.1f}% on {prev})"
+        elif _known(a.delta_previous):
+            text += f" ({a.delta_previous:+,.0f} on {prev})"
+        parts = [text]
+        if "churn_rate" in h.index:
+            ch = h.loc["churn_rate"]
+            start = vocabulary.name("customers_start", month=m)
+            if _known(ch.value) and _known(ch.n_obs) and ch.n_obs >= self.min_customers:
+                churned = self.monthly.set_index("month").at[m, "n_churned"]
+                text = (f"a monthly churn rate of {ch.value * 100:.1f}% ({churned:,.0f} of the {ch.n_obs:,.0f} "
+                        f"{start}")
+                if _known(ch.delta_previous) and ch.delta_previous != 0:
+                    text += (f", {'up' if ch.delta_previous > 0 else 'down'} {abs(ch.delta_previous) * 100:.1f} pp "
+                             f"on {prev}")
+                parts.append(text + ")")
+            else:
+                have = f"only {ch.n_obs:,.0f}" if _known(ch.n_obs) and ch.n_obs > 0 else "no"
+                parts.append(f"no churn rate: {have} {start} ({self.min_customers:,} needed)")
+        if "net_revenue" in h.index:
+            r = h.loc["net_revenue"]
+            text = f"net revenue of {self.currency} {r.value:,.0f}"
+            if _known(r.pct_last_year):
+                text += f" ({r.pct_last_year * 100:+.1f}% on a year before)"
+            parts.append(text)
+        else:
+            parts.append("no revenue (the export has no amounts)")
+        return (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) + "."
+
+
+def _known(v: Any) -> bool:
+    try:
+        return bool(np.isfinite(float(v)))
+    except (TypeError, ValueError):
+        return False
 
 
 def kpi_analysis(data: UnitData, spec: Any = None) -> KpiResult:
@@ -272,11 +329,10 @@ def kpi_analysis(data: UnitData, spec: Any = None) -> KpiResult:
                       "flows are not compared."))
     churn = headline.set_index("kpi")
     n_start = churn.at["churn_rate", "n_obs"] if "churn_rate" in churn.index else float("nan")
-    if n_start == 0:
-        notes.append(("kpis", "churn rate", "No customers at the start of the month: there is no churn rate."))
-    elif n_start < spec.min_customers:
-        notes.append(("kpis", "churn rate", f"Only {n_start:,.0f} customers at the start of the month: too few "
-                      "for a reliable churn rate."))
+    short = shortfall(n_start, spec.min_customers, what="the monthly churn rate",
+                      counted=vocabulary.name("customers_start", month=data.month))
+    if short:
+        notes.append(("kpis", "churn rate", short))
     return KpiResult(monthly=monthly, headline=headline, month=data.month, currency=data.config.currency,
                      min_customers=spec.min_customers, has_amounts=bool(getattr(data, "has_amounts", True)),
-                     notes=notes_frame(notes))
+                     notes=notes_frame(notes), dormant_days=data.config.churn.dormant_days)

@@ -226,3 +226,78 @@ def test_control_chart_with_no_comparable_month():
     kpis = pd.DataFrame({"month": pd.date_range("2024-01-01", periods=2, freq="MS"), "n_customers_start": [0, 0],
                          "n_churned": [0, 0], "churn_rate": [np.nan, np.nan], "warm_up": [True, False]})
     assert churn_control_chart(kpis).empty
+
+
+def test_recent_cohorts_never_compare_period_0_or_small_cohorts():
+    """Issue 12 item 2: month 0 (100% vs 100%) is never compared; a 3-customer cohort is not called significant."""
+    table = pd.DataFrame({
+        "cohort": pd.to_datetime(["2024-01-01"] * 2 + ["2024-02-01"] * 2 + ["2024-03-01"] * 2),
+        "cohort_idx": [1, 1, 2, 2, 3, 3], "period": [0, 1] * 3, "cohort_size": [50, 50, 60, 60, 3, 3],
+        "n_retained": [50, 20, 60, 30, 3, 0], "observable": [True] * 6})
+    r = recent_vs_trailing(table, n_recent=2, n_trailing=2, min_customers=30)
+    # Feb (60 customers) against Jan (50) at month 1 only; the 3-customer March cohort is left out
+    assert r[["cohort", "period", "n_customers", "n_trailing_customers"]].values.tolist() == [
+        [pd.Timestamp("2024-02-01"), 1, 60, 50]]
+    assert r.retention_rate.iloc[0] == pytest.approx(0.5) and r.trailing_rate.iloc[0] == pytest.approx(0.4)
+    # without a threshold March is compared, but month 0 still never is
+    r = recent_vs_trailing(table, n_recent=2, n_trailing=2)
+    assert (r.period >= 1).all() and len(r) == 2
+
+
+@pytest.fixture(scope="module")
+def b2b():
+    from tests.conftest import ROOT
+
+    return cohort_analysis(load_unit_data(load_config(ROOT / "params", "b2b")))
+
+
+def test_b2b_small_cohorts_make_no_claims(b2b):
+    """Demo B2B: every cohort has at most 6 customers (30 needed); one segment has 30 customers at month 3."""
+    from retention_utils.display.cohorts import group_test_html, headline_sentences, recent_cohorts_html
+
+    c = b2b
+    assert c.largest_cohort() == 6 and c.recent.empty
+    assert c.shortfall("heatmap") == ("Not shown: the cohort table needs at least 30 customers; there are 6 in the "
+                                      "largest cohort (24 more needed).")
+    assert c.shortfall("recent") == ("Not shown: a comparison of the latest cohorts with earlier ones needs at least "
+                                     "30 customers; there are 6 in the largest of the latest 3 (24 more needed).")
+    text = " ".join(headline_sentences(c))
+    assert "significant" not in text and " pp " not in text and "differs" not in text
+    assert "rk-shortfall" in recent_cohorts_html(c).data and "<table" not in recent_cohorts_html(c).data
+    # no test with fewer than two groups of enough customers
+    t = c.group_test.iloc[0]
+    assert np.isnan(t.p_value) and t.n_groups == 1 and not t.significant
+    assert t.not_tested == ("Not shown: a comparison of segment groups at month 3 needs at least 2 groups with 30 "
+                            "customers each; 1 group has that many.")
+    assert "Chi-square" not in group_test_html(c).data and "p =" not in group_test_html(c).data
+    assert not (c.summary_frame().metric == "group_test_p_value").any()
+
+
+def test_cohort_summary_headline_sentence(b2b):
+    s = b2b.summary_frame()
+    head = s[s.metric == "headline"]
+    assert len(head) == 1 and head.unit.iloc[0] == "sentence" and np.isnan(head.value.iloc[0])
+    assert head.label.iloc[0] == ("The share of a cohort buying in month 3 is 73.7% (76 customers in 27 cohorts); the "
+                                  "latest cohorts are too small to compare with earlier ones.")
+    # the measure is named as the vocabulary's cohort_buying, never the survival page's "still customers"
+    labels = s.loc[s.metric.str.startswith("retention_"), "label"].tolist()
+    assert labels[:2] == ["Share of a cohort buying in month 1", "Share of a cohort buying in month 3"]
+
+
+def test_cohort_page_names_its_measure_and_says_why_survival_is_higher(b2b):
+    from retention_utils.cohorts import measure_name
+
+    assert measure_name("period", "month", 3) == "share of a cohort buying in month 3"
+    assert b2b.survival_note(12) == (
+        "The survival page's figure for still customers after 12 months is higher than the share of a cohort buying "
+        "in month 12: a customer who did not buy in that month can still be a customer.")
+
+
+def test_control_chart_tells_low_from_high():
+    kpis = pd.DataFrame({"month": pd.date_range("2024-01-01", periods=5, freq="MS"),
+                         "n_customers_start": [1000] * 5, "n_churned": [100, 100, 100, 40, 180],
+                         "churn_rate": [0.1, 0.1, 0.1, 0.04, 0.18], "warm_up": [False] * 5})
+    c = churn_control_chart(kpis)
+    # centre 0.1 for April: limits 0.1 -+ 3 sqrt(0.09/1000) = 0.0715 to 0.1285
+    assert c.lcl.iloc[3] == pytest.approx(0.1 - 3 * np.sqrt(0.09 / 1000))
+    assert c.alert.tolist() == ["", "", "", "below", "above"]

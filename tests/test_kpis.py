@@ -26,7 +26,7 @@ import pytest
 from retention_utils import load_config, load_unit_data
 from retention_utils.kpis import KPI_LABELS, headline_kpis, monthly_kpis
 
-from tests.conftest import TINY, copy_repo_params, demo_layout, write_unit
+from tests.conftest import ROOT, TINY, copy_repo_params, demo_layout, write_unit
 
 N_CUSTOMERS = 1500
 SEED = 7
@@ -585,9 +585,67 @@ def test_small_churn_base_is_flagged_in_headline_not_reported_as_a_rate():
     head = res.headline
     assert head.set_index("kpi").n_obs["churn_rate"] == 2 and res.min_customers == 30
     text = " ".join(headline_sentences(res))
-    assert "rests on only 2 customers" in text and "95% interval" not in text
-    assert "small sample: 2 customers" in headline_html(res).data
-    assert "too few for a reliable churn rate" in " ".join(res.notes["note"])
+    sentence = ("Not shown: the monthly churn rate needs at least 30 customers at the start of March 2024; there are 2 "
+                "(28 more needed).")
+    assert sentence in text and "95% interval" not in text and "100.0%" not in text
+    page = headline_html(res).data
+    assert "too few customers" in page and "2 at the start of the month; 30 needed" in page
+    assert "95% interval" not in page
+    assert list(res.notes["note"])[-1] == sentence
+    # the executive sentence says what is missing instead of a rate
+    head = res.summary_frame().query("metric == 'headline'")
+    assert len(head) == 1 and head.unit.iloc[0] == "sentence" and np.isnan(head.value.iloc[0])
+    assert "no churn rate: only 2 customers at the start of March 2024 (30 needed)" in head.label.iloc[0]
+
+
+def test_kpi_labels_are_the_vocabulary_names():
+    """Issue 12 item 1: the month's buyers are never called "active customers" (that is another population)."""
+    from retention_utils import vocabulary
+
+    assert KPI_LABELS["n_active"][0] == "Customers who bought in the month" == vocabulary.name("buyers", capital=True)
+    assert KPI_LABELS["n_new"][0] == "New customers in the month"
+    assert KPI_LABELS["churn_rate"][0] == "Monthly churn rate"
+    assert not any("active" in label.lower() for label, _, _ in KPI_LABELS.values())
+
+
+@pytest.fixture(scope="module")
+def retail_demo():
+    from retention_utils import kpi_analysis
+
+    return kpi_analysis(load_unit_data(load_config(ROOT / "params", "retail")))
+
+
+def test_retail_page_names_each_population_and_reconciles_them(retail_demo):
+    """Demo retail, December 2025: 517 bought in the month, 622 active and 140 dormant at month end (762 at the
+    end), 697 at the start, 74 churned, 93 new, 46 reactivated; 697 - 74 + 93 + 46 = 762."""
+    from retention_utils.display.kpis import headline_html, headline_sentences, kpi_table_html, reconciliation
+
+    k = retail_demo
+    assert headline_sentences(k)[0].startswith("517 customers who bought in December 2025 (+27 (+5.5%) on November")
+    assert headline_sentences(k)[1].startswith(
+        "The monthly churn rate was 10.6%: 74 churned customers of the 697 customers at the start of December 2025")
+    assert reconciliation(k).startswith(
+        "How the counts add up: 622 active at month end + 140 dormant at month end = 762 customers at the end of "
+        "December 2025 = 697 customers at the start of December 2025 − 74 churned + 93 new + 46 reactivated. "
+        "The 517 customers who bought in December 2025 are a different count")
+    cards = headline_html(k).data
+    assert "<div class='rk-l'>Customers who bought in the month</div><div class='rk-v'>517</div>" in cards
+    assert "Active customers" not in cards
+    table = kpi_table_html(k).data
+    for header in ("Customers who bought in the month", "Active at month end", "Dormant at month end",
+                   "Customers at the start of the month", "Monthly churn rate"):
+        assert f">{header}</th>" in table
+    assert "n/a" not in table and "nan" not in table
+
+
+def test_kpi_summary_has_one_headline_sentence(retail_demo):
+    s = retail_demo.summary_frame()
+    head = s[s.metric == "headline"]
+    assert len(head) == 1 and head.unit.iloc[0] == "sentence" and np.isnan(head.value.iloc[0])
+    assert head.label.iloc[0] == ("517 customers who bought in December 2025 (+5.5% on November), a monthly churn "
+                                  "rate of 10.6% (74 of the 697 customers at the start of December 2025, up 1.4 pp "
+                                  "on November) and net revenue of EUR 43,749 (+44.5% on a year before).")
+    assert s.loc[s.metric == "n_customers_start", "label"].iloc[0] == "Customers at the start of the month"
 
 
 def test_export_without_amounts_counts_every_order_and_shows_no_money(tmp_path):

@@ -1,13 +1,18 @@
-"""Every KPI and cohort plot draws from a result (and from its bare table) on TINY."""
+"""KPI and cohort charts: they draw from a result (and its bare table), replace a chart by one sentence when
+too few customers stand behind it, and pass the figure check (issue 12, item 4) on demo units."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 import pytest
 
 from retention_utils import cohort_analysis, kpi_analysis, load_config, load_unit_data
 from retention_utils.plots import cohorts as pc
 from retention_utils.plots import kpis as pk
-from tests.conftest import TINY
+from retention_utils.plots.base import money_formatter
+from retention_utils.plots.check import figure_problems
+from tests.conftest import ROOT, TINY
 
 
 @pytest.fixture(scope="module")
@@ -19,35 +24,130 @@ def results():
 def test_kpi_plots_take_the_result_or_its_table(results):
     k, _ = results
     fig, ax = plt.subplots()
-    assert pk.plot_customer_base(k, ax=ax) is ax and ax.get_title(loc="left") == "Customer base (excluding churned)"
+    assert pk.plot_customer_base(k, ax=ax) is ax and ax.get_title(loc="left") == "Customers at the end of each month"
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["active at month end", "dormant at month end"]
     fig, ax = plt.subplots()
     pk.plot_customer_flows(k.monthly, ax=ax)
     # new, reactivated and churned bars, one per month each
     assert [len(c) for c in ax.containers] == [len(k.monthly)] * 3
-    fig, ax = plt.subplots()
-    pk.plot_churn_rate(k, ax=ax)
-    # months with 1 to 29 customers at the start are not plotted; the note says how many (Feb and Mar)
-    assert any("2 month(s) with fewer than 30 customers" in t.get_text() for t in ax.texts)
     fig, axes = plt.subplots(2, 2)
     pk.plot_revenue_panels(k, axes=axes)
     assert axes[0, 0].get_ylabel() == "EUR per month" and axes[1, 1].get_title(loc="left") == "Repurchase rate"
 
 
-def test_cohort_plots_take_the_result(results):
-    _, c = results
+def test_tiny_unit_gets_one_sentence_instead_of_each_rate_chart(results):
+    """TINY: 3 customers. No churn-rate, cohort, value, control or group chart; a sentence in a thin strip."""
+    k, c = results
+    fig, ax = plt.subplots(figsize=pk.figure_size(k, "churn_rate"))
+    pk.plot_churn_rate(k, ax=ax)
+    assert pk.figure_size(k, "churn_rate") == (14, 0.6)
+    assert [t.get_text() for t in ax.texts] == [
+        "Not shown: a chart of the monthly churn rate needs at least 30 customers at the start of a month; there are "
+        "2 in the busiest month (28 more needed)."]
+    expected = {
+        "heatmap": "Not shown: the cohort table needs at least 30 customers; there are 2 in the largest cohort (28 more "
+                   "needed).",
+        "value": "Not shown: revenue by cohort needs at least 30 customers; there are 2 in the largest cohort (28 more "
+                 "needed).",
+    }
+    for part, plot in (("heatmap", pc.plot_cohort_heatmap), ("value", pc.plot_cohort_value),
+                       ("curves", pc.plot_retention_curves), ("control", pc.plot_churn_control),
+                       ("groups", pc.plot_group_curves)):
+        fig, ax = plt.subplots(figsize=pc.figure_size(c, part))
+        plot(c, ax=ax)
+        texts = [t.get_text() for t in ax.texts]
+        assert len(texts) == 1 and texts[0].startswith("Not shown:"), part
+        assert pc.figure_size(c, part)[1] == 0.6, part
+        assert not ax.axison and not ax.lines and not ax.patches, part  # nothing drawn but the sentence
+        if part in expected:
+            assert texts[0] == expected[part]
+        assert figure_problems(fig) == [], part
+
+
+@pytest.mark.parametrize("ticks, labels", [
+    ([0, 2.5, 5, 7.5], ["EUR 0.0", "EUR 2.5", "EUR 5.0", "EUR 7.5"]),  # was "EUR 0, 2, 5, 8"
+    ([0, 0.5, 1.0, 1.5], ["EUR 0.0", "EUR 0.5", "EUR 1.0", "EUR 1.5"]),  # was "EUR 0, 0, 1, 2"
+    ([0, 0.25, 0.5], ["EUR 0.00", "EUR 0.25", "EUR 0.50"]),
+    ([10_000, 10_500, 11_000], ["EUR 10.0k", "EUR 10.5k", "EUR 11.0k"]),  # was "EUR 10k, 10k, 11k"
+    ([0, 200_000, 400_000], ["EUR 0k", "EUR 200k", "EUR 400k"]),
+    ([0, 2_500_000, 5_000_000], ["EUR 0.0M", "EUR 2.5M", "EUR 5.0M"]),
+    ([0, 1_000, 2_000], ["EUR 0", "EUR 1,000", "EUR 2,000"]),
+])
+def test_money_ticks_take_their_decimals_from_the_step(ticks, labels):
+    assert money_formatter("EUR").format_ticks(ticks) == labels
+
+
+def test_money_ticks_on_a_drawn_axis_never_repeat():
     fig, ax = plt.subplots()
-    pc.plot_cohort_heatmap(c, ax=ax)
-    labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels == ["Jan 2024  (n=2, too small)", "Feb 2024  (n=1, too small)"]
-    fig, ax = plt.subplots()
-    pc.plot_retention_curves(c, ax=ax)
-    assert ax.get_xlabel() == "months since acquisition"
-    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 8])
+    ax.set_ylim(0, 8)
+    ax.set_yticks([0, 2.5, 5, 7.5])
+    ax.yaxis.set_major_formatter(money_formatter("EUR"))
+    fig.canvas.draw()
+    shown = [t.get_text() for t in ax.get_yticklabels()]
+    assert shown == ["EUR 0.0", "EUR 2.5", "EUR 5.0", "EUR 7.5"]
+
+
+def test_flows_bars_fit_and_the_legend_sits_beside_them():
+    """A first month with 815 new customers (online-retail UK, December 2010) was cut at the top; the legend
+    covered bars."""
+    months = pd.date_range("2010-12-01", periods=4, freq="MS")
+    k = pd.DataFrame({"month": months, "n_new": [815, 358, 340, 419], "n_reactivated": [0, 0, 0, 50],
+                      "n_churned": [0, 0, 0, 387], "warm_up": [True, True, True, False]})
+    fig, ax = plt.subplots(figsize=(14, 4))
+    pk.plot_customer_flows(k, ax=ax)
+    fig.tight_layout()
+    bottom, top = ax.get_ylim()
+    assert top >= 815 and bottom <= -387
+    assert figure_problems(fig) == []
+    legend = ax.get_legend().get_window_extent()
+    assert legend.x0 >= ax.get_window_extent().x1  # right of the plot area
+
+
+def test_low_churn_is_good_news_not_an_alarm():
+    c = pd.DataFrame({"month": pd.date_range("2024-01-01", periods=4, freq="MS"), "n_customers_start": [1000] * 4,
+                      "n_churned": [100, 100, 40, 180], "churn_rate": [0.1, 0.1, 0.04, 0.18],
+                      "centre": [np.nan, 0.1, 0.1, 0.1], "lcl": [np.nan, 0.07, 0.07, 0.07],
+                      "ucl": [np.nan, 0.13, 0.13, 0.13], "alert": ["", "", "below", "above"]})
+    fig, ax = plt.subplots(figsize=(14, 4.5))
     pc.plot_churn_control(c, ax=ax)
-    assert ax.get_title(loc="left") == "Churn rate against its control limits"
-    fig, ax = plt.subplots()
-    pc.plot_group_curves(c, ax=ax)  # no split_by configured: says so instead of an empty chart
-    assert any("cohorts.split_by" in t.get_text() for t in ax.texts)
-    fig, ax = plt.subplots()
-    pc.plot_cohort_value(c, ax=ax)  # every cohort below 30 customers
-    assert any("no cohort has 30 or more customers" in t.get_text() for t in ax.texts)
+    fig.tight_layout()
+    high, low = ax.collections[-2], ax.collections[-1]
+    assert high.get_label() == "unusually high churn (alarm)" and low.get_label() == "unusually low churn (good)"
+    assert tuple(high.get_edgecolor()[0][:3]) != tuple(low.get_edgecolor()[0][:3])
+    assert list(high.get_offsets()[:, 1]) == [18.0] and list(low.get_offsets()[:, 1]) == [4.0]
+    assert figure_problems(fig) == []
+
+
+def _notebook_figures(unit: str) -> dict:
+    """Every KPI and cohort chart of ``unit`` as the notebooks draw it (sizes, tight layout)."""
+    data = load_unit_data(load_config(ROOT / "params", unit))
+    k, c = kpi_analysis(data), cohort_analysis(data)
+    figs = {}
+    fig, axes = plt.subplots(2, 1, figsize=(14, 8))
+    pk.plot_customer_base(k, ax=axes[0])
+    pk.plot_customer_flows(k, ax=axes[1])
+    figs["customers"] = fig
+    fig, ax = plt.subplots(figsize=pk.figure_size(k, "churn_rate", (14, 4)))
+    figs["churn"] = pk.plot_churn_rate(k, ax=ax).figure
+    fig, axes = plt.subplots(2, 2, figsize=(14, 8))
+    pk.plot_revenue_panels(k, axes=axes)
+    figs["revenue"] = fig
+    for part, plot, size in (("heatmap", pc.plot_cohort_heatmap, (14, 8)), ("curves", pc.plot_retention_curves, (14, 5)),
+                             ("value", pc.plot_cohort_value, (14, 4.5)), ("control", pc.plot_churn_control, (14, 4.5)),
+                             ("groups", pc.plot_group_curves, (14, 4.5))):
+        fig, ax = plt.subplots(figsize=pc.figure_size(c, part, size))
+        figs[part] = plot(c, ax=ax).figure
+    fig, axes = plt.subplots(1, 2, figsize=pc.figure_size(c, "revenue", (16, 7)))
+    pc.plot_cohort_heatmap(c, value="net_revenue_retention", title="Net revenue retention (%)", ax=axes[0])
+    pc.plot_cohort_heatmap(c, value="gross_revenue_retention", title="Gross revenue retention (%)", ax=axes[1])
+    figs["revenue retention"] = fig
+    for f in figs.values():
+        f.tight_layout()
+    return figs
+
+
+@pytest.mark.parametrize("unit", ["retail", "subscriptions", "b2b"])
+def test_every_chart_passes_the_figure_check_on_demo(unit):
+    problems = {name: figure_problems(fig) for name, fig in _notebook_figures(unit).items()}
+    assert {n: p for n, p in problems.items() if p} == {}

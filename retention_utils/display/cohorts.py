@@ -1,4 +1,10 @@
-"""The cohort page: headline, recent cohorts against earlier ones, retention by group."""
+"""The cohort page: headline, recent cohorts against earlier ones, retention by group.
+
+Every number is shown only when enough customers stand behind it (:mod:`retention_utils.samples`):
+otherwise the section is one sentence saying what is missing (:meth:`CohortResult.shortfall
+<retention_utils.cohorts.CohortResult.shortfall>`). The retention measure carries its vocabulary name
+("share of a cohort buying in month 3"), never the survival page's "still customers".
+"""
 from __future__ import annotations
 
 import math
@@ -6,62 +12,81 @@ from typing import Any
 
 import pandas as pd
 
-from .formats import count, month_name, month_short, pct, pp
-from .html import HTML, headline_list, join, notes_list, paragraph, table
+from .formats import count, month_name, month_short, pct, pp, pvalue
+from .html import HTML, footnote, headline_list, join, notes_list, paragraph, shortfall_html, small_print, table
 from .kpis import amounts_text
 
-__all__ = ["subtitle", "headline_sentences", "headline_html", "recent_cohorts_html", "group_test_html", "result_html"]
+__all__ = ["subtitle", "headline_sentences", "headline_html", "recent_cohorts_html", "group_test_html",
+           "section_html", "result_html"]
 
-_WHAT = {"period": "still buying", "unbounded": "still customers", "subscribed": "still subscribed"}
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def headline_sentences(result: Any) -> list[str]:
     """Plain-language findings of a :class:`~retention_utils.cohorts.CohortResult` (plain text)."""
     out = []
-    unit = result.period
-    p = result.pooled
-    what = _WHAT[result.definition]
+    p = result.reliable_pooled()
+    shown = []
     for k in (3, 12):
         row = p[p.period == k]
         if len(row):
             r = row.iloc[0]
+            shown.append(k)
             cohorts = f"{int(r.n_cohorts)} cohort" + ("" if int(r.n_cohorts) == 1 else "s")
-            out.append(f"On average {pct(r.retention_rate)} of a cohort is {what} {k} {unit}s after joining "
-                       f"(95% interval {pct(r.ci_lower)} to {pct(r.ci_upper)}; {int(r.n_customers):,} customers "
-                       f"in {cohorts}).")
+            out.append(f"{_capital(result.measure(k))}: {pct(r.retention_rate)} on average (95% interval "
+                       f"{pct(r.ci_lower)} to {pct(r.ci_upper)}; {int(r.n_customers):,} customers in {cohorts}).")
+    if not shown:
+        out.append(result.shortfall("curves") or "No cohort has been followed long enough to measure retention.")
+    else:
+        out.append(result.survival_note(shown[-1]))
     rec = result.recent
-    if len(rec):
+    short = result.shortfall("recent")
+    if short:
+        out.append(short)
+    elif len(rec):
         sig = rec[rec.significant]
         if len(sig):
             for cohort, g in sig.groupby("cohort"):
                 best = g.loc[g.difference.abs().idxmax()]
                 word = "better" if best.difference > 0 else "worse"
-                out.append(f"The {month_name(cohort)} cohort retains {word} than the cohorts before it at "
-                           f"the same age: {pp(best.difference)} at {unit} {int(best.period)} "
-                           f"({pct(best.retention_rate)} vs {pct(best.trailing_rate)}).")
+                out.append(f"The {month_name(cohort)} cohort keeps buying {word} than the cohorts before it at the "
+                           f"same age: {pp(best.difference)} in {result.period} {int(best.period)} "
+                           f"({pct(best.retention_rate)} vs {pct(best.trailing_rate)}; "
+                           f"{count(best.n_customers)} customers).")
         else:
             n = rec.cohort.nunique()
-            out.append(f"None of the latest {n} cohorts differs significantly from the cohorts before them at the "
-                       "same age.")
+            out.append(f"None of the latest {n} cohorts differs from the cohorts before them at the same age by more "
+                       "than chance.")
     if not getattr(result, "has_amounts", True):
         out.append("The export has no amounts, so revenue retention and cohort value are not shown.")
-    c = result.control
-    if len(c):
+    out += _control_sentences(result)
+    return out
+
+
+def _control_sentences(result: Any) -> list[str]:
+    if result.shortfall("control"):
+        return []
+    c = result.control[result.control.n_customers_start >= max(result.min_customers, 1)]
+    out = []
+    if len(c) and c.month.iloc[-1] == result.control.month.iloc[-1] and not math.isnan(c.ucl.iloc[-1]):
         last = c.iloc[-1]
-        if not math.isnan(last.ucl):
-            if last.alert == "above":
-                out.append(f"ALERT: this month's churn rate ({pct(last.churn_rate)}) is above its upper control "
-                           f"limit ({pct(last.ucl)}): more churn than normal variation explains.")
-            elif last.alert == "below":
-                out.append(f"This month's churn rate ({pct(last.churn_rate)}) is below its lower control limit "
-                           f"({pct(last.lcl)}): unusually low churn.")
-            else:
-                out.append(f"This month's churn rate ({pct(last.churn_rate)}) is within its control limits "
-                           f"({pct(last.lcl)} to {pct(last.ucl)}): normal variation.")
-        n_alerts = int((c.tail(12).alert != "").sum())
-        if n_alerts:
-            out.append(f"{n_alerts} of the last 12 months {'was' if n_alerts == 1 else 'were'} outside their "
-                       "control limits.")
+        if last.alert == "above":
+            out.append(f"ALERT: this month's churn rate ({pct(last.churn_rate)}) is unusually high, above its usual "
+                       f"range (up to {pct(last.ucl)}): more churn than normal month-to-month variation explains.")
+        elif last.alert == "below":
+            out.append(f"Good news: this month's churn rate ({pct(last.churn_rate)}) is unusually low, below its "
+                       f"usual range (from {pct(last.lcl)}).")
+        else:
+            out.append(f"This month's churn rate ({pct(last.churn_rate)}) is within its usual range "
+                       f"({pct(last.lcl)} to {pct(last.ucl)}).")
+    tail = c.tail(12)
+    high, low = int((tail.alert == "above").sum()), int((tail.alert == "below").sum())
+    if high:
+        out.append(f"{high} of the last 12 months had unusually high churn.")
+    if low:
+        out.append(f"{low} of the last 12 months had unusually low churn.")
     return out
 
 
@@ -72,9 +97,11 @@ def subtitle(result: Any, data: Any) -> str:
     --------
     >>> from types import SimpleNamespace as NS
     >>> subtitle(NS(definition="period", period="month"), NS(has_amounts=False))
-    'Cohort retention · period retention by month · no amounts in the export'
+    'Cohort retention · share of a cohort buying in month k · no amounts in the export'
     """
-    return f"Cohort retention · {result.definition} retention by {result.period} · {amounts_text(data)}"
+    from ..cohorts import measure_name
+
+    return f"Cohort retention · {measure_name(result.definition, result.period)} · {amounts_text(data)}"
 
 
 def headline_html(result: Any) -> HTML:
@@ -82,41 +109,61 @@ def headline_html(result: Any) -> HTML:
     return HTML(headline_list(headline_sentences(result)))
 
 
+def section_html(result: Any, section: str) -> HTML:
+    """The sentence that replaces ``section`` (see :meth:`CohortResult.shortfall`), or nothing when it is shown."""
+    return HTML(shortfall_html(result.shortfall(section)))
+
+
 def recent_cohorts_html(result: Any) -> HTML:
-    """The recent-vs-trailing comparison as a readable table."""
+    """The recent-vs-trailing comparison as a readable table (month 0 never compared; small cohorts left out)."""
+    short = result.shortfall("recent")
+    if short:
+        return HTML(shortfall_html(short))
     r = result.recent
-    if r.empty:
-        return HTML(paragraph("Not enough cohorts to compare."))
+    unit = result.period
     show = pd.DataFrame({
         "Cohort": r.cohort.map(month_short),
-        f"{result.period.title()}s since joining": r.period,
-        "Retained": r.retention_rate.map(pct),
+        f"{unit.title()}": r.period,
+        "This cohort": r.retention_rate.map(pct),
         "Earlier cohorts": r.trailing_rate.map(pct),
         "Difference": r.difference.map(pp),
-        "95% interval": [f"{lo * 100:+.1f} to {hi * 100:+.1f} pp" for lo, hi in zip(r.diff_ci_lower, r.diff_ci_upper)],
-        "Significant": r.significant.map({True: "yes", False: "no"}),
+        "95% interval": [f"{pp(lo)} to {pp(hi)}" for lo, hi in zip(r.diff_ci_lower, r.diff_ci_upper)],
+        "Beyond chance": r.significant.map({True: "yes", False: "no"}),
         "Customers": r.n_customers.map(count),
     })
-    return HTML(table(show))
+    note = (f"Each row: the {result.measure()} for the cohort and for the earlier cohorts at the same age. "
+            f"{_capital(unit)} 0 (everyone, by definition) is not compared, nor are cohorts with fewer than "
+            f"{result.min_customers:,} customers.")
+    return join(table(show), footnote(note))
 
 
 def group_test_html(result: Any) -> HTML:
-    """One sentence on whether retention differs between groups (``result``: a CohortResult or its test frame)."""
-    test = result.group_test if hasattr(result, "group_test") else result
-    period = getattr(result, "period", "month")
-    t = test.iloc[0]
-    if t.attribute == "(none configured)":
-        text = ("No customer attribute is configured for this comparison: set cohorts.split_by in the unit's "
-                "params (e.g. channel) to compare retention between groups.")
-    elif math.isnan(t.p_value):
-        text = f"Not enough customers observed at {period} {int(t.period)} to compare the groups of {t.attribute}."
-    elif t.significant:
-        text = (f"Retention at {period} {int(t.period)} differs between {t.attribute} groups "
-                f"(chi-square test, p = {t.p_value:.3g}, {t.n_customers:,} customers).")
+    """Whether retention differs between groups, in plain words; the test's name and p-value in small print.
+
+    ``result``: a CohortResult (a bare test frame is read as its only row).
+    """
+    if not hasattr(result, "group_test"):
+        t = result.iloc[0]
+        return HTML(paragraph(t.not_tested) if getattr(t, "not_tested", "") else "")
+    short = result.shortfall("groups")
+    t = result.group_test.iloc[0]
+    if short or getattr(t, "not_tested", ""):
+        return HTML(shortfall_html(short or t.not_tested))
+    period = result.period
+    at = result.group_curves[(result.group_curves.period == int(t.period))
+                             & (result.group_curves.n_customers >= max(result.min_customers, 1))]
+    spread = ""
+    if len(at) >= 2:
+        lo, hi = at.loc[at.retention_rate.idxmin()], at.loc[at.retention_rate.idxmax()]
+        spread = f": from {pct(lo.retention_rate)} ({lo.group}) to {pct(hi.retention_rate)} ({hi.group})"
+    what = f"The {result.measure(int(t.period))}"
+    if t.significant:
+        text = f"{what} differs between {t.attribute} groups by more than chance{spread}."
     else:
-        text = (f"No significant difference in retention at {period} {int(t.period)} between {t.attribute} groups "
-                f"(chi-square test, p = {t.p_value:.2f}, {t.n_customers:,} customers).")
-    return HTML(paragraph(text))
+        text = f"{what} does not differ between {t.attribute} groups by more than chance{spread}."
+    fine = (f"Chi-square test of independence on {t.n_customers:,} customers in {int(t.n_groups)} groups, "
+            f"p = {pvalue(t.p_value)}.")
+    return join(paragraph(text), small_print(fine))
 
 
 def result_html(result: Any) -> HTML:

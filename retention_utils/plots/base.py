@@ -5,9 +5,12 @@ and ``ax=None`` and return the Axes; nothing here creates, shows or saves figure
 """
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
@@ -15,7 +18,7 @@ from matplotlib.axes import Axes
 from ..display.formats import MODEL_LABELS
 
 __all__ = ["PALETTE", "MODEL_COLORS", "MODEL_LABELS", "CAUSE_COLOURS", "NO_AMOUNTS_PANEL", "get_ax", "colours",
-           "money_formatter", "percent_axis", "no_data", "note", "months_axis", "panel_size"]
+           "money_formatter", "percent_axis", "no_data", "note", "months_axis", "panel_size", "ticks_inside"]
 
 #: Colours of customer states and flows.
 PALETTE = {"active": "#2a9d8f", "dormant": "#e9c46a", "new": "#2a9d8f", "reactivated": "#8ab17d",
@@ -38,25 +41,67 @@ def colours(n: int) -> list:
     return sns.color_palette("deep", max(n, 1))
 
 
+class _MoneyFormatter(mticker.FuncFormatter):
+    """Money ticks whose decimals follow the tick step, so no two ticks read alike (see :func:`money_formatter`)."""
+
+    def __init__(self, currency: str) -> None:
+        super().__init__(self._one)
+        self.currency = currency
+        self._scale: tuple[float, str] | None = None
+        self._decimals = 0
+
+    def set_locs(self, locs: Any) -> None:
+        super().set_locs(locs)
+        vals = np.unique(np.asarray([v for v in locs if np.isfinite(v)], dtype=float))
+        if len(vals) < 2:
+            self._scale = None
+            return
+        self._scale = _money_scale(float(np.abs(vals).max()))
+        step = float(np.diff(vals).min()) / self._scale[0]
+        self._decimals = next((d for d in range(4) if abs(round(step, d) - step) < 1e-9 * max(1.0, step)), 3)
+
+    def _one(self, x: float, _pos: int | None = None) -> str:
+        prefix = f"{self.currency} " if self.currency else ""
+        if self._scale is None:  # a single value (no ticks known): the compact form
+            ax_ = abs(x)
+            if ax_ >= 1e6:
+                return f"{prefix}{x / 1e6:.1f}M"
+            if ax_ >= 1e4:
+                return f"{prefix}{x / 1e3:.0f}k"
+            return f"{prefix}{x:,.0f}" if ax_ >= 10 or float(x).is_integer() else f"{prefix}{x:,.2f}"
+        div, suffix = self._scale
+        v = x / div
+        if abs(v) < 0.5 * 10 ** -self._decimals:
+            v = 0.0  # no "-0"
+        return f"{prefix}{v:,.{self._decimals}f}{suffix}"
+
+
+def _money_scale(biggest: float) -> tuple[float, str]:
+    if biggest >= 1e6:
+        return 1e6, "M"
+    if biggest >= 1e4:
+        return 1e3, "k"
+    return 1.0, ""
+
+
 def money_formatter(currency: str) -> mticker.FuncFormatter:
-    """Axis formatter like ``EUR 12k``.
+    """Axis formatter like ``EUR 12k``, with as many decimals as the tick step needs.
+
+    On an axis the ticks share one scale (M, k or whole units, by the largest tick) and the
+    decimals of the step: steps of 2.5 read ``EUR 0.0, 2.5, 5.0, 7.5`` (never ``EUR 0, 2, 5, 8``),
+    steps of 500 on a scale of thousands ``EUR 10.0k, 10.5k``; so two ticks never print alike.
 
     Examples
     --------
     >>> f = money_formatter("EUR")
-    >>> f(1_500_000), f(12_300), f(950)
-    ('EUR 1.5M', 'EUR 12k', 'EUR 950')
+    >>> f(1_500_000), f(12_300), f(950), f(2.5)
+    ('EUR 1.5M', 'EUR 12k', 'EUR 950', 'EUR 2.50')
+    >>> f.format_ticks([0, 2.5, 5, 7.5])
+    ['EUR 0.0', 'EUR 2.5', 'EUR 5.0', 'EUR 7.5']
+    >>> f.format_ticks([0, 20_000, 40_000]), f.format_ticks([0, 2_500, 5_000])
+    (['EUR 0k', 'EUR 20k', 'EUR 40k'], ['EUR 0', 'EUR 2,500', 'EUR 5,000'])
     """
-
-    def fmt(x: float, _pos: int | None = None) -> str:
-        ax_ = abs(x)
-        if ax_ >= 1e6:
-            return f"{currency} {x / 1e6:.1f}M"
-        if ax_ >= 1e3:
-            return f"{currency} {x / 1e3:.0f}k"
-        return f"{currency} {x:,.0f}"
-
-    return mticker.FuncFormatter(fmt)
+    return _MoneyFormatter(currency)
 
 
 def percent_axis(ax: Axes, *, axis: str = "y", xmax: float = 1.0) -> None:
@@ -89,6 +134,32 @@ def months_axis(ax: Axes) -> None:
     ax.set_xlabel("")
     for label in ax.get_xticklabels():
         label.set_rotation(0)
+
+
+def ticks_inside(ax: Axes) -> Axes:
+    """Fix both axes' ticks to those inside the current limits (call after the limits are final).
+
+    A locator also places ticks just beyond the limits; matplotlib does not draw them, but their labels
+    keep a position outside the plot area, where the figure check
+    (:func:`retention_utils.plots.check.figure_problems`) reads them as text outside the figure or over a
+    neighbouring panel. Keeping only the ticks inside leaves what the reader sees unchanged.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.set_ylim(0, 105)
+    >>> [float(v) for v in ticks_inside(ax).get_yticks()]
+    [0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
+    >>> plt.close(fig)
+    """
+    for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+        lo, hi = min(lo, hi), max(lo, hi)
+        eps = (hi - lo) * 1e-9
+        locs = [v for v in axis.get_major_locator()() if lo - eps <= v <= hi + eps]
+        axis.set_major_locator(mticker.FixedLocator(locs))
+    return ax
 
 
 def panel_size(table: pd.DataFrame, size: tuple[float, float]) -> tuple[float, float]:
