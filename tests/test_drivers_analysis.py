@@ -38,7 +38,8 @@ def test_analysis_bundles_the_parts_and_summarises_them(planted):
     assert set(a.notes["section"]) <= {"drivers", "early_warning", "closed_loop"}
     s = a.summary_frame()
     assert list(s.columns) == list(SUMMARY_COLUMNS) and (s["analysis"] == "drivers").all()
-    assert set(s["unit"]) <= {"customers", "share", "auc", a.currency}
+    assert set(s["unit"]) <= {"customers", "share", "auc", "sentence", a.currency}
+    assert (s["metric"] == "headline").sum() == 1  # issue 12: one plain sentence for the unit summary
     m = s[s["compared_to"] == ""].set_index("metric")
     best = a.drivers.best_model
     assert m.loc["roc_auc", "value"] == a.drivers.metric(best, "roc_auc")
@@ -72,7 +73,7 @@ def test_closed_loop_rows_in_the_summary():
                           "", "EUR")
     a = drv.DriversAnalysis(empty, ew, loop, pd.DataFrame(columns=list(NOTE_COLUMNS)), currency="EUR")
     s = a.summary_frame()
-    assert s["metric"].tolist() == ["realized_churn_rate_high_tier", "realized_churn_rate_low_tier"]
+    assert s["metric"].tolist() == ["headline", "realized_churn_rate_high_tier", "realized_churn_rate_low_tier"]
     hi = s.iloc[0]
     assert (hi["value"], hi["ci_lower"], hi["ci_upper"], hi["compared_to"]) == (0.5, 0.24, 0.76, "predicted")
     assert hi["delta"] == pytest.approx(-0.1) and "so far" in hi["label"] and "2025-09" in hi["label"]
@@ -130,7 +131,8 @@ def test_data_too_short_for_one_horizon(tmp_path):
     ew = drv.early_warning(data, res)
     assert ew.scores.empty and "No customer could be scored" in ew.notes[0]
     s = drv.drivers_analysis(data).summary_frame()
-    assert s.empty and list(s.columns) == list(SUMMARY_COLUMNS)
+    assert s["metric"].tolist() == ["headline"] and list(s.columns) == list(SUMMARY_COLUMNS)
+    assert "the data is too short" in s["label"].iloc[0]  # issue 12: what is missing instead
 
 
 def test_unit_where_every_training_customer_churned_gets_no_model_and_says_why(tmp_path):

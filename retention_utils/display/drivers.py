@@ -108,6 +108,8 @@ def no_model_sentence(analysis_or_result: Any, what: str) -> str:
     if result.status == "no_cutoffs" or not len(result.counts):
         return (f"Not shown: {what} needs a churn model, and the data is too short for one: "
                 + (result.notes[0] if result.notes else _NO_MODEL))
+    if result.notes and str(result.notes[0]).startswith("Too few customers who stayed"):
+        return f"Not shown: {what}. {result.notes[0]}"
     c = result.counts.set_index("set")
     n = int(c.loc["train", "n_churned"]) if "train" in c.index else int(c["n_churned"].iloc[0])
     if n >= need and "evaluate" in c.index:
@@ -151,7 +153,8 @@ def _ranking_sentence(result: DriversResult) -> str:
     others = ", ".join(f"{_NAMES[k]} {pct(v, 0)}" for k, v in cap.items() if k != sel)
     lead = (f"Contacting the riskiest 20% of customers first would have reached {pct(cap[sel], 0)} of those who left "
             f"within {result.horizon_days} days" if result.design == "out_of_time" else
-            f"The riskiest 20% of the customers hold {pct(cap[sel], 0)} of the churners")
+            f"The riskiest 20% of the customers hold {pct(cap[sel], 0)} of the churners in cross-validation on one "
+            "snapshot (not an out-of-time test)")
     lead += f" ({cap[sel] / 0.2:.1f} times a random 20%)"
     if sel == "baseline":
         return (f"{lead}, ranking them simply by {_rule_words(result)}: the churn models did no better ({others}), "

@@ -99,7 +99,7 @@ def plot_importance(result_or_table: Any, *, model: str | None = None, top: int 
     return ax
 
 
-def _term_label(row: Any, width: int = 34) -> str:
+def _term_label(row: Any, width: int = 60) -> str:
     if row.kind == "level":
         text = f"{row.label}: {row.level} (vs {row.reference})"
     else:
@@ -257,6 +257,7 @@ def plot_calibration(result_or_table: Any, *, ax: Axes | None = None) -> Axes:
     percent_axis(ax, axis="y", xmax=100)
     ax.set_xlabel("predicted chance of leaving (tenth of the test customers, %)")
     ax.set_ylabel("share who left (%)")
+    _ticks_inside(ax)
     ax.set_title("Predicted vs actual leaving", loc="left")
     ax.legend(loc="lower right", frameon=True, framealpha=0.9, fontsize=9)
     return ax
@@ -283,6 +284,7 @@ def plot_gains(result_or_table: Any, *, ax: Axes | None = None) -> Axes:
     percent_axis(ax, axis="y", xmax=100)
     ax.set_xlabel("customers contacted, riskiest first (%)")
     ax.set_ylabel("leavers among them (% of all leavers)")
+    _ticks_inside(ax)
     ax.set_title("Leavers reached, riskiest first", loc="left")
     ax.legend(loc="lower right", frameon=False, fontsize=9)
     return ax
