@@ -174,8 +174,8 @@ def _lifetime_sentences(a: SurvivalAnalysis, med: Any) -> list[str]:
     if med.median_reached and med.median_months < 0.5:
         out.append("More than half of the customers never come back after their first month. " + s12)
     elif med.median_reached:
-        hi = f" and {number(med.ci_upper)}" if np.isfinite(med.ci_upper) else " and more"
-        rng = f" (likely between {number(med.ci_lower)}{hi})" if np.isfinite(med.ci_lower) else ""
+        hi = f" to {number(med.ci_upper)}" if np.isfinite(med.ci_upper) else " or more"
+        rng = f" (likely {number(med.ci_lower)}{hi})" if np.isfinite(med.ci_lower) else ""
         out.append(f"Half of the customers leave within {number(med.median_months)} months{rng}. " + s12)
     else:
         longest = float(a.km_all.curve["duration_months"].max())
@@ -260,7 +260,8 @@ def headline_sentences(a: SurvivalAnalysis) -> list[str]:
     med = a.km_all.medians.iloc[0] if len(a.km_all.medians) else None
     if med is None or med.n_customers == 0:
         return ["No customer lifetimes to analyse in this unit yet."]
-    s = f"{a.n_customers:,} {vocab_name('customer_lives')}, {a.n_events:,} of which have ended in churn."
+    s = (f"{a.n_customers:,} {vocab_name('customer_lives')}, {a.n_events:,} of which "
+         f"{'has' if a.n_events == 1 else 'have'} ended in churn.")
     if a.life.warm_up_kept:
         s += (" Every customer was first seen in the data's first months (the warm-up window), so lives are "
               "counted from the first purchase in the data (a customer who bought before the data starts is "
@@ -353,7 +354,7 @@ def km_table_html(km: KaplanMeier | SurvivalAnalysis) -> HTML:
                 and np.isfinite(t.survival) else NOT_ESTIMABLE)
         rows.append(r)
     note = ("In brackets: the likely range ('open': no upper end within the follow-up). 'not reached': more than "
-            "half of the group are still customers at the end of the follow-up. 'not estimable': no customer of "
+            "half of the group are still customers when the follow-up ends. 'not estimable': no customer of "
             "the group has been followed that long.")
     return join(table(pd.DataFrame(rows)), footnote(note))
 
@@ -423,7 +424,8 @@ def cox_html(cox: CoxResult | SurvivalAnalysis, *, early_days: int | None = None
                         for r in bad.itertuples())
         parts.append(paragraph(f"The effect of {len(bad)} of {len(ph)} traits changes over the customer life:")
                      + f"<ul>{items}</ul>")
-    parts.append(notes_list(cox.notes[cox.notes["note"] != cox.explanation]))
+    shown = cox.notes[(cox.notes["note"] != cox.explanation) & (cox.notes["subject"] != "landmark")]
+    parts.append(notes_list(shown))  # the landmark is in the line of counts at the top of the page
     return join(*parts)
 
 
