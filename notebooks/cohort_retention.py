@@ -37,7 +37,7 @@ ru.display.cohorts.headline_html(cohorts)
 
 # %% [markdown]
 # ## Cohort retention
-# Each row is a cohort: the customers who joined in the same month. Each cell is the share of that cohort buying that many months later; blank cells cannot be observed yet. Cohorts too small to be reliable are left out.
+# Each row is a cohort: the customers who joined in the same month. Each cell is the share named in the chart's title, that many months after joining; blank cells cannot be observed yet. Cohorts too small to be reliable are left out.
 
 # %%
 fig, ax = plt.subplots(figsize=ru.plots.cohorts.figure_size(cohorts, "heatmap", (14, 8)))
@@ -57,17 +57,13 @@ ru.display.cohorts.recent_cohorts_html(cohorts)
 
 # %% [markdown]
 # ## Revenue retention
-# Revenue of each cohort relative to its first month: *net* includes customers spending more (can exceed 100%), *gross* caps each customer at their first-month spend.
+# Revenue of each cohort relative to its first month: *net* includes customers spending more (can exceed 100%), *gross* caps each customer at their first-month spend. Below: revenue per acquired customer, added up month by month (the cohort's value).
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=ru.plots.cohorts.figure_size(cohorts, "revenue", (16, 7)))
-ru.plots.cohorts.plot_cohort_heatmap(cohorts, value="net_revenue_retention", title="Net revenue retention (%)", ax=axes[0])
-ru.plots.cohorts.plot_cohort_heatmap(cohorts, value="gross_revenue_retention", title="Gross revenue retention (%)", ax=axes[1])
-fig.tight_layout()
-
-# %%
-fig, ax = plt.subplots(figsize=ru.plots.cohorts.figure_size(cohorts, "value", (14, 4.5)))
-ru.plots.cohorts.plot_cohort_value(cohorts, ax=ax)
+fig, axes = plt.subplot_mosaic([["net", "gross"], ["value", "value"]], figsize=ru.plots.cohorts.figure_size(cohorts, "revenue", (16, 11.5)), height_ratios=[1.55, 1])
+ru.plots.cohorts.plot_cohort_heatmap(cohorts, value="net_revenue_retention", title="Net revenue retention (%)", ax=axes["net"])
+ru.plots.cohorts.plot_cohort_heatmap(cohorts, value="gross_revenue_retention", title="Gross revenue retention (%)", ax=axes["gross"])
+ru.plots.cohorts.plot_cohort_value(cohorts, ax=axes["value"])
 fig.tight_layout()
 
 # %% [markdown]

@@ -342,6 +342,10 @@ class CohortResult(AnalysisResult):
         """The name of this page's retention measure at age ``k`` (:func:`measure_name`)."""
         return measure_name(self.definition, self.period, k)
 
+    def keeps(self) -> str:
+        """The verb of this page's measure: "keeps buying" (period retention) or "stays" (the others)."""
+        return "keeps buying" if self.definition == "period" else "stays"
+
     def reliable_pooled(self) -> pd.DataFrame:
         """The pooled curve at the ages with at least ``min_customers`` customers (the only ones reported)."""
         return self.pooled[self.pooled.n_customers >= max(self.min_customers, 1)]
@@ -378,7 +382,7 @@ class CohortResult(AnalysisResult):
         if section == "control":
             most = int(self.control.n_customers_start.max()) if len(self.control) else 0
             return shortfall(most, need, what="the churn rate against its usual range",
-                             counted="customers at the start of a month", where="in the busiest month")
+                             where="at the start of the busiest month")
         if section == "groups":
             t = self.group_test
             if t is None or not len(t) or t.iloc[0].attribute == "(none configured)":
@@ -402,7 +406,7 @@ class CohortResult(AnalysisResult):
         if k is not None:
             r = p[p.period == k].iloc[0]
             parts.append(f"the {self.measure(k)} is {r.retention_rate * 100:.1f}% ({int(r.n_customers):,} "
-                         f"customers in {int(r.n_cohorts)} cohort{'s' if int(r.n_cohorts) != 1 else ''})")
+                         f"customers followed for at least {k} {self.period}{'s' if k != 1 else ''})")
         else:
             most = int(self.pooled.n_customers.max()) if len(self.pooled) else 0
             parts.append(f"cohorts are too small to measure retention ({most:,} customers at most at any age; "
@@ -413,7 +417,7 @@ class CohortResult(AnalysisResult):
             if len(sig):
                 best = sig.loc[sig.difference.abs().idxmax()]
                 word = "better" if best.difference > 0 else "worse"
-                parts.append(f"the {pd.Timestamp(best.cohort):%b %Y} cohort keeps buying {word} than earlier ones "
+                parts.append(f"the {pd.Timestamp(best.cohort):%b %Y} cohort {self.keeps()} {word} than earlier ones "
                              f"({best.retention_rate * 100:.1f}% vs {best.trailing_rate * 100:.1f}% at {self.period} "
                              f"{int(best.period)}, {int(best.n_customers):,} customers)")
             else:

@@ -330,7 +330,7 @@ def kpi_analysis(data: UnitData, spec: Any = None) -> KpiResult:
     churn = headline.set_index("kpi")
     n_start = churn.at["churn_rate", "n_obs"] if "churn_rate" in churn.index else float("nan")
     short = shortfall(n_start, spec.min_customers, what="the monthly churn rate",
-                      counted=vocabulary.name("customers_start", month=data.month))
+                      where=f"at the start of {pd.Timestamp(data.month):%B %Y}")
     if short:
         notes.append(("kpis", "churn rate", short))
     return KpiResult(monthly=monthly, headline=headline, month=data.month, currency=data.config.currency,

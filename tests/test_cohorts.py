@@ -262,6 +262,7 @@ def test_b2b_small_cohorts_make_no_claims(b2b):
     assert c.shortfall("recent") == ("Not shown: a comparison of the latest cohorts with earlier ones needs at least "
                                      "30 customers; there are 6 in the largest of the latest 3 (24 more needed).")
     text = " ".join(headline_sentences(c))
+    assert "The latest cohorts are too small to compare with earlier ones (at most 6 customers; 30 needed)." in text
     assert "significant" not in text and " pp " not in text and "differs" not in text
     assert "rk-shortfall" in recent_cohorts_html(c).data and "<table" not in recent_cohorts_html(c).data
     # no test with fewer than two groups of enough customers
@@ -277,8 +278,8 @@ def test_cohort_summary_headline_sentence(b2b):
     s = b2b.summary_frame()
     head = s[s.metric == "headline"]
     assert len(head) == 1 and head.unit.iloc[0] == "sentence" and np.isnan(head.value.iloc[0])
-    assert head.label.iloc[0] == ("The share of a cohort buying in month 3 is 73.7% (76 customers in 27 cohorts); the "
-                                  "latest cohorts are too small to compare with earlier ones.")
+    assert head.label.iloc[0] == ("The share of a cohort buying in month 3 is 73.7% (76 customers followed for at "
+                                  "least 3 months); the latest cohorts are too small to compare with earlier ones.")
     # the measure is named as the vocabulary's cohort_buying, never the survival page's "still customers"
     labels = s.loc[s.metric.str.startswith("retention_"), "label"].tolist()
     assert labels[:2] == ["Share of a cohort buying in month 1", "Share of a cohort buying in month 3"]

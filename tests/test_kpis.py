@@ -585,7 +585,7 @@ def test_small_churn_base_is_flagged_in_headline_not_reported_as_a_rate():
     head = res.headline
     assert head.set_index("kpi").n_obs["churn_rate"] == 2 and res.min_customers == 30
     text = " ".join(headline_sentences(res))
-    sentence = ("Not shown: the monthly churn rate needs at least 30 customers at the start of March 2024; there are 2 "
+    sentence = ("Not shown: the monthly churn rate needs at least 30 customers; there are 2 at the start of March 2024 "
                 "(28 more needed).")
     assert sentence in text and "95% interval" not in text and "100.0%" not in text
     page = headline_html(res).data

@@ -42,8 +42,8 @@ def test_tiny_unit_gets_one_sentence_instead_of_each_rate_chart(results):
     pk.plot_churn_rate(k, ax=ax)
     assert pk.figure_size(k, "churn_rate") == (14, 0.6)
     assert [t.get_text() for t in ax.texts] == [
-        "Not shown: a chart of the monthly churn rate needs at least 30 customers at the start of a month; there are "
-        "2 in the busiest month (28 more needed)."]
+        "Not shown: a chart of the monthly churn rate needs at least 30 customers; there are 2 at the start of the "
+        "busiest month (28 more needed)."]
     expected = {
         "heatmap": "Not shown: the cohort table needs at least 30 customers; there are 2 in the largest cohort (28 more "
                    "needed).",
@@ -75,6 +75,19 @@ def test_tiny_unit_gets_one_sentence_instead_of_each_rate_chart(results):
 ])
 def test_money_ticks_take_their_decimals_from_the_step(ticks, labels):
     assert money_formatter("EUR").format_ticks(ticks) == labels
+
+
+def test_the_sentence_replacing_revenue_charts_is_written_once(results):
+    """TINY: the revenue figure (two heatmaps and the cohort value) carries its one sentence once, not three times."""
+    _, c = results
+    fig, axes = plt.subplot_mosaic([["net", "gross"], ["value", "value"]], figsize=pc.figure_size(c, "revenue"))
+    pc.plot_cohort_heatmap(c, value="net_revenue_retention", ax=axes["net"])
+    pc.plot_cohort_heatmap(c, value="gross_revenue_retention", ax=axes["gross"])
+    pc.plot_cohort_value(c, ax=axes["value"])
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert texts == ["Not shown: revenue by cohort needs at least 30 customers; there are 2 in the largest cohort (28 "
+                     "more needed)."]
+    assert pc.figure_size(c, "revenue") == (14, 0.6)
 
 
 def test_money_ticks_on_a_drawn_axis_never_repeat():
@@ -134,14 +147,15 @@ def _notebook_figures(unit: str) -> dict:
     pk.plot_revenue_panels(k, axes=axes)
     figs["revenue"] = fig
     for part, plot, size in (("heatmap", pc.plot_cohort_heatmap, (14, 8)), ("curves", pc.plot_retention_curves, (14, 5)),
-                             ("value", pc.plot_cohort_value, (14, 4.5)), ("control", pc.plot_churn_control, (14, 4.5)),
-                             ("groups", pc.plot_group_curves, (14, 4.5))):
+                             ("control", pc.plot_churn_control, (14, 4.5)), ("groups", pc.plot_group_curves, (14, 4.5))):
         fig, ax = plt.subplots(figsize=pc.figure_size(c, part, size))
         figs[part] = plot(c, ax=ax).figure
-    fig, axes = plt.subplots(1, 2, figsize=pc.figure_size(c, "revenue", (16, 7)))
-    pc.plot_cohort_heatmap(c, value="net_revenue_retention", title="Net revenue retention (%)", ax=axes[0])
-    pc.plot_cohort_heatmap(c, value="gross_revenue_retention", title="Gross revenue retention (%)", ax=axes[1])
-    figs["revenue retention"] = fig
+    fig, axes = plt.subplot_mosaic([["net", "gross"], ["value", "value"]], height_ratios=[1.55, 1],
+                                   figsize=pc.figure_size(c, "revenue", (16, 11.5)))
+    pc.plot_cohort_heatmap(c, value="net_revenue_retention", title="Net revenue retention (%)", ax=axes["net"])
+    pc.plot_cohort_heatmap(c, value="gross_revenue_retention", title="Gross revenue retention (%)", ax=axes["gross"])
+    pc.plot_cohort_value(c, ax=axes["value"])
+    figs["revenue"] = fig
     for f in figs.values():
         f.tight_layout()
     return figs

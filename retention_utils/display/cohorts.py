@@ -34,24 +34,26 @@ def headline_sentences(result: Any) -> list[str]:
         if len(row):
             r = row.iloc[0]
             shown.append(k)
-            cohorts = f"{int(r.n_cohorts)} cohort" + ("" if int(r.n_cohorts) == 1 else "s")
             out.append(f"{_capital(result.measure(k))}: {pct(r.retention_rate)} on average (95% interval "
-                       f"{pct(r.ci_lower)} to {pct(r.ci_upper)}; {int(r.n_customers):,} customers in {cohorts}).")
+                       f"{pct(r.ci_lower)} to {pct(r.ci_upper)}; {int(r.n_customers):,} customers followed for at "
+                       f"least {k} {result.period}s).")
     if not shown:
         out.append(result.shortfall("curves") or "No cohort has been followed long enough to measure retention.")
     else:
         out.append(result.survival_note(shown[-1]))
     rec = result.recent
-    short = result.shortfall("recent")
-    if short:
-        out.append(short)
+    if result.shortfall("recent"):
+        latest = result.table.drop_duplicates("cohort_idx").tail(result.n_recent)
+        out.append(f"The latest cohorts are too small to compare with earlier ones (at most "
+                   f"{int(latest.cohort_size.max()) if len(latest) else 0:,} customers; {result.min_customers:,} "
+                   "needed).")
     elif len(rec):
         sig = rec[rec.significant]
         if len(sig):
             for cohort, g in sig.groupby("cohort"):
                 best = g.loc[g.difference.abs().idxmax()]
                 word = "better" if best.difference > 0 else "worse"
-                out.append(f"The {month_name(cohort)} cohort keeps buying {word} than the cohorts before it at the "
+                out.append(f"The {month_name(cohort)} cohort {result.keeps()} {word} than the cohorts before it at the "
                            f"same age: {pp(best.difference)} in {result.period} {int(best.period)} "
                            f"({pct(best.retention_rate)} vs {pct(best.trailing_rate)}; "
                            f"{count(best.n_customers)} customers).")
@@ -145,10 +147,11 @@ def group_test_html(result: Any) -> HTML:
     if not hasattr(result, "group_test"):
         t = result.iloc[0]
         return HTML(paragraph(t.not_tested) if getattr(t, "not_tested", "") else "")
-    short = result.shortfall("groups")
+    if result.shortfall("groups"):
+        return HTML("")  # the chart's place already carries the sentence (plots.cohorts.plot_group_curves)
     t = result.group_test.iloc[0]
-    if short or getattr(t, "not_tested", ""):
-        return HTML(shortfall_html(short or t.not_tested))
+    if getattr(t, "not_tested", ""):
+        return HTML(shortfall_html(t.not_tested))
     period = result.period
     at = result.group_curves[(result.group_curves.period == int(t.period))
                              & (result.group_curves.n_customers >= max(result.min_customers, 1))]

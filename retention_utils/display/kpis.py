@@ -134,7 +134,7 @@ def _churn_shortfall(result: Any) -> str | None:
     if "churn_rate" not in h.index:
         return None
     return shortfall(h.at["churn_rate", "n_obs"], result.min_customers, what="the monthly churn rate",
-                     counted=vocabulary.name("customers_start", month=result.month))
+                     where=f"at the start of {month_name(result.month)}")
 
 
 def _tone(delta: float, higher_is_better: bool) -> str:

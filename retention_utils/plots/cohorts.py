@@ -45,6 +45,15 @@ def _period_label(ts: pd.Timestamp, period: str) -> str:
     return ts.strftime("%b %Y")
 
 
+def _note_once(ax: Axes, text: str) -> Axes:
+    """The sentence replacing a chart, written once per figure: a panel whose figure already says it stays blank."""
+    for other in ax.figure.axes:
+        if other is not ax and any(t.get_text() == text for t in other.texts):
+            ax.set_axis_off()
+            return ax
+    return note(ax, text)
+
+
 def _short(result: Any, section: str) -> str | None:
     """The result's sentence replacing ``section`` (None for a bare table, which is drawn as given)."""
     return result.shortfall(section) if hasattr(result, "shortfall") else None
@@ -68,8 +77,9 @@ _SECTIONS = {"heatmap": "heatmap", "revenue": "value", "value": "value", "curves
 def figure_size(result: Any, part: str, size: tuple[float, float] = (14, 5)) -> tuple[float, float]:
     """Figure size for one chart of a CohortResult: ``size``, or a thin strip when one sentence replaces it.
 
-    ``part``: ``heatmap``, ``revenue`` (the two revenue-retention heatmaps), ``value``, ``curves``, ``control``
-    or ``groups``. The heatmap's height follows its number of rows.
+    ``part``: ``heatmap``, ``revenue`` (the revenue figure: the two revenue-retention heatmaps and the cohort
+    value), ``value``, ``curves``, ``control`` or ``groups``. The heatmaps' height follows their number of rows
+    (plus 4.5 inches of cohort value for ``revenue``).
     """
     if part not in _SECTIONS:
         raise ValueError(f"The 'part' parameter of figure_size must be one of {set(_SECTIONS)}. Got {part!r} instead.")
@@ -77,7 +87,8 @@ def figure_size(result: Any, part: str, size: tuple[float, float] = (14, 5)) -> 
         return (size[0], 0.6)
     if part in ("heatmap", "revenue"):
         rows = len(_heatmap_cohorts(result.table, result.min_customers, 18)[0])
-        return (size[0], min(size[1], max(3.0, 0.32 * rows + 1.8)))
+        height = max(3.0, 0.32 * rows + 1.8)
+        return (size[0], min(size[1], height + (4.5 if part == "revenue" else 0)))
     return size
 
 
@@ -107,10 +118,9 @@ def plot_cohort_heatmap(table: Any, *, value: str = "retention_rate", period: st
     ax = get_ax(ax)
     short = _short(result, "value" if "revenue" in value else "heatmap")
     if short:
-        return note(ax, short)
+        return _note_once(ax, short)
     if table[value].isna().all():
-        why = NO_AMOUNTS_PANEL if "revenue" in value else "no cohort can be observed yet"
-        return no_data(ax, why, title)
+        return _note_once(ax, NO_AMOUNTS_PANEL if "revenue" in value else "Not shown: no cohort can be observed yet.")
     t = table[table["period"] <= max_periods]
     keep, n_small = _heatmap_cohorts(t, min_customers, max_cohorts)
     if not keep:
@@ -179,7 +189,8 @@ def plot_retention_curves(table: Any, pooled: pd.DataFrame | None = None, *, n_r
     ax.set_xlabel(_since(result, period))
     measure = result.measure() if hasattr(result, "measure") else "customers retained"
     ax.set_ylabel(f"{measure} (%)" if len(measure) < 40 else "share of the cohort (%)")
-    _share_axes(ax, max(p["period"].max() if len(p) else 1, t["period"].max() if len(t) else 1))
+    drawn = t[t["cohort_size"] >= min_customers]["period"]
+    _share_axes(ax, max(p["period"].max() if len(p) else 1, drawn.max() if len(drawn) else 1))
     ax.set_title("Recent cohorts against the usual curve", loc="left")
     _legend_outside(ax)
     return ticks_inside(ax)
@@ -289,9 +300,9 @@ def plot_cohort_value(table: Any, *, currency: str | None = None, n_recent: int 
     title = "Cohort value: revenue per acquired customer over time"
     short = _short(result, "value")
     if short:
-        return note(ax, short)
+        return _note_once(ax, short)
     if table["cumulative_revenue_per_customer"].isna().all():
-        return note(ax, f"Not shown: {NO_AMOUNTS_PANEL.removeprefix('not shown: ')}.")
+        return _note_once(ax, NO_AMOUNTS_PANEL)
     t = table[table["observable"] & (table["period"] <= max_periods) & (table["cohort_size"] >= min_customers)]
     if t.empty:
         return note(ax, f"Not shown: no cohort has {min_customers} or more customers.")

@@ -106,7 +106,7 @@ def churn_rate_shortfall(kpis: Any, *, min_customers: int | None = None) -> str 
     k = _monthly(kpis)
     most = int(k["n_customers_start"].max()) if len(k) else 0
     return shortfall(most, min_customers, what="a chart of the monthly churn rate",
-                     counted="customers at the start of a month", where="in the busiest month")
+                     where="at the start of the busiest month")
 
 
 def plot_churn_rate(kpis: Any, *, min_customers: int | None = None, ax: Axes | None = None) -> Axes:
