@@ -288,9 +288,14 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
 def _quality_counts(quality: Any) -> dict[str, Any]:
     """Input rows read, used, excluded and dropped (all tables), for the unit summary's data-quality badge."""
     by = quality.rows.groupby("outcome")["rows"].sum()
+    dropped = quality.rows[quality.rows["outcome"] == "dropped"]
+    top = (dropped.groupby(["table", "reason"])["rows"].sum().sort_values(ascending=False, kind="stable")
+           if len(dropped) else None)
     return {"read": int(quality.inputs["rows"].sum()), "used": int(by.get("used", 0)),
             "excluded": int(by.get("excluded", 0)), "dropped": int(by.get("dropped", 0)),
-            "balanced": bool(quality.balanced())}
+            "balanced": bool(quality.balanced()),
+            "top_problem": ({"table": str(top.index[0][0]), "reason": str(top.index[0][1]), "rows": int(top.iloc[0])}
+                            if top is not None and len(top) else None)}
 
 
 def _gather_summaries(stage: Path) -> Path | None:

@@ -128,8 +128,10 @@ def quality_badge(quality: dict[str, Any] | None) -> dict[str, str]:
     --------
     >>> quality_badge({"read": 1000, "used": 990, "excluded": 8, "dropped": 2, "balanced": True})["text"]
     '990 input rows used; 2 left out for data problems (0.2% of the rows in scope); 8 out of scope (other units, outside the period). Every row read is accounted for.'
-    >>> quality_badge({"read": 100, "used": 80, "excluded": 0, "dropped": 20, "balanced": True})["level"]
-    'bad'
+    >>> b = quality_badge({"read": 100, "used": 80, "excluded": 0, "dropped": 20, "balanced": True,
+    ...                    "top_problem": {"table": "orders", "reason": "missing customer id", "rows": 15}})
+    >>> b["level"], b["text"][:100]
+    ('bad', '80 input rows used; 20 left out for data problems (20.0% of the rows in scope, most of them orders r')
     """
     if not quality or not quality.get("read"):
         return {"level": "", "text": ""}
@@ -139,8 +141,11 @@ def quality_badge(quality: dict[str, Any] | None) -> dict[str, str]:
     level = "good" if share < 0.01 else ("warn" if share < 0.05 else "bad")
     if not quality.get("balanced", True):
         level = "bad"
-    text = (f"{used:,} input rows used; {dropped:,} left out for data problems ({share:.1%} of the rows in scope); "
-            f"{excluded:,} out of scope (other units, outside the period). "
+    top = quality.get("top_problem") or {}
+    most = (f", most of them {top['table']} rows with {top['reason']} ({top['rows']:,})"
+            if top and dropped and top.get("rows", 0) * 2 >= dropped else "")
+    text = (f"{used:,} input rows used; {dropped:,} left out for data problems ({share:.1%} of the rows in scope"
+            f"{most}); {excluded:,} out of scope (other units, outside the period). "
             + ("Every row read is accounted for." if quality.get("balanced", True) else
                "The row accounting does not add up: please report this."))
     return {"level": level, "text": text}
