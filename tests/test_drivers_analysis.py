@@ -74,7 +74,7 @@ def test_closed_loop_rows_in_the_summary():
     a = drv.DriversAnalysis(empty, ew, loop, pd.DataFrame(columns=list(NOTE_COLUMNS)), currency="EUR")
     s = a.summary_frame()
     assert s["metric"].tolist() == ["headline", "realized_churn_rate_high_tier", "realized_churn_rate_low_tier"]
-    hi = s.iloc[0]
+    hi = s.iloc[1]
     assert (hi["value"], hi["ci_lower"], hi["ci_upper"], hi["compared_to"]) == (0.5, 0.24, 0.76, "predicted")
     assert hi["delta"] == pytest.approx(-0.1) and "so far" in hi["label"] and "2025-09" in hi["label"]
 

@@ -209,7 +209,7 @@ def _warning_sentences(warning: EarlyWarning, result: DriversResult | None = Non
         return [f"{int(t.loc['high'].n_customers):,} of the {int(t['n_customers'].sum()):,} customers who have "
                 f"not churned look like the churners (a probability of {h_thr:.0%} or more), "
                 f"{int(t.loc['medium'].n_customers):,} more somewhat ({m_thr:.0%} or more). This is one snapshot: "
-                "the probabilities are not checked on a later period."]
+                "the probabilities are not checked on a later period (no out-of-time test)."]
     cur = warning.currency
     hi = t.loc["high"]
     n_med = int(t.loc["medium"].n_customers)
