@@ -24,7 +24,7 @@ def _unit(unit="shop", churn=0.10, d_prev=0.014, d_year=float("nan"), revenue=43
 
 def _summary(n_high: float, at_risk: float, sentence: str = "") -> pd.DataFrame:
     rows = [("drivers", "n_customers_high_tier", "High", n_high, "customers"),
-            ("drivers", "value_at_risk_high_tier", "At risk", at_risk, "EUR")]
+            ("drivers", "revenue_at_risk", "At risk", at_risk, "EUR")]
     if sentence:
         rows.append(("drivers", "headline", sentence, math.nan, "sentence"))
     return pd.DataFrame(rows, columns=["analysis", "metric", "label", "value", "unit"]).assign(compared_to="")
@@ -66,7 +66,7 @@ def test_portfolio_sums_revenue_at_risk_and_names_the_worst_unit():
 
 def test_portfolio_reads_last_months_revenue_at_risk_from_the_ledger():
     ledger = pd.DataFrame({"unit": ["a"], "month": ["2025-11"], "analysis": ["drivers"],
-                           "metric": ["value_at_risk_high_tier"], "value": [20000.0]})
+                           "metric": ["revenue_at_risk"], "value": [20000.0]})
     p = portfolio_view([(_unit("a"), _summary(200, 25000.0))], "2025-12", ledger)
     assert p["rows"][0]["at_risk_prev"] == ("+EUR 5,000 (+25.0%) vs last month", "bad")
 

@@ -276,11 +276,11 @@ def portfolio_view(units: list[tuple[Any, pd.DataFrame | None]], month: str,
     for res, summary in units:
         view = unit_view(res, summary)
         churn, buyers, revenue = _kpi(res, "churn_rate"), _kpi(res, "n_active"), _kpi(res, "net_revenue")
-        at_risk = _summary_value(summary, "drivers", "value_at_risk_high_tier")
+        at_risk = _summary_value(summary, "drivers", "revenue_at_risk")
         n_high = _summary_value(summary, "drivers", "n_customers_high_tier")
         if not n_high > 0:  # revenue "at risk" of nobody is not shown as an amount
             at_risk = math.nan
-        risk_prev = _ledger_value(ledger, res.unit, _previous_month(month), "drivers", "value_at_risk_high_tier")
+        risk_prev = _ledger_value(ledger, res.unit, _previous_month(month), "drivers", "revenue_at_risk")
         rows.append({
             "r": res, "view": view, "matters": _matters_most(res, summary, view),
             "churn": fmt_value(_num(churn.get("value")), "rate") if churn else "",
