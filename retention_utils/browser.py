@@ -7,8 +7,9 @@ screenshots. Both use Chromium's own command line (``--print-to-pdf``,
 without Chromium simply gets no PDF (:func:`print_pdf` returns False).
 
 Which Chromium: the environment variable ``RETENTION_CHROMIUM`` (a path or a
-command name), else ``/usr/bin/chromium``, else ``chromium``,
-``chromium-browser``, ``google-chrome`` or ``google-chrome-stable`` on ``PATH``.
+command name; ``none`` or ``off`` for no browser, hence no PDF), else
+``/usr/bin/chromium``, else ``chromium``, ``chromium-browser``, ``google-chrome``
+or ``google-chrome-stable`` on ``PATH``.
 
 Every start is isolated and offline: a fresh profile in a temporary folder
 (removed afterwards), no sync, no background networking or component updates,
@@ -36,6 +37,8 @@ CHROMIUM_ENV = "RETENTION_CHROMIUM"
 DEFAULT_PATH = "/usr/bin/chromium"
 #: command names looked up on PATH after ``DEFAULT_PATH``
 COMMANDS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+#: values of ``RETENTION_CHROMIUM`` that turn the browser off (no PDF, no screenshot; browser tests skip)
+OFF = ("none", "off")
 #: lines of Chromium's error output quoted in an error message
 _TAIL_LINES = 5
 
@@ -43,9 +46,9 @@ _TAIL_LINES = 5
 def find_chromium() -> str | None:
     """Path of the Chromium binary to use, or None where none is installed.
 
-    Order: ``$RETENTION_CHROMIUM`` (a path, or a command name on ``PATH``), then
-    ``/usr/bin/chromium``, then ``chromium``, ``chromium-browser``, ``google-chrome``
-    and ``google-chrome-stable`` on ``PATH``.
+    Order: ``$RETENTION_CHROMIUM`` (a path, or a command name on ``PATH``; ``none`` or
+    ``off`` turns the browser off), then ``/usr/bin/chromium``, then ``chromium``,
+    ``chromium-browser``, ``google-chrome`` and ``google-chrome-stable`` on ``PATH``.
 
     Raises
     ------
@@ -54,6 +57,8 @@ def find_chromium() -> str | None:
         silently turn the PDFs off).
     """
     wanted = os.environ.get(CHROMIUM_ENV, "").strip()
+    if wanted.lower() in OFF:
+        return None
     if wanted:
         found = _executable(wanted) or shutil.which(wanted)
         if not found:
@@ -192,8 +197,10 @@ def _render(html_path: str | Path, out_path: str | Path, *, suffix: str, magic: 
             kind = {"pdf": part} if suffix == ".pdf" else {"png": part}
             _run(chromium_command(chromium, page, user_data_dir=profile, window=window, **kind),
                  timeout=timeout, what=what)
-        with open(part, "rb") as fh:
-            head = fh.read(len(magic))
+        head = b""
+        if os.path.isfile(part):
+            with open(part, "rb") as fh:
+                head = fh.read(len(magic))
         if head != magic:
             raise RetentionError(f"{what}: Chromium wrote no {suffix[1:].upper()} (the file starts with {head!r}); "
                                  f"check that {chromium} opens {page} on this machine.")
