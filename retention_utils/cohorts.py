@@ -378,7 +378,8 @@ class CohortResult(AnalysisResult):
                 return ("Not shown: the latest cohorts cannot be compared yet: none has completed a "
                         f"{self.period} after joining against at least {need} customers of earlier cohorts.")
             return shortfall(biggest, need, what="a comparison of the latest cohorts with earlier ones",
-                             where=f"in the largest of the latest {len(latest)}")
+                             where=f"in the largest of the latest {len(latest)}" if len(latest) > 1
+                             else "in the latest cohort")
         if section == "control":
             most = int(self.control.n_customers_start.max()) if len(self.control) else 0
             return shortfall(most, need, what="the churn rate against its usual range",

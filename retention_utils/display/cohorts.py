@@ -38,7 +38,10 @@ def headline_sentences(result: Any) -> list[str]:
                        f"{pct(r.ci_lower)} to {pct(r.ci_upper)}; {int(r.n_customers):,} customers followed for at "
                        f"least {k} {result.period}s).")
     if not shown:
-        out.append(result.shortfall("curves") or "No cohort has been followed long enough to measure retention.")
+        at3 = result.pooled[result.pooled.period == 3]
+        n3 = int(at3.n_customers.iloc[0]) if len(at3) else 0
+        out.append(f"Too few customers followed for 3 {result.period}s to measure retention yet ({n3:,} customers; "
+                   f"{result.min_customers:,} needed).")
     else:
         out.append(result.survival_note(shown[-1]))
     rec = result.recent
@@ -59,7 +62,7 @@ def headline_sentences(result: Any) -> list[str]:
                            f"{count(best.n_customers)} customers).")
         else:
             n = rec.cohort.nunique()
-            out.append(f"None of the latest {n} cohorts differs from the cohorts before them at the same age by more "
+            out.append(f"The latest {n} cohorts do not differ from the cohorts before them at the same age by more "
                        "than chance.")
     if not getattr(result, "has_amounts", True):
         out.append("The export has no amounts, so revenue retention and cohort value are not shown.")
