@@ -304,8 +304,9 @@ def test_survival_notebook_renders_for_small_unit(tmp_path):
     assert [(u.unit, u.status, u.error) for u in result.units] == [("b2b", "ok", "")]
     page = next((tmp_path / "reports").glob("*/b2b/survival.html")).read_text(encoding="utf-8")
     assert "Not shown: an estimate of how long customers stay needs at least" in page
+    text = re.sub(r"<img[^>]*>", "", page)  # base64 image data may hold any three letters
     for placeholder in ("n/a", "nan%", "Median not reached", ">None<"):
-        assert placeholder not in page
+        assert placeholder not in text
     for bad in ("Traceback", "Warning:", "DeprecationWarning", "RuntimeWarning"):
         assert bad not in page
 
