@@ -43,8 +43,8 @@ def test_band_flags_a_planted_feature_without_excluding_it():
     assert res.suspected_leaks["feature"].tolist() == ["exit_score"]
     sentences = ddrv.headline_sentences(res)
     warn = [s for s in sentences if s.startswith("Suspected leakage")]
-    assert len(warn) == 1 and "exit_score" in warn[0] and f"{auc:.2f}" in warn[0]
-    assert "params drivers.exclude: [exit_score]" in warn[0] and "recorded after the outcome" in warn[0]
+    assert len(warn) == 1 and "exit_score separates leavers" in warn[0] and f"{auc:.0%} of the time" in warn[0]
+    assert "params drivers.exclude: [exit_score]" in warn[0] and "recorded after they left" in warn[0]
     assert "Suspected leakage" in ddrv.headline_html(res).data
     assert any(n.startswith("Suspected leakage: 'exit_score'") for n in res.notes)
     # excluding it as advised: no warning, the feature is gone, the exclusion is noted

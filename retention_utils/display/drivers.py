@@ -296,9 +296,12 @@ def headline_sentences(analysis_or_result: Any, warning: EarlyWarning | None = N
         if len(sus):
             names = ", ".join(sus["label"].astype(str))
             keys = ", ".join(sus["feature"].astype(str))
-            out.append(f"Suspected leakage: {names} separate(s) leavers almost perfectly and may be recorded after "
-                       "they left, which would make the results too good to be true. If so, exclude it (params "
-                       f"drivers.exclude: [{keys}]) and rerun.")
+            one = len(sus) == 1
+            best = float(sus["single_auc"].max()) if "single_auc" in sus else float("nan")
+            alone = f" (on its own it ranks leavers above stayers {best:.0%} of the time)" if best == best else ""
+            out.append(f"Suspected leakage: {names} {'separates' if one else 'separate'} leavers almost perfectly"
+                       f"{alone} and may be recorded after they left, which would make the results too good to be "
+                       f"true. If so, exclude {'it' if one else 'them'} (params drivers.exclude: [{keys}]) and rerun.")
     if loop is not None:
         out += _loop_sentences(loop)
     flagged = result.leakage[result.leakage["flagged"]] if not result.leakage.empty else result.leakage
