@@ -13,6 +13,7 @@ import pandas as pd
 
 from retention_utils import drivers as drv
 from retention_utils.display import drivers as ddrv
+from retention_utils.display import drivers_words as ddrv_words
 from retention_utils.plots import drivers as drvplot
 
 
@@ -90,6 +91,6 @@ def test_closed_loop_sentence_and_section():
     page = ddrv.closed_loop_html(loop).data
     assert "The list of 2025-09 (scored as of 1 Oct 2025)" in page and "50.0% (24.0%–76.0%)" in page
     assert "Only 30 of &lt;90&gt;" in page
-    sentence = ddrv._loop_sentences(loop)[0]
+    sentence = ddrv_words._loop_sentences(loop)[0]
     assert sentence.startswith("Check of the 2025-09 list: 10 customers were flagged high risk; 50% of them "
                                "churned so far (predicted 60%)")

@@ -19,6 +19,7 @@ import pytest
 
 from retention_utils import drivers as drv
 from retention_utils.display import drivers as ddrv
+from retention_utils.display import drivers_words as ddrv_words
 from retention_utils.drivers.fitting import choose_model
 from retention_utils.drivers.result import _EMPTY
 from retention_utils.drivers.scorecard import monotone_scorecard
@@ -65,7 +66,7 @@ def test_a_ranking_close_to_chance_singles_nobody_out():
     r = _result({"baseline": 0.2244, "logit": 0.2237, "hgb": 0.1530})
     assert r.selected_model == "baseline" and r.weak_ranking
     assert "a random 20% finds 20% (at least 25% needed)" in ddrv.model_quality_html(r).data + \
-        ddrv._weak_sentence(r, "x")
+        ddrv_words._weak_sentence(r, "x")
 
 
 def test_tiers_report_predicted_against_actual_on_the_test_customers():
