@@ -88,10 +88,11 @@ def demo_month(tmp_path_factory, chromium) -> dict:
     seconds = time.perf_counter() - started
     failed = {u.unit: u.error for u in result.units if u.status != "ok"}
     assert not failed, f"units failed to render: {failed}"
-    (month_dir,) = result.months.values()
+    (written,) = result.months.values()  # the month's index page (or its folder)
+    month_dir = Path(written).parent if Path(written).suffix == ".html" else Path(written)
     labels = {u: load_config(params, u).label for u in UNITS}
     assert labels["evil"] == HOSTILE_LABEL
-    return {"dir": Path(month_dir), "labels": labels, "render_seconds": seconds}
+    return {"dir": month_dir, "labels": labels, "render_seconds": seconds}
 
 
 @pytest.fixture(scope="module")
@@ -122,49 +123,66 @@ _DECODE_ALL = """() => Promise.all([...document.images].map(
                              () => img.src.slice(0, 80))))"""
 
 
+def _visit(context, path: Path, allowed: Path) -> dict:
+    """Open one page; its console errors, page errors, dialogs, requests (anything but ``data:`` and
+    ``file:`` under ``allowed`` is aborted and listed as blocked), undecoded images and whether a
+    planted script ran."""
+    seen: dict = {"requests": [], "blocked": [], "console": [], "errors": [], "dialogs": []}
+
+    def on_route(route):
+        url = route.request.url
+        seen["requests"].append(url)
+        if url.startswith("data:") or (url.startswith("file://") and _inside(url, allowed)):
+            route.continue_()
+        else:
+            seen["blocked"].append(url)
+            route.abort()
+
+    page = context.new_page()
+    page.route("**/*", on_route)
+    page.on("console", lambda m: seen["console"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+    page.on("websocket", lambda w: seen["blocked"].append(w.url))
+    page.goto(path.as_uri(), wait_until="load")
+    seen["undecoded"] = [s for s in page.evaluate(_DECODE_ALL) if s is not None]
+    seen["n_images"] = page.evaluate("document.images.length")
+    seen["text"] = page.evaluate("document.body.innerText")
+    page.wait_for_timeout(100)  # late events (a failed fetch reports after load)
+    seen["xss"] = page.evaluate("typeof window.__xss === 'undefined' ? null : String(window.__xss)")
+    page.close()
+    return seen
+
+
 @pytest.fixture(scope="module")
 def visits(demo_month, pw_browser) -> dict[str, dict]:
     """Every page of the month opened once; what the browser saw, by path relative to the month folder."""
     month_dir: Path = demo_month["dir"]
     context = pw_browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=True)
-    seen: dict[str, dict] = {}
-    current: dict = {}
-
-    def on_route(route):
-        url = route.request.url
-        current["requests"].append(url)
-        if url.startswith("data:") or (url.startswith("file://") and _inside_month(url, month_dir)):
-            route.continue_()
-        else:
-            current["blocked"].append(url)
-            route.abort()
-
-    context.route("**/*", on_route)
-    for path in _pages(month_dir):
-        rel = path.relative_to(month_dir).as_posix()
-        current = {"requests": [], "blocked": [], "console": [], "errors": [], "dialogs": []}
-        page = context.new_page()
-        page.on("console", lambda m, c=current: c["console"].append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e, c=current: c["errors"].append(str(e)))
-        page.on("dialog", lambda d, c=current: (c["dialogs"].append(d.message), d.dismiss()))
-        page.on("websocket", lambda w, c=current: c["blocked"].append(w.url))
-        page.goto(path.as_uri(), wait_until="load")
-        current["undecoded"] = [s for s in page.evaluate(_DECODE_ALL) if s is not None]
-        current["n_images"] = page.evaluate("document.images.length")
-        current["xss"] = page.evaluate("typeof window.__xss === 'undefined' ? null : String(window.__xss)")
-        current["text"] = page.evaluate("document.body.innerText")
-        page.wait_for_timeout(100)  # late console messages (a failed fetch reports after load)
-        page.close()
-        seen[rel] = current
+    seen = {path.relative_to(month_dir).as_posix(): _visit(context, path, month_dir) for path in _pages(month_dir)}
     context.close()
     return seen
 
 
-def _inside_month(url: str, month_dir: Path) -> bool:
+def test_the_checks_catch_what_they_look_for(pw_browser, tmp_path):
+    """A page that does everything forbidden: the same visit sees each fault (else a pass proves nothing)."""
+    bad = tmp_path / "bad.html"
+    bad.write_text(f"<html><body><h1>{HOSTILE_LABEL}</h1>{XSS_REGION}"
+                   '<img src="missing.png"><img src="https://example.invalid/x.png"><img src="/etc/hostname">'
+                   "<script>undefined_function()</script></body></html>")
+    context = pw_browser.new_context()
+    seen = _visit(context, bad, tmp_path)
+    context.close()
+    assert seen["xss"] is not None and seen["dialogs"] == ["xss"]
+    assert "https://example.invalid/x.png" in seen["blocked"] and "file:///etc/hostname" in seen["blocked"]
+    assert len(seen["undecoded"]) == 4  # src=x of the label, missing.png, the blocked two
+    assert seen["console"] and any("undefined_function" in e for e in seen["errors"])
+
+
+def _inside(url: str, folder: Path) -> bool:
     from urllib.parse import unquote, urlparse
 
-    path = Path(unquote(urlparse(url).path)).resolve()
-    return path.is_relative_to(month_dir.resolve())
+    return Path(unquote(urlparse(url).path)).resolve().is_relative_to(folder.resolve())
 
 
 def test_every_report_page_is_there(demo_month, visits):
