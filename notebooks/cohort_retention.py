@@ -43,6 +43,7 @@ ru.display.cohorts.headline_html(cohorts)
 fig, ax = plt.subplots(figsize=ru.plots.cohorts.figure_size(cohorts, "heatmap", (14, 8)))
 ru.plots.cohorts.plot_cohort_heatmap(cohorts, ax=ax)
 fig.tight_layout()
+ru.display.cohorts.section_html(cohorts, "heatmap")
 
 # %% [markdown]
 # ## Are recent cohorts better or worse than usual?
@@ -51,6 +52,7 @@ fig.tight_layout()
 fig, ax = plt.subplots(figsize=ru.plots.cohorts.figure_size(cohorts, "curves", (14, 5)))
 ru.plots.cohorts.plot_retention_curves(cohorts, ax=ax)
 fig.tight_layout()
+ru.display.cohorts.section_html(cohorts, "curves")
 
 # %%
 ru.display.cohorts.recent_cohorts_html(cohorts)
@@ -65,6 +67,7 @@ ru.plots.cohorts.plot_cohort_heatmap(cohorts, value="net_revenue_retention", tit
 ru.plots.cohorts.plot_cohort_heatmap(cohorts, value="gross_revenue_retention", title="Gross revenue retention (%)", ax=axes["gross"])
 ru.plots.cohorts.plot_cohort_value(cohorts, ax=axes["value"])
 fig.tight_layout()
+ru.display.cohorts.section_html(cohorts, "value")
 
 # %% [markdown]
 # ## Churn rate against its usual range
@@ -74,6 +77,7 @@ fig.tight_layout()
 fig, ax = plt.subplots(figsize=ru.plots.cohorts.figure_size(cohorts, "control", (14, 4.5)))
 ru.plots.cohorts.plot_churn_control(cohorts, ax=ax)
 fig.tight_layout()
+ru.display.cohorts.section_html(cohorts, "control")
 
 # %% [markdown]
 # ## Retention by customer group

@@ -53,6 +53,7 @@ fig.tight_layout()
 fig, ax = plt.subplots(figsize=ru.plots.kpis.figure_size(kpis, "churn_rate", (14, 4)))
 ru.plots.kpis.plot_churn_rate(kpis, ax=ax)
 fig.tight_layout()
+ru.display.kpis.churn_rate_html(kpis)
 
 # %% [markdown]
 # ## Revenue and orders

@@ -363,6 +363,8 @@ class CohortResult(AnalysisResult):
         against its usual range), ``groups`` (retention by customer group).
         """
         need = max(self.min_customers, 1)
+        if section == "value" and not self.has_amounts:
+            return "Not shown: revenue retention and cohort value need amounts; the export has none."
         if section in ("heatmap", "value"):
             what = {"heatmap": "the cohort table", "value": "revenue by cohort"}[section]
             return shortfall(self.largest_cohort(), need, what=what, where="in the largest cohort")
@@ -374,6 +376,9 @@ class CohortResult(AnalysisResult):
                 return None
             latest = self.table.drop_duplicates("cohort_idx").tail(self.n_recent)
             biggest = int(latest.cohort_size.max()) if len(latest) else 0
+            if self.table.cohort_idx.nunique() < 2:
+                return ("Not enough cohorts to compare. There is one cohort; a comparison needs earlier cohorts "
+                        "observed at the same age.")
             if biggest >= need:
                 return ("Not shown: the latest cohorts cannot be compared yet: none has completed a "
                         f"{self.period} after joining against at least {need} customers of earlier cohorts.")
@@ -387,8 +392,8 @@ class CohortResult(AnalysisResult):
         if section == "groups":
             t = self.group_test
             if t is None or not len(t) or t.iloc[0].attribute == "(none configured)":
-                return ("Not shown: no customer attribute is configured for this comparison (set cohorts.split_by "
-                        "in the unit's params, e.g. channel).")
+                return ("No customer attribute is configured for this comparison: set cohorts.split_by in the "
+                        "unit's params (e.g. channel) to compare retention between groups.")
             c = self.group_curves
             big = c[c.n_customers >= need].group.nunique() if c is not None and len(c) else 0
             if big < 2:

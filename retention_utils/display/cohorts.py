@@ -115,7 +115,8 @@ def headline_html(result: Any) -> HTML:
 
 
 def section_html(result: Any, section: str) -> HTML:
-    """The sentence that replaces ``section`` (see :meth:`CohortResult.shortfall`), or nothing when it is shown."""
+    """The sentence that replaces the chart of ``section`` (see :meth:`CohortResult.shortfall`), or nothing when
+    the chart is drawn (when it is not, the plot function closes its figure: the page shows the sentence only)."""
     return HTML(shortfall_html(result.shortfall(section)))
 
 
@@ -150,8 +151,9 @@ def group_test_html(result: Any) -> HTML:
     if not hasattr(result, "group_test"):
         t = result.iloc[0]
         return HTML(paragraph(t.not_tested) if getattr(t, "not_tested", "") else "")
-    if result.shortfall("groups"):
-        return HTML("")  # the chart's place already carries the sentence (plots.cohorts.plot_group_curves)
+    short = result.shortfall("groups")
+    if short:
+        return HTML(shortfall_html(short))  # the chart gave way to it (plots.cohorts.plot_group_curves)
     t = result.group_test.iloc[0]
     if getattr(t, "not_tested", ""):
         return HTML(shortfall_html(t.not_tested))

@@ -18,11 +18,12 @@ from .html import (
     headline_list,
     join,
     notes_list,
+    shortfall_html,
     small_print,
     table,
 )
 
-__all__ = ["NO_AMOUNTS", "amounts_text", "headline_sentences", "reconciliation", "headline_html", "kpi_table_html", "definitions_html",
+__all__ = ["NO_AMOUNTS", "amounts_text", "headline_sentences", "reconciliation", "headline_html", "churn_rate_html", "kpi_table_html", "definitions_html",
            "result_html"]
 
 #: The sentence that stands in for every money figure of a unit whose export has no amounts.
@@ -135,6 +136,15 @@ def _churn_shortfall(result: Any) -> str | None:
         return None
     return shortfall(h.at["churn_rate", "n_obs"], result.min_customers, what="the monthly churn rate",
                      where=f"at the start of {month_name(result.month)}")
+
+
+def churn_rate_html(result: Any) -> HTML:
+    """The sentence that replaces the churn-rate chart when no month had ``min_customers`` at its start
+    (:func:`retention_utils.plots.kpis.churn_rate_shortfall`), or nothing when the chart is drawn."""
+    k = result.monthly
+    most = int(k["n_customers_start"].max()) if len(k) else 0
+    return HTML(shortfall_html(shortfall(most, result.min_customers, what="a chart of the monthly churn rate",
+                                         where="at the start of the busiest month")))
 
 
 def _tone(delta: float, higher_is_better: bool) -> str:

@@ -18,7 +18,8 @@ from matplotlib.axes import Axes
 from ..display.formats import MODEL_LABELS
 
 __all__ = ["PALETTE", "MODEL_COLORS", "MODEL_LABELS", "CAUSE_COLOURS", "NO_AMOUNTS_PANEL", "get_ax", "colours",
-           "money_formatter", "percent_axis", "no_data", "note", "months_axis", "panel_size", "ticks_inside"]
+           "money_formatter", "percent_axis", "no_data", "note", "months_axis", "panel_size", "ticks_inside",
+           "replaced"]
 
 #: Colours of customer states and flows.
 PALETTE = {"active": "#2a9d8f", "dormant": "#e9c46a", "new": "#2a9d8f", "reactivated": "#8ab17d",
@@ -124,6 +125,25 @@ def note(ax: Axes, text: str) -> Axes:
     """A one-line note instead of a chart (a unit without a model, say)."""
     ax.text(0.0, 0.5, text, ha="left", va="center", fontsize=10, color="0.35", transform=ax.transAxes)
     ax.set_axis_off()
+    return ax
+
+
+def replaced(ax: Axes, text: str) -> Axes:
+    """A chart that gives way to one sentence (:func:`retention_utils.samples.shortfall`): the Axes holds only
+    the sentence, and its figure is closed, so a notebook shows no picture; the page shows the sentence as
+    text instead (:func:`retention_utils.display.html.shortfall_html`, from the analysis's display module).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> fig, ax = plt.subplots()
+    >>> _ = replaced(ax, "Not shown: x needs 30 customers; there are 3 (27 more needed).")
+    >>> [t.get_text()[:10] for t in ax.texts], plt.fignum_exists(fig.number)
+    (['Not shown:'], False)
+    """
+    note(ax, text)
+    plt.close(ax.figure)
     return ax
 
 

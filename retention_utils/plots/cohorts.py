@@ -20,8 +20,7 @@ from .base import (
     get_ax,
     money_formatter,
     months_axis,
-    no_data,
-    note,
+    replaced,
     ticks_inside,
 )
 
@@ -45,13 +44,18 @@ def _period_label(ts: pd.Timestamp, period: str) -> str:
     return ts.strftime("%b %Y")
 
 
+#: The sentence replacing the revenue charts of an export without amounts.
+_NO_AMOUNTS = f"Not shown: {NO_AMOUNTS_PANEL.removeprefix('not shown: ')}."
+
+
 def _note_once(ax: Axes, text: str) -> Axes:
-    """The sentence replacing a chart, written once per figure: a panel whose figure already says it stays blank."""
+    """The chart gives way to its sentence (:func:`~retention_utils.plots.base.replaced`), written once per
+    figure: a panel whose figure already holds it stays blank."""
     for other in ax.figure.axes:
         if other is not ax and any(t.get_text() == text for t in other.texts):
             ax.set_axis_off()
             return ax
-    return note(ax, text)
+    return replaced(ax, text)
 
 
 def _short(result: Any, section: str) -> str | None:
@@ -120,11 +124,11 @@ def plot_cohort_heatmap(table: Any, *, value: str = "retention_rate", period: st
     if short:
         return _note_once(ax, short)
     if table[value].isna().all():
-        return _note_once(ax, NO_AMOUNTS_PANEL if "revenue" in value else "Not shown: no cohort can be observed yet.")
+        return _note_once(ax, _NO_AMOUNTS if "revenue" in value else "Not shown: no cohort can be observed yet.")
     t = table[table["period"] <= max_periods]
     keep, n_small = _heatmap_cohorts(t, min_customers, max_cohorts)
     if not keep:
-        return note(ax, f"Not shown: no cohort has {min_customers} or more customers.")
+        return _note_once(ax, f"Not shown: no cohort has {min_customers} or more customers.")
     t = t[t["cohort"].isin(keep)]
     grid = t.pivot(index="cohort", columns="period", values=value).astype(float) * 100
     sizes = t.groupby("cohort")["cohort_size"].first()
@@ -165,7 +169,7 @@ def plot_retention_curves(table: Any, pooled: pd.DataFrame | None = None, *, n_r
     ax = get_ax(ax)
     short = _short(result, "curves")
     if short:
-        return note(ax, short)
+        return replaced(ax, short)
     if hasattr(result, "table"):
         table, pooled = result.table, result.pooled
     t = table[table["observable"] & (table["period"] <= max_periods)]
@@ -208,7 +212,7 @@ def plot_churn_control(control: Any, *, min_customers: int | None = None, ax: Ax
     ax = get_ax(ax)
     short = _short(result, "control")
     if short:
-        return note(ax, short)
+        return replaced(ax, short)
     c = control[control["n_customers_start"] >= min_customers]
     ax.fill_between(c["month"], c["lcl"] * 100, c["ucl"] * 100, step="mid", color=PALETTE["line"], alpha=0.12,
                     label="usual range")
@@ -266,9 +270,9 @@ def plot_group_curves(curves: Any, *, attribute: str | None = None, period: str 
     ax = get_ax(ax)
     short = _short(result, "groups")
     if short:
-        return note(ax, short)
+        return replaced(ax, short)
     if curves.empty:
-        return note(ax, "No customer attribute configured for this split (params: cohorts.split_by).")
+        return replaced(ax, "No customer attribute is configured for this comparison (params: cohorts.split_by).")
     c = curves[(curves["period"] <= max_periods) & (curves["n_customers"] >= min_customers)]
     for col, (group, g) in zip(sns.color_palette("Set2", max(c["group"].nunique(), 1)), c.groupby("group")):
         ax.fill_between(g["period"], g["ci_lower"] * 100, g["ci_upper"] * 100, color=col, alpha=0.15)
@@ -302,10 +306,10 @@ def plot_cohort_value(table: Any, *, currency: str | None = None, n_recent: int 
     if short:
         return _note_once(ax, short)
     if table["cumulative_revenue_per_customer"].isna().all():
-        return _note_once(ax, NO_AMOUNTS_PANEL)
+        return _note_once(ax, _NO_AMOUNTS)
     t = table[table["observable"] & (table["period"] <= max_periods) & (table["cohort_size"] >= min_customers)]
     if t.empty:
-        return note(ax, f"Not shown: no cohort has {min_customers} or more customers.")
+        return _note_once(ax, f"Not shown: no cohort has {min_customers} or more customers.")
     cohorts = sorted(t["cohort"].unique())
     colors = sns.color_palette("crest", max(len(cohorts), 1))
     for col, c in zip(colors, cohorts):

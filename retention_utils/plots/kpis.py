@@ -24,6 +24,7 @@ from .base import (
     months_axis,
     no_data,
     note,
+    replaced,
     ticks_inside,
 )
 
@@ -122,7 +123,7 @@ def plot_churn_rate(kpis: Any, *, min_customers: int | None = None, ax: Axes | N
     kpis = _monthly(kpis)
     ax = get_ax(ax)
     if short:
-        return note(ax, short)
+        return replaced(ax, short)
     small = kpis[(kpis["n_customers_start"] > 0) & (kpis["n_customers_start"] < min_customers)]
     k = kpis[kpis["n_customers_start"] >= max(min_customers, 1)]
     sns.lineplot(x=k["month"], y=k["churn_rate"] * 100, marker="o", color=PALETTE["line"], ax=ax,
