@@ -48,19 +48,21 @@ UNITS = ("retail", "b2b", "evil")
 ARTIFACTS_ENV = "RETENTION_TEST_ARTIFACTS"
 
 
-def _need(what: str, reason: str):
+def _need(fix: str, reason: str):
     """Skip on a user's machine; fail in CI, where the browser tests must run."""
     if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI must run the browser tests: .ci/run installs Chromium; {what})")
-    pytest.skip(reason)
+        pytest.fail(f"{reason}: CI must run the browser tests ({fix}).")
+    pytest.skip(f"{reason}: the browser tests skip ({fix} to run them).")
 
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
     exe = browser.find_chromium()
     if exe is None:
-        _need("apt-get install chromium", "no Chromium found (RETENTION_CHROMIUM, /usr/bin/chromium, chromium, "
-              "chromium-browser, google-chrome on PATH): the browser tests skip")
+        off = os.environ.get(browser.CHROMIUM_ENV, "").strip().lower() in browser.OFF
+        _need("apt-get install chromium, or set RETENTION_CHROMIUM to its path",
+              f"{browser.CHROMIUM_ENV} is off" if off else "no Chromium found (RETENTION_CHROMIUM, /usr/bin/chromium, "
+              "chromium, chromium-browser, google-chrome on PATH)")
     return exe
 
 
@@ -100,7 +102,7 @@ def pw_browser(chromium):
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
-        _need("pip install -e '.[test]'", "Playwright for Python is not installed: the browser tests skip")
+        _need("pip install -e '.[test]'", "Playwright for Python is not installed")
     with sync_playwright() as pw:
         try:
             # no user data, offline host resolution: the same isolation as retention_utils.browser
