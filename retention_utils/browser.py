@@ -119,7 +119,8 @@ def chromium_command(chromium: str, html_path: str | Path, *, user_data_dir: str
     --------
     >>> cmd = chromium_command("chromium", "/r/2025-12/retail/index.html", user_data_dir="/tmp/p",
     ...                        pdf="/r/2025-12/retail/index.pdf")
-    >>> print(*cmd[-3:], sep="\n")
+    >>> for arg in cmd[-3:]:
+    ...     print(arg)
     --no-pdf-header-footer
     --print-to-pdf=/r/2025-12/retail/index.pdf
     file:///r/2025-12/retail/index.html
