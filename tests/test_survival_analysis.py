@@ -182,7 +182,12 @@ def test_handful_of_events_gives_a_note_not_a_crash(tmp_path):
     assert a.notes["note"].str.contains("early_complaint.*not available|no interactions table").any()
     # the small-sample rule: 12 customer lives, fewer than min_customers (30): one sentence, no estimate
     assert ds.headline_sentences(a)[1] == ("Not shown: an estimate of how long customers stay needs at least 30 "
-                                           "customer lives followed; there are 12 (18 more needed).")
+                                           "customer lives; there are 12 (18 more needed).")
+    assert a.headline() == ("How long customers stay cannot be measured yet: 12 customer lives followed, at least 30 "
+                            "customer lives needed.")
+    # one name, one number: the shortfall counts "customer lives", never "30 customer lives followed"
+    page = re.sub(r"<[^>]+>", " ", ds.result_html(a).data)
+    assert set(re.findall(r"([\d,]+) customer lives followed", page)) == {"12"}
     assert ds.logrank_html(a).data == "<p>Not shown: too few customer lives so far (see above).</p>"
     assert ds.cox_html(a).data == ("<p class='rk-shortfall'>Not shown: a measure of what changes the churn risk "
                                    "needs at least 10 churn events; there are 3 among the customers it would compare "

@@ -143,8 +143,10 @@ class SurvivalAnalysis(AnalysisResult):
         They need ``min_customers`` customer lives and :data:`MIN_EVENTS` churn events.
         """
         lives = vocab_name("customer_lives")
+        # "customer lives", not the population's name: "30 customer lives followed" would be a second number
+        # under the one name of this page's population (the vocabulary's rule)
         return (shortfall(self.n_customers, self.min_customers, what="an estimate of how long customers stay",
-                          counted=lives)
+                          counted="customer lives")
                 or shortfall(self.n_events, MIN_EVENTS, what="an estimate of how long customers stay",
                              counted="churn events", where=f"among the {self.n_customers:,} {lives}"))
 
@@ -290,11 +292,11 @@ class SurvivalAnalysis(AnalysisResult):
             return "No customer lifetimes to measure in this unit yet."
         short = self.lifetimes_shortfall()
         if short:
-            need = self.min_customers if self.n_customers < self.min_customers else MIN_EVENTS
-            have, what = ((self.n_customers, lives) if self.n_customers < self.min_customers
-                          else (self.n_events, "churn events"))
-            return (f"How long customers stay cannot be measured yet: {have:,} {what} so far "
-                    f"({self.n_customers:,} {lives}), at least {need:,} needed.")
+            if self.n_customers < self.min_customers:
+                return (f"How long customers stay cannot be measured yet: {self.n_customers:,} {lives}, at least "
+                        f"{self.min_customers:,} customer lives needed.")
+            return (f"How long customers stay cannot be measured yet: {self.n_events:,} churn events so far "
+                    f"({self.n_customers:,} {lives}), at least {MIN_EVENTS:,} needed.")
         at = self.km_all.at_times
         at = at[(at["duration_months"] == SUMMARY_MONTHS) & at["estimable"].astype(bool)]
         med = self.km_all.medians.iloc[0]
