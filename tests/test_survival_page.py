@@ -96,6 +96,7 @@ def test_b2b_says_what_is_missing_instead_of_estimating(demo_survival):
     assert "180 days (this unit) 80 8 too few churn events (8) too few churn events (8)" in sens
     assert "60 days 85 32 not reached 54% (40%–65%)" in sens  # 32 events: enough for that rule
     assert b.summary_frame()["metric"].tolist() == ["headline", "n_customers", "n_churn_events"]
+    assert "curves and comparisons show all customers together" not in page  # there are no curves
 
 
 def test_no_group_test_from_fewer_churn_events_than_it_needs(demo_survival):

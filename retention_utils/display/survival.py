@@ -548,6 +548,8 @@ def about_html(a: SurvivalAnalysis) -> HTML:
     ]
     body = "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
     notes = a.notes[~a.notes["subject"].isin(_STATED)] if len(a.notes) else a.notes
+    if len(notes) and a.lifetimes_shortfall():  # no curves are drawn: a note on how they are grouped is moot
+        notes = notes[~notes["note"].str.contains("curves and comparisons show all customers together", regex=False)]
     if len(notes):
         body += paragraph("Notes:") + notes_list(notes)
     return HTML(body)
