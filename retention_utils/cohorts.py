@@ -343,8 +343,8 @@ class CohortResult(AnalysisResult):
         return measure_name(self.definition, self.period, k)
 
     def keeps(self) -> str:
-        """The verb of this page's measure: "keeps buying" (period retention) or "stays" (the others)."""
-        return "keeps buying" if self.definition == "period" else "stays"
+        """The verb of this page's measure: "keeps buying" (period retention) or "is retained" (the others)."""
+        return "keeps buying" if self.definition == "period" else "is retained"
 
     def reliable_pooled(self) -> pd.DataFrame:
         """The pooled curve at the ages with at least ``min_customers`` customers (the only ones reported)."""

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention_utils import cohort_analysis, kpi_analysis, load_config, load_unit_data
+from retention_utils import cohort_analysis, kpi_analysis, load_config, load_unit_data, setup_notebook
 from retention_utils.plots import cohorts as pc
 from retention_utils.plots import kpis as pk
 from retention_utils.plots.base import money_formatter
@@ -137,7 +137,8 @@ def test_low_churn_is_good_news_not_an_alarm():
 
 
 def _notebook_figures(unit: str) -> dict:
-    """Every KPI and cohort chart of ``unit`` as the notebooks draw it (sizes, tight layout)."""
+    """Every KPI and cohort chart of ``unit`` as the notebooks draw it (their style, sizes, tight layout)."""
+    setup_notebook(report_mode=False)  # the notebooks' fonts and sizes (the test's rc_context restores them)
     data = load_unit_data(load_config(ROOT / "params", unit))
     k, c = kpi_analysis(data), cohort_analysis(data)
     figs = {}
@@ -169,7 +170,8 @@ def _notebook_figures(unit: str) -> dict:
 
 @pytest.mark.parametrize("unit", ["retail", "subscriptions", "b2b"])
 def test_every_chart_passes_the_figure_check_on_demo(unit):
-    figs = _notebook_figures(unit)
+    with plt.rc_context():
+        figs = _notebook_figures(unit)
     problems = {name: figure_problems(fig) for name, fig in figs.items()}
     assert {n: p for n, p in problems.items() if p} == {}
     # B2B's cohorts (6 customers at most) and segments give way to sentences; the others draw every chart

@@ -146,7 +146,7 @@ def plot_cohort_heatmap(table: Any, *, value: str = "retention_rate", period: st
     ax.set_yticklabels(labels, rotation=0, fontsize=9)
     xlabel = _since(result, period)
     if n_small:
-        xlabel += f"  ·  {n_small} cohort(s) with fewer than {min_customers} customers left out"
+        xlabel += f"\n{n_small} cohort{'s' if n_small != 1 else ''} under {min_customers} customers left out"
     ax.set_xlabel(xlabel)
     ax.set_ylabel("cohort (customers)")
     ax.set_title(title, loc="left")
