@@ -245,6 +245,9 @@ def _sensitivity_sentence(a: SurvivalAnalysis) -> str:
     sv = a.sensitivity
     ok = (sv["n_events"] >= MIN_EVENTS) & np.isfinite(sv["survival_at"].astype(float))
     own = sv[sv["configured"]].iloc[0]
+    if not np.isfinite(float(own.survival_at)) and own.n_customers:
+        return (f"The share of customers not churned after {own.months:.0f} months cannot be estimated yet: no "
+                f"customer life has been followed that long under the unit's {own.threshold_days}-day rule.")
     if not ok[sv["configured"]].iloc[0]:
         return ""
     others = sv[~sv["configured"] & ok]
