@@ -138,3 +138,20 @@ def test_summary_frame_never_carries_a_placeholder(demo_survival):
         s = a.summary_frame()
         assert np.isfinite(s.loc[s["metric"] != "headline", "value"].astype(float)).all()
         assert not s["label"].str.contains("n/a|nan|None", regex=True).any()
+
+
+def test_a_rule_followed_for_less_than_12_months_says_so(demo_survival):
+    """No placeholder when nobody has been followed 12 months under the unit's rule: a sentence instead."""
+    r = demo_survival["retail"]
+    sens = r.sensitivity.copy()
+    own = sens["configured"]
+    sens.loc[own, ["survival_at", "survival_ci_lower", "survival_ci_upper"]] = np.nan
+    b = dataclasses.replace(r, sensitivity=sens)
+    assert ds._sensitivity_sentence(b) == ("The share of customers not churned after 12 months cannot be estimated "
+                                           "yet: no customer life has been followed that long under the unit's "
+                                           "90-day rule.")
+    row = _text(ds.sensitivity_html(b).data)
+    assert "90 days (this unit) 1,488 988 2.8 (2.5–3.1) not estimable" in row and "nan" not in row
+    assert ds._sensitivity_sentence(r).startswith("The churn definition matters: with the unit's 90-day rule 18% of "
+                                                  "customers have not churned after 12 months; the share would be 8% "
+                                                  "with 60 days, 28% with 120 days, 45% with 180 days.")
