@@ -131,9 +131,51 @@ def _tiny_unit(base: Path, params: Path) -> None:
         "drivers": {"attributes": ["channel"]}}), encoding="utf-8")
 
 
+#: Scripts planted in the ``evil`` unit: its display name, two channel values and a region value.
+HOSTILE_LABEL = 'Evil <img src=x onerror=window.__xss=1> "><script>window.__xss=1</script>'
+XSS_CHANNELS = {"organic": "<img src=y onerror=window.__xss=2>", "paid_search": '"><script>window.__xss=2</script>'}
+XSS_REGION = "<svg onload=\"window.__xss=3;alert('xss')\">"
+
+
+def _evil_unit(base: Path, params: Path) -> None:
+    """The demo's subscriptions customers under a hostile display name and hostile attribute values."""
+    import pandas as pd
+    import yaml
+
+    customers = pd.read_csv(base / "data" / "demo" / "customers.csv", dtype=str, keep_default_na=False)
+    evil = customers[customers["business_unit"] == "subscriptions"].copy()
+    evil["business_unit"] = "evil"
+    evil["channel"] = evil["channel"].replace(XSS_CHANNELS)
+    evil["region"] = evil["region"].replace({"north": XSS_REGION})
+    evil.to_csv(base / "evil_customers.csv", index=False)
+    own = yaml.safe_load((params / "subscriptions.yaml").read_text(encoding="utf-8"))
+    own.update({"display_name": HOSTILE_LABEL, "business_unit_value": "evil",
+                "sources": {"customers": {"path": str(base / "evil_customers.csv")}}})  # orders: the demo's
+    (params / "evil.yaml").write_text(yaml.safe_dump(own), encoding="utf-8")
+
+
+def _broken_unit(base: Path, params: Path) -> None:
+    """A unit whose orders export lacks its date column: it must fail alone, with a message."""
+    import yaml
+
+    (base / "broken_orders.csv").write_text("order_id,customer_id,amount\n1,C0000001,10\n")
+    (params / "broken.yaml").write_text(yaml.safe_dump({
+        "display_name": "Broken unit", "business_unit_value": "retail",
+        "sources": {"orders": {"path": str(base / "broken_orders.csv")}}}))
+
+
+#: The units of ``rendered_demo`` and whether each renders.
+RENDERED_UNITS = {"retail": "ok", "subscriptions": "ok", "b2b": "ok", "tiny": "ok", "evil": "ok", "broken": "failed"}
+
+
 @pytest.fixture(scope="session")
 def rendered_demo(tmp_path_factory) -> Path:
-    """The demo as ``make demo`` renders it (3,000 customers, all units) plus the tiny hostile unit, run once.
+    """One rendered month for every end-to-end page test, run once per test session.
+
+    The demo as ``make demo`` renders it (3,000 customers: retail, subscriptions, b2b), plus ``tiny``
+    (15 customers: the small-unit case, script in its name and attributes), ``evil`` (the subscriptions
+    customers under a hostile name and hostile attribute values) and ``broken`` (an export without its
+    date column, which must fail alone); a stale file of an earlier run sits in the month folder.
 
     Rendered with the figure check on (``RETENTION_FIGURE_CHECK``: problems in ``figures.jsonl``) and shared
     by every test worker of the session (a file lock: the first worker renders, the others wait), because a
@@ -157,6 +199,11 @@ def rendered_demo(tmp_path_factory) -> Path:
         if not done.exists():
             params = demo_layout(shared, n_customers=DEMO_CUSTOMERS, seed=DEMO_SEED)
             _tiny_unit(shared, params)
+            _evil_unit(shared, params)
+            _broken_unit(shared, params)
+            # a stale file from an earlier run of the same month must disappear (the month is replaced)
+            (shared / "reports" / "2025-12" / "retail").mkdir(parents=True)
+            (shared / "reports" / "2025-12" / "retail" / "stale.html").write_text("old")
             check = shared / "figures.jsonl"
             check.write_text("", encoding="utf-8")
             previous = os.environ.get(CHECK_ENV)
@@ -169,4 +216,7 @@ def rendered_demo(tmp_path_factory) -> Path:
                 else:
                     os.environ[CHECK_ENV] = previous
             done.write_text(json.dumps({u.unit: u.status for u in result.units}), encoding="utf-8")
+            (shared / "result.json").write_text(json.dumps({
+                "months": {m: str(p) for m, p in result.months.items()},
+                "errors": {u.unit: u.error for u in result.units}}), encoding="utf-8")
     return shared

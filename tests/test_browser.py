@@ -1,8 +1,8 @@
 """Report pages in a real browser: the system's Chromium, driven by Playwright for Python.
 
-A small demo month (600 customers: ``retail``, the small ``b2b`` unit, and ``evil``, the
-subscriptions data with script in its display name and in customers' channel and region
-values) is rendered once for this module; then every page of the month folder (unit
+The shared rendered month (conftest ``rendered_demo``: the demo's units, the 15-customer ``tiny``
+unit and ``evil``, the subscriptions data with script in its display name and in customers' channel
+and region values) is rendered once per test session; then every page of the month folder (unit
 summaries, the notebook pages, the month index), whatever pages the run writes, is opened
 once and must load without console or page errors, with every image decoded, without a
 single request outside the file system (every request is intercepted; ``file:`` inside the
@@ -30,21 +30,15 @@ import struct
 import time
 from pathlib import Path
 
-import pandas as pd
 import pytest
-import yaml
 
 from retention_utils import browser
 from retention_utils.config import NOTEBOOKS
 from retention_utils.errors import ConfigError, RetentionError
-from tests.conftest import ROOT, demo_layout
+from tests.conftest import HOSTILE_LABEL, XSS_CHANNELS, XSS_REGION
 
-#: scripts planted in the hostile unit; any of them running sets window.__xss or opens a dialog
-HOSTILE_LABEL = 'Evil <img src=x onerror=window.__xss=1> "><script>window.__xss=1</script>'
-#: channel values (two channels renamed) and a region value of the hostile unit's customers
-XSS_CHANNELS = {"organic": "<img src=y onerror=window.__xss=2>", "paid_search": '"><script>window.__xss=2</script>'}
-XSS_REGION = "<svg onload=\"window.__xss=3;alert('xss')\">"
-UNITS = ("retail", "b2b", "evil")
+#: the rendered units with pages (conftest ``rendered_demo``; ``broken`` has only its failure page)
+UNITS = ("retail", "subscriptions", "b2b", "tiny", "evil")
 ARTIFACTS_ENV = "RETENTION_TEST_ARTIFACTS"
 
 
@@ -67,34 +61,13 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def demo_month(tmp_path_factory, chromium) -> dict:
-    """One rendered demo month; its folder, the labels of its units and the render time."""
+def demo_month(rendered_demo, chromium) -> dict:
+    """The shared rendered month (conftest ``rendered_demo``); its folder and the labels of its units."""
     from retention_utils import load_config
-    from retention_utils.report import run_month
 
-    base = tmp_path_factory.mktemp("browser")
-    params = demo_layout(base, n_customers=600, seed=3)
-    customers = pd.read_csv(base / "data" / "demo" / "customers.csv", dtype=str, keep_default_na=False)
-    evil = customers[customers["business_unit"] == "subscriptions"].copy()
-    evil["business_unit"] = "evil"
-    evil["channel"] = evil["channel"].replace(XSS_CHANNELS)
-    evil["region"] = evil["region"].replace({"north": XSS_REGION})
-    evil.to_csv(base / "evil_customers.csv", index=False)
-    own = yaml.safe_load((params / "subscriptions.yaml").read_text(encoding="utf-8"))
-    own.update({"display_name": HOSTILE_LABEL, "business_unit_value": "evil",
-                "sources": {"customers": {"path": str(base / "evil_customers.csv")}}})  # orders: the demo's
-    (params / "evil.yaml").write_text(yaml.safe_dump(own), encoding="utf-8")
-    started = time.perf_counter()
-    result = run_month(params, base / "reports", units=list(UNITS), jobs=2, notebooks_dir=ROOT / "notebooks",
-                       say=lambda _line: None)
-    seconds = time.perf_counter() - started
-    failed = {u.unit: u.error for u in result.units if u.status != "ok"}
-    assert not failed, f"units failed to render: {failed}"
-    (written,) = result.months.values()  # the month's index page (or its folder)
-    month_dir = Path(written).parent if Path(written).suffix == ".html" else Path(written)
-    labels = {u: load_config(params, u).label for u in UNITS}
+    labels = {u: load_config(rendered_demo / "params", u).label for u in UNITS}
     assert labels["evil"] == HOSTILE_LABEL
-    return {"dir": month_dir, "labels": labels, "render_seconds": seconds}
+    return {"dir": rendered_demo / "reports" / "2025-12", "labels": labels}
 
 
 @pytest.fixture(scope="module")
@@ -281,7 +254,7 @@ def test_run_writes_pdfs_beside_unit_summaries_and_month_index(demo_month):
     labels = demo_month["labels"]
     missing, unreadable = [], {}
     for page, wanted in [(month_dir / "index.html", [labels["retail"], labels["b2b"]]),
-                         *[(month_dir / u / "index.html", [labels[u]] if u != "evil" else []) for u in UNITS]]:
+                         *[(month_dir / u / "index.html", [labels[u]] if u not in ("evil", "tiny") else []) for u in UNITS]]:
         pdf = page.with_suffix(".pdf")
         if not pdf.is_file():
             missing.append(pdf.relative_to(month_dir).as_posix())

@@ -139,3 +139,20 @@ def test_tradeoff(ax):
     ax2 = drvplot.plot_tradeoff(a.warning.tradeoff, ax=plt.subplots()[1])
     assert len(ax2.get_lines()) == 2
     assert _closed(drvplot.plot_tradeoff(_analysis(empty=True), ax=plt.subplots()[1]))
+
+
+def test_long_category_names_stay_under_their_own_bar():
+    """Free-text levels from a CRM (here: planted script text) neither run into each other nor off the panel."""
+    import pandas as pd
+
+    from retention_utils.plots import drivers as drvplot
+    from retention_utils.plots.check import figure_problems
+
+    levels = ["<img src=y onerror=window.__xss=2>", '"><script>window.__xss=2</script>', "referral", "web"]
+    pdp = pd.DataFrame({"feature": ["channel"] * 4 + ["x"] * 3, "kind": ["categorical"] * 4 + ["numeric"] * 3,
+                        "level": levels + [None] * 3, "x": [None] * 4 + [1, 2, 3],
+                        "mean_probability": [.3, .35, .4, .2, .3, .32, .34], "label": ["channel"] * 4 + ["days"] * 3})
+    fig, axes = plt.subplots(1, 4, figsize=(16, 4), layout="constrained")
+    drvplot.plot_partial_dependence_panels(pdp, axes=axes)
+    assert figure_problems(fig) == []
+    assert [t.get_text() for t in axes[0].get_xticklabels()] == ["<img src=y on…", '"><script>win…', "referral", "web"]

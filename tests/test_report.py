@@ -4,61 +4,36 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-import yaml
 
 from retention_utils import ConfigError, load_config
 from retention_utils.cli import main
-from retention_utils.report import run_month
-from tests.conftest import ROOT, demo_layout
-
-XSS = '<script>alert("x")</script>'
+from tests.conftest import HOSTILE_LABEL, RENDERED_UNITS, ROOT, XSS_REGION
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    base = tmp_path_factory.mktemp("e2e")
-    params = demo_layout(base, n_customers=400, seed=3)
-    # a broken export: the orders file lacks its date column
-    (base / "broken_orders.csv").write_text("order_id,customer_id,amount\n1,C0000001,10\n")
-    (params / "broken.yaml").write_text(yaml.safe_dump({
-        "display_name": "Broken unit", "business_unit_value": "retail",
-        "sources": {"orders": {"path": str(base / "broken_orders.csv")}}}))
-    # hostile display name and data values
-    (base / "x_customers.csv").write_text(
-        "customer_id,business_unit,signup_date,channel\n"
-        f"X1,evil,2025-01-03,\"{XSS}\"\nX2,evil,2025-02-03,web\n")
-    (base / "x_orders.csv").write_text(
-        "order_id,customer_id,order_date,amount\n1,X1,2025-01-03,10\n2,X2,2025-02-03,20\n3,X1,2025-03-03,5\n"
-        "4,X2,2025-12-31,7\n")  # data through the report month (a month after the data is an error)
-    (params / "evil.yaml").write_text(yaml.safe_dump({
-        "display_name": f"Evil {XSS}", "business_unit_value": "evil", "report_month": "2025-12",
-        "sources": {"customers": {"path": str(base / "x_customers.csv"), "attributes": ["channel"]},
-                    "orders": {"path": str(base / "x_orders.csv")},
-                    "interactions": None, "campaigns": None}}))
-    reports = base / "reports"
-    # a stale file from an earlier run of the same month must disappear (the month is replaced)
-    (reports / "2025-12" / "retail").mkdir(parents=True)
-    (reports / "2025-12" / "retail" / "stale.html").write_text("old")
-    result = run_month(params, reports, jobs=2, notebooks_dir=ROOT / "notebooks")
-    return base, params, reports, result
+def demo_run(rendered_demo):
+    """The shared rendered month (conftest ``rendered_demo``: the demo, a tiny, a hostile and a broken unit)."""
+    status = json.loads((rendered_demo / "done.json").read_text())
+    errors = json.loads((rendered_demo / "result.json").read_text())["errors"]
+    return rendered_demo, rendered_demo / "params", rendered_demo / "reports", SimpleNamespace(
+        status=status, errors=errors, ok=all(v == "ok" for v in status.values()))
 
 
 @pytest.mark.slow
 def test_units_rendered_and_broken_unit_isolated(demo_run):
     _, _, reports, result = demo_run
-    status = {u.unit: u.status for u in result.units}
-    assert status == {"b2b": "ok", "broken": "failed", "evil": "ok", "retail": "ok", "subscriptions": "ok"}
+    assert result.status == RENDERED_UNITS
     assert not result.ok
-    broken = next(u for u in result.units if u.unit == "broken")
-    assert "required column 'order_date'" in broken.error
+    assert "required column 'order_date'" in result.errors["broken"]
     page = (reports / "2025-12" / "broken" / "index.html").read_text()
     assert "required column" in page and "failed" in page
     index = (reports / "2025-12" / "index.html").read_text()
     for unit in ("retail", "subscriptions", "b2b", "broken"):
         assert f'href="{unit}/index.html"' in index
-    assert "5 business units; 1 failed" in index
+    assert "6 business units; 1 failed" in index
     assert not (reports / "2025-12" / "retail" / "stale.html").exists()
     assert not (reports / ".staging").exists()
 
@@ -82,7 +57,7 @@ def test_hostile_text_is_escaped(demo_run):
     _, _, reports, _ = demo_run
     for page in (reports / "2025-12").rglob("*.html"):
         text = page.read_text()
-        assert XSS not in text, page
+        assert HOSTILE_LABEL not in text and XSS_REGION not in text, page
     assert "&lt;script&gt;" in (reports / "2025-12" / "evil" / "index.html").read_text()
     assert "&lt;script&gt;" in (reports / "2025-12" / "evil" / "kpi_overview.html").read_text()
     assert "&lt;script&gt;" in (reports / "2025-12" / "index.html").read_text()
@@ -117,7 +92,7 @@ def test_cli_exit_codes_and_unit_name_escape(demo_run, capsys):
     assert main(["validate", "--params", str(params), "--unit", "broken"]) == 1
     assert "required column 'order_date'" in capsys.readouterr().err
     assert main(["units", "--params", str(params)]) == 0
-    assert capsys.readouterr().out.split() == ["b2b", "broken", "evil", "retail", "subscriptions"]
+    assert capsys.readouterr().out.split() == sorted(RENDERED_UNITS)
 
 
 def test_every_subcommand_has_help(capsys):

@@ -162,6 +162,17 @@ def _pdp_limits(values: Any) -> tuple[float, float]:
     return round(lo, 2), round(hi, 2)
 
 
+def _short(text: str, width: int = 14) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis.
+
+    Examples
+    --------
+    >>> _short("paid_search"), _short("a very long channel name from the CRM")
+    ('paid_search', 'a very long c…')
+    """
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _effect_title(d: pd.DataFrame) -> str:
     """The size of a driver's effect: ``from 18% to 80%`` (first and last value), or the range across levels."""
     p = d["mean_probability"].to_numpy(dtype=float) * 100
@@ -191,8 +202,11 @@ def plot_partial_dependence(result_or_table: Any, *, feature: str | None = None,
     if d.empty:
         return note(ax, f"No partial dependence of {feature!r}.")
     if d["kind"].iloc[0] == "categorical":
-        ax.bar(d["level"].astype(str), d["mean_probability"] * 100, color="#264653", alpha=0.85)
-        ax.tick_params(axis="x", rotation=30)
+        ax.bar(range(len(d)), d["mean_probability"] * 100, color="#264653", alpha=0.85)
+        # level names can be long (free text from the CRM): shortened, so they stay under their own bar
+        labels = [_short(v) for v in d["level"].astype(str)]
+        upright = len(d) > 3 or max(map(len, labels)) > 8  # side by side they would run into each other
+        ax.set_xticks(range(len(d)), labels, rotation=90 if upright else 0)
     else:
         ax.plot(d["x"], d["mean_probability"] * 100, marker="o", markersize=3, color="#264653")
     ax.set_xlabel(textwrap.fill(str(d["label"].iloc[0]), 24))
