@@ -81,9 +81,9 @@ MEASURES: tuple[Term, ...] = (
          ("still buying",)),
     Term("still_customers", "still customers after k months",
          "Of all customer lives, the share not churned k months after the first purchase (survival page; "
-         "customers who joined recently count for as long as they have been followed). Higher than the "
-         "cohort share buying in month k, because a customer who did not buy that month can still be a "
-         "customer.", "measure", ("still a customer", "still customers")),
+         "customers who joined recently count for as long as they have been followed). It differs from the "
+         "cohort share buying in month k: a customer who did not buy that month is still a customer here, "
+         "while one who left and came back buys again there.", "measure", ("still a customer", "still customers")),
     Term("repurchase_rate", "repurchase rate",
          "Share of the month's buyers who had bought before.", "measure"),
     Term("aov", "average order value", "Purchase revenue of the month divided by its purchases.", "measure"),
