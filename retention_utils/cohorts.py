@@ -447,8 +447,9 @@ class CohortResult(AnalysisResult):
         """One line on why the survival page's share at the same age differs from this page's."""
         still = vocabulary.name("still_customers").replace(" k ", f" {k} ")
         if self.definition == "period":
-            return (f"The survival page's figure for {still} is higher than the {self.measure(k)}: a customer who did not "
-                    f"buy in that {self.period} can still be a customer.")
+            return (f"The survival page's figure for {still} differs from the {self.measure(k)}: a customer who did not "
+                    f"buy in that {self.period} is still a customer there, while one who left and came back buys "
+                    "again here.")
         return (f"The survival page's figure for {still} can differ from the {self.measure(k)}: it also counts customers "
                 f"who joined recently, for as long as they have been followed, while this page counts only cohorts "
                 f"old enough to be seen {k} {self.period}s after joining.")

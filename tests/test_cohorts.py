@@ -285,13 +285,14 @@ def test_cohort_summary_headline_sentence(b2b):
     assert labels[:2] == ["Share of a cohort buying in month 1", "Share of a cohort buying in month 3"]
 
 
-def test_cohort_page_names_its_measure_and_says_why_survival_is_higher(b2b):
+def test_cohort_page_names_its_measure_and_says_why_survival_differs(b2b):
     from retention_utils.cohorts import measure_name
 
     assert measure_name("period", "month", 3) == "share of a cohort buying in month 3"
     assert b2b.survival_note(12) == (
-        "The survival page's figure for still customers after 12 months is higher than the share of a cohort buying "
-        "in month 12: a customer who did not buy in that month can still be a customer.")
+        "The survival page's figure for still customers after 12 months differs from the share of a cohort buying "
+        "in month 12: a customer who did not buy in that month is still a customer there, while one who left and "
+        "came back buys again here.")
 
 
 def test_control_chart_tells_low_from_high():
