@@ -403,6 +403,17 @@ class CohortResult(AnalysisResult):
         raise ValueError(f"The 'section' parameter of CohortResult.shortfall must be one of {{'heatmap', 'value', "
                          f"'curves', 'recent', 'control', 'groups'}}. Got {section!r} instead.")
 
+    def recent_gap(self) -> str:
+        """Why the latest cohorts are not compared with earlier ones, in a short sentence for the headline."""
+        latest = self.table.drop_duplicates("cohort_idx").tail(self.n_recent)
+        biggest = int(latest.cohort_size.max()) if len(latest) else 0
+        if self.table.cohort_idx.nunique() < 2:
+            return "There is one cohort so far: no earlier cohort to compare it with."
+        if biggest < max(self.min_customers, 1):
+            return (f"The latest cohorts are too small to compare with earlier ones (at most {biggest:,} customers; "
+                    f"{self.min_customers:,} needed).")
+        return "The latest cohorts have not been followed long enough to compare with earlier ones."
+
     def headline_sentence(self) -> str:
         """The one sentence an executive reads from the cohorts: how many keep buying, whether the latest cohort
         is better or worse, and whether this month's churn was unusual; for a small unit, what is missing."""
@@ -429,7 +440,8 @@ class CohortResult(AnalysisResult):
             else:
                 parts.append(f"the latest {rec.cohort.nunique()} cohorts are in line with earlier ones")
         else:
-            parts.append("the latest cohorts are too small to compare with earlier ones")
+            gap = self.recent_gap()
+            parts.append(gap[:1].lower() + gap[1:-1])
         c = self.control[self.control.n_customers_start >= max(self.min_customers, 1)]
         if len(c) and pd.Timestamp(c.month.iloc[-1]) == pd.Timestamp(self.control.month.iloc[-1]) \
                 and not pd.isna(c.ucl.iloc[-1]):

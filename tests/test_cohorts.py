@@ -279,7 +279,8 @@ def test_cohort_summary_headline_sentence(b2b):
     head = s[s.metric == "headline"]
     assert len(head) == 1 and head.unit.iloc[0] == "sentence" and np.isnan(head.value.iloc[0])
     assert head.label.iloc[0] == ("The share of a cohort buying in month 3 is 73.7% (76 customers followed for at "
-                                  "least 3 months); the latest cohorts are too small to compare with earlier ones.")
+                                  "least 3 months); the latest cohorts are too small to compare with earlier ones "
+                                  "(at most 6 customers; 30 needed).")
     # the measure is named as the vocabulary's cohort_buying, never the survival page's "still customers"
     labels = s.loc[s.metric.str.startswith("retention_"), "label"].tolist()
     assert labels[:2] == ["Share of a cohort buying in month 1", "Share of a cohort buying in month 3"]
@@ -293,6 +294,21 @@ def test_cohort_page_names_its_measure_and_says_why_survival_differs(b2b):
         "The survival page's figure for still customers after 12 months differs from the share of a cohort buying "
         "in month 12: a customer who did not buy in that month is still a customer there, while one who left and "
         "came back buys again here.")
+
+
+def test_one_cohort_is_not_called_too_small(tmp_path):
+    """A unit whose customers all joined in one month: nothing to compare with, whatever the cohort's size."""
+    from retention_utils.display.cohorts import headline_sentences, recent_cohorts_html
+    from tests.conftest import write_unit
+
+    rows = "cust,date,amount\n" + "".join(f"C{i},2024-01-{1 + i % 28:02d},10\n" for i in range(40)) + "C0,2024-03-31,10\n"
+    params = write_unit(tmp_path, files={"o.csv": rows}, sources={"orders": {
+        "path": "../o.csv", "columns": {"customer_id": "cust", "order_date": "date", "amount": "amount"}}},
+        unit_yaml="report_month: '2024-03'\n")
+    c = cohort_analysis(load_unit_data(load_config(params, "shop")))
+    assert c.largest_cohort() == 40 and c.recent.empty
+    assert "There is one cohort so far: no earlier cohort to compare it with." in headline_sentences(c)
+    assert "Not enough cohorts to compare." in recent_cohorts_html(c).data
 
 
 def test_control_chart_tells_low_from_high():

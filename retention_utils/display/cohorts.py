@@ -46,10 +46,7 @@ def headline_sentences(result: Any) -> list[str]:
         out.append(result.survival_note(shown[-1]))
     rec = result.recent
     if result.shortfall("recent"):
-        latest = result.table.drop_duplicates("cohort_idx").tail(result.n_recent)
-        out.append(f"The latest cohorts are too small to compare with earlier ones (at most "
-                   f"{int(latest.cohort_size.max()) if len(latest) else 0:,} customers; {result.min_customers:,} "
-                   "needed).")
+        out.append(result.recent_gap())
     elif len(rec):
         sig = rec[rec.significant]
         if len(sig):
