@@ -215,7 +215,7 @@ def test_no_placeholder_reaches_the_page(odd_run, unit, notebook):
 #: Where a section cannot apply, the page says why in plain words (unit, notebook) -> sentences.
 SAYS_WHY = {
     ("onecohort", "kpi_overview"): ["The export has no amounts, so revenue", "is only partly covered"],
-    ("onecohort", "cohort_retention"): ["Not enough cohorts to compare.", "1 cohort)",
+    ("onecohort", "cohort_retention"): ["Not enough cohorts to compare.",
                                         "revenue retention and cohort value are not shown",
                                         "No customer attribute is configured for this comparison"],
     ("onecohort", "survival"): ["customer lives followed", "warm-up window",

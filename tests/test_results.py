@@ -73,9 +73,24 @@ def test_kpi_notes_flag_the_small_base_and_warm_up(tiny_march):
     assert set(notes.subject) == {"warm-up", "churn rate"}
 
 
+def _min_customers(data, n: int):
+    """``data`` with ``thresholds.min_customers`` set to ``n`` (hand-computed tests on 3 customers)."""
+    import dataclasses
+
+    th = data.config.thresholds.model_copy(update={"min_customers": n})
+    return dataclasses.replace(data, config=data.config.model_copy(update={"thresholds": th}))
+
+
+def test_three_customers_give_no_retention_share(tiny_april):
+    """Below min_customers (30) no share is reported, only the sentence saying what is missing."""
+    s = cohort_analysis(tiny_april).summary_frame()
+    assert not s.metric.str.startswith("retention_month").any()
+    assert _row(s, "headline").unit == "sentence"
+
+
 def test_cohort_summary_by_hand(tiny_april):
     """Cohorts by first purchase: January (A, B), February (C); 'period' retention = bought in period k."""
-    r = cohort_analysis(tiny_april)
+    r = cohort_analysis(_min_customers(tiny_april, 1))  # 3 customers: below the usual 30, so allowed here
     s = r.summary_frame()
     one = _row(s, "retention_month_1")
     # month 1: January cohort in February: A yes, B no; February cohort in March: C no -> 1 of 3
@@ -107,6 +122,6 @@ def test_write_and_read_summaries(tmp_path, tiny_april):
 
 def test_results_display_themselves_with_escaped_text(tiny_april):
     html = kpi_analysis(tiny_april)._repr_html_()
-    assert "In April 2024, 1 customers bought" in html and "rk-card" in html
+    assert "1 customers who bought in April 2024" in html and "rk-card" in html
     assert "Share of a cohort" not in html
     assert "cohort" in cohort_analysis(tiny_april)._repr_html_()

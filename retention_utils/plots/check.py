@@ -27,9 +27,26 @@ CHECK_ENV = "RETENTION_FIGURE_CHECK"
 _TOL = 1.0  # pixels of overlap tolerated (anti-aliasing)
 
 
+def _hidden_ticks(fig: Figure) -> set[int]:
+    """Tick labels of ticks beyond the axis limits: matplotlib lays them out but never draws them."""
+    out: set[int] = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            eps = (hi - lo) * 1e-9
+            for tick in (*axis.get_major_ticks(), *axis.get_minor_ticks()):
+                loc = tick.get_loc()
+                if loc is None or not (lo - eps <= loc <= hi + eps):
+                    out.update({id(tick.label1), id(tick.label2)})
+    return out
+
+
 def _texts(fig: Figure) -> list[Text]:
+    hidden = _hidden_ticks(fig)
     out = []
     for t in fig.findobj(Text):
+        if id(t) in hidden:
+            continue
         if not t.get_visible() or not t.get_text().strip() or t.get_alpha() == 0:
             continue
         if t.axes is not None and not t.axes.get_visible():
