@@ -18,6 +18,7 @@ month: str = ""  # report month as YYYY-MM, empty for the last complete month in
 params_dir: str = "../params"  # folder with defaults.yaml and one YAML file per unit
 snapshot: str = ""  # folder of the validated data the runner wrote; empty: read the raw exports
 output_dir: str = ""  # folder for the run's files (the summary rows); empty: write nothing
+reports_dir: str = ""  # reports root (its KPI ledger: the numbers earlier runs reported); empty: none
 
 # %%
 import matplotlib.pyplot as plt
@@ -52,8 +53,10 @@ fig.tight_layout()
 # %%
 fig, ax = plt.subplots(figsize=ru.plots.kpis.figure_size(kpis, "churn_rate", (14, 4)))
 ru.plots.kpis.plot_churn_rate(kpis, ax=ax)
+ledger = ru.read_ledger(reports_dir) if reports_dir else None  # what each month's own run reported
+revised = ru.plots.ledger.mark_reported(ax, ledger, unit, kpis.monthly, "churn_rate", scale=100)
 fig.tight_layout()
-ru.display.kpis.churn_rate_html(kpis)
+ru.display.HTML(str(ru.display.kpis.churn_rate_html(kpis)) + ru.display.executive.revised_html(revised, "Monthly churn rate"))
 
 # %% [markdown]
 # ## Revenue and orders

@@ -14,7 +14,7 @@ See README "How the code is organised" for where each kind of code lives.
 """
 from __future__ import annotations
 
-from . import calendar, cohorts, display, drivers, engine, kpis, plots, results, stats, survival
+from . import calendar, cohorts, display, drivers, engine, kpis, ledger, plots, results, samples, stats, survival, vocabulary
 from .cohorts import CohortResult, cohort_analysis
 from .config import UnitConfig, list_units, load_config
 from .contract import CONTRACT, DataQuality, UnitData, contract_frame, load_unit_data
@@ -22,12 +22,13 @@ from .display import amounts_text, definitions_html, quality_html, setup_noteboo
 from .drivers import DriversAnalysis, drivers_analysis, write_at_risk_list
 from .errors import ConfigError, DataError, RetentionError
 from .kpis import KpiResult, headline_kpis, kpi_analysis, monthly_kpis
+from .ledger import read_ledger
 from .results import SUMMARY_COLUMNS, AnalysisResult, write_summary
 from .stats import wilson_interval
 from .survival import SurvivalAnalysis, survival_analysis
 from .unit import open_unit
 
-__all__ = [
+__all__ = ["ledger", "read_ledger", "samples", "vocabulary", 
     "calendar",
     "cohorts",
     "display",

@@ -70,24 +70,37 @@ def test_a_corrected_export_shows_as_a_revision(tmp_path):
                                                          "customers": {"path": "../customers.csv"}})
     reports = tmp_path / "reports"
     nb = ("kpi_overview",)
-    first = run_month(params, reports, month="2025-11", notebooks=nb, notebooks_dir=ROOT / "notebooks")
-    assert first.ok
+    for month in ("2025-10", "2025-11"):
+        first = run_month(params, reports, month=month, notebooks=nb, notebooks_dir=ROOT / "notebooks")
+        assert first.ok
     nov = read_ledger(reports)
     buyers_nov = nov[(nov.month == "2025-11") & (nov.metric == "n_active")].value.item()
-    # a late order in November from a customer who had not bought that month
-    buyer_ids = {line.split(",")[1] for line in orders[1:] if ",2025-11-" in line}
-    late = next(f"C{i:02d}" for i in range(40) if f"C{i:02d}" not in buyer_ids and i % 6 < 5)
-    (tmp_path / "orders.csv").write_text(files["orders.csv"] + f"{n + 1},{late},2025-11-15,25\n")
+    # the export is corrected: a customer's October and November orders were test orders and are removed,
+    # so that customer churned in October (31 days without a purchase) and bought nothing in November
+    def bought(cid: str, month: int) -> bool:
+        return any(line.split(",")[1] == cid and f",2025-{month:02d}-" in line for line in orders[1:])
+
+    gone = next(f"C{i:02d}" for i in range(40) if all(bought(f"C{i:02d}", m) for m in (9, 10, 11)))
+    kept = [line for line in orders if not (line.split(",")[1] == gone and (",2025-10-" in line or ",2025-11-" in line))]
+    (tmp_path / "orders.csv").write_text("\n".join(kept) + "\n")
     second = run_month(params, reports, month="2025-12", notebooks=nb, notebooks_dir=ROOT / "notebooks")
     assert second.ok
     led = read_ledger(reports)
-    assert sorted(set(led.month)) == ["2025-11", "2025-12"]
+    assert sorted(set(led.month)) == ["2025-10", "2025-11", "2025-12"]
     assert led[(led.month == "2025-11") & (led.metric == "n_active")].value.item() == buyers_nov  # as reported
     unit = second.units[0]
     moved = {r["metric"]: (r["reported"], r["now"]) for r in unit.revisions if r["month"] == "2025-11"}
-    assert moved["n_active"] == (buyers_nov, buyers_nov + 1)
+    assert moved["n_active"] == (buyers_nov, buyers_nov - 1)
+    churn_oct = nov[(nov.month == "2025-10") & (nov.metric == "churn_rate")].value.item()
+    oct_moved = {r["metric"]: (r["reported"], r["now"]) for r in unit.revisions if r["month"] == "2025-10"}
+    assert oct_moved["churn_rate"][0] == pytest.approx(churn_oct)
+    assert oct_moved["churn_rate"][1] > churn_oct  # the customer now churns in October
     page = (reports / "2025-12" / "shop" / "index.html").read_text(encoding="utf-8")
     assert "Revised since reported" in page and "November 2025" in page
+    # the KPI page's churn chart marks the value November's run reported, and says so under the chart
+    kpi = (reports / "2025-12" / "shop" / "kpi_overview.html").read_text(encoding="utf-8")
+    assert "Revised since reported (hollow ring): Monthly churn rate of October 2025 was reported as " \
+        f"{churn_oct:.1%}" in kpi.replace("&#x27;", "'")
     # re-running December replaces its rows (one run id for the month), never duplicates them
     third = run_month(params, reports, month="2025-12", notebooks=nb, notebooks_dir=ROOT / "notebooks")
     assert third.ok

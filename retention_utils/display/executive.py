@@ -15,7 +15,7 @@ import pandas as pd
 
 from .formats import fmt_delta, fmt_value, month_name, month_short, money, pp
 
-__all__ = ["tiles", "headline_sentences", "quality_badge", "unit_view", "portfolio_view", "ANALYSIS_ORDER"]
+__all__ = ["revised_html", "tiles", "headline_sentences", "quality_badge", "unit_view", "portfolio_view", "ANALYSIS_ORDER"]
 
 #: Order of the headline sentences: what changed, why, who is at risk and what to do.
 ANALYSIS_ORDER: tuple[str, ...] = ("kpis", "cohorts", "survival", "drivers")
@@ -329,3 +329,24 @@ def _portfolio_sentences(rows: list[dict[str, Any]], month: str) -> list[str]:
         out.append(f"{len(failed)} unit{'s' if len(failed) != 1 else ''} failed and need{'s' if len(failed) == 1 else ''} "
                    f"attention: {', '.join(failed)}.")
     return out
+
+
+def revised_html(diff: pd.DataFrame, label: str, kind: str = "rate", currency: str = "") -> str:
+    """One sentence under a trend chart naming the months whose number changed since it was reported.
+
+    ``diff`` is :func:`retention_utils.plots.ledger.mark_reported`'s frame (``month, reported, now``); empty
+    for none.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"month": pd.to_datetime(["2025-11-01"]), "reported": [0.091], "now": [0.092]})
+    >>> revised_html(d, "Monthly churn rate")
+    "<p class='rk-small'>Revised since reported (hollow ring): Monthly churn rate of November 2025 was reported as 9.1%; with today&#x27;s exports it is 9.2%.</p>"
+    """
+    from .html import small_print
+
+    if diff is None or diff.empty:
+        return ""
+    parts = [f"{label} of {month_name(r.month)} was reported as {fmt_value(r.reported, kind, currency)}; with "
+             f"today's exports it is {fmt_value(r.now, kind, currency)}" for r in diff.itertuples()]
+    return small_print("Revised since reported (hollow ring): " + "; ".join(parts) + ".")

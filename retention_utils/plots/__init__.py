@@ -5,6 +5,6 @@ shows or saves figures.
 """
 from __future__ import annotations
 
-from . import base, cohorts, drivers, kpis, survival
+from . import base, check, cohorts, drivers, kpis, ledger, survival
 
-__all__ = ["base", "cohorts", "drivers", "kpis", "survival"]
+__all__ = ["base", "check", "cohorts", "drivers", "kpis", "ledger", "survival"]
