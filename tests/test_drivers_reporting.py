@@ -10,7 +10,6 @@ pictures (:func:`retention_utils.plots.check.figure_problems`).
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -26,7 +25,6 @@ from retention_utils.drivers.scorecard import monotone_scorecard
 from retention_utils.drivers.warning import _tier_summary
 from retention_utils.plots import drivers as drvplot
 from retention_utils.plots.check import figure_problems
-from retention_utils.results import notes_frame
 
 RETAIL = {"baseline": 0.4354, "logit": 0.4192, "hgb": 0.3939}  # the retail demo's capture_top20 (Dec 2025)
 

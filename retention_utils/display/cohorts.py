@@ -154,7 +154,6 @@ def group_test_html(result: Any) -> HTML:
     t = result.group_test.iloc[0]
     if getattr(t, "not_tested", ""):
         return HTML(shortfall_html(t.not_tested))
-    period = result.period
     at = result.group_curves[(result.group_curves.period == int(t.period))
                              & (result.group_curves.n_customers >= max(result.min_customers, 1))]
     spread = ""

@@ -23,7 +23,6 @@ from .base import (
     money_formatter,
     months_axis,
     no_data,
-    note,
     replaced,
     ticks_inside,
 )

@@ -31,7 +31,7 @@ from .base import (
     _note,
 )
 from .competing import CompetingRisks, competing_risks
-from .cox import CoxResult, _design, _empty_cox, cox_hazard_ratios, term_label
+from .cox import CoxResult, _design, _empty_cox, cox_hazard_ratios
 from .hazard import hazard_by_tenure
 from .inputs import Lifetimes, add_early_features, lifetimes, snapshot_lifetimes
 from .kaplan_meier import KaplanMeier, kaplan_meier
