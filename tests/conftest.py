@@ -138,12 +138,12 @@ XSS_REGION = "<svg onload=\"window.__xss=3;alert('xss')\">"
 
 
 def _evil_unit(base: Path, params: Path) -> None:
-    """The demo's subscriptions customers under a hostile display name and hostile attribute values."""
+    """400 of the demo's subscriptions customers under a hostile display name and hostile attribute values."""
     import pandas as pd
     import yaml
 
     customers = pd.read_csv(base / "data" / "demo" / "customers.csv", dtype=str, keep_default_na=False)
-    evil = customers[customers["business_unit"] == "subscriptions"].copy()
+    evil = customers[customers["business_unit"] == "subscriptions"].head(400).copy()  # enough for every section
     evil["business_unit"] = "evil"
     evil["channel"] = evil["channel"].replace(XSS_CHANNELS)
     evil["region"] = evil["region"].replace({"north": XSS_REGION})

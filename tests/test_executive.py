@@ -61,7 +61,9 @@ def test_portfolio_sums_revenue_at_risk_and_names_the_worst_unit():
     assert p["sentences"][1] == "Revenue at risk in the high-risk tiers: EUR 30,000 in all; A holds EUR 25,000 (83%)."
     c = p["rows"][2]
     assert c["at_risk"] == "" and c["has_model"]  # 0 customers at high risk: no amount shown beside them
-    assert p["rows"][0]["matters"] == "Monthly churn rate rose +1.4 pp to 10.0%."
+    none = portfolio_view([(_unit("d"), _summary(0, float("nan")))], "2025-12")["rows"][0]
+    assert none["at_risk"] == "" and not none["has_model"]  # no list at all: "no at-risk list this month"
+    assert p["rows"][0]["matters"] == "Monthly churn rate rose 1.4 pp to 10.0%."
 
 
 def test_portfolio_reads_last_months_revenue_at_risk_from_the_ledger():

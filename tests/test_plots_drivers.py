@@ -93,7 +93,7 @@ def test_partial_dependence(ax):
     assert len(ax2.patches) == 2 and ax2.get_ylabel() == ""
     fig, axes = plt.subplots(1, 3)
     used = drvplot.plot_partial_dependence_panels(a, axes=axes)
-    assert len(used) == 3 and axes[0].get_ylabel() == "predicted chance of leaving (%)" and not axes[2].axison
+    assert len(used) == 3 and axes[0].get_ylabel() == "predicted chance\nof leaving (%)" and not axes[2].axison
     assert axes[0].get_ylim() == axes[1].get_ylim()  # one shared scale
     fig, axes = plt.subplots(1, 2)
     drvplot.plot_partial_dependence_panels(_analysis(empty=True), axes=axes)

@@ -64,16 +64,33 @@ def test_accounting_and_november_kpis_match_pandas(unit, country, retail_raw):
 
 
 @pytest.mark.slow
-def test_notebook_renders_on_real_data(tmp_path, real_data_module):
+def test_notebook_renders_on_real_data(tmp_path, real_data_module, monkeypatch):
+    """Germany (95 customers) as an executive reads it: clean figures, no placeholder, one name one number."""
+    from retention_utils.pages import page_text
+    from retention_utils.plots.check import CHECK_ENV
     from retention_utils.report import run_month
+    from tests.test_pages import PLACEHOLDER, _named_numbers, _without_glossary
 
-    result = run_month(PARAMS, tmp_path, units=["germany"], notebooks_dir=ROOT / "notebooks")
+    check = tmp_path / "figures.jsonl"
+    monkeypatch.setenv(CHECK_ENV, str(check))
+    result = run_month(PARAMS, tmp_path / "reports", units=["germany"], notebooks_dir=ROOT / "notebooks")
     assert result.ok, [u.error for u in result.units]
-    html = (tmp_path / "2011-11" / "germany" / "kpi_overview.html").read_text()
+    unit = tmp_path / "reports" / "2011-11" / "germany"
+    html = (unit / "kpi_overview.html").read_text()
     assert "Online Retail — Germany" in html and "Data quality" in html
-    cohort = (tmp_path / "2011-11" / "germany" / "cohort_retention.html").read_text()
-    assert "Cohort retention" in cohort and cohort.count("data:image/png") >= 5 and "Traceback" not in cohort
+    cohort = (unit / "cohort_retention.html").read_text()
+    # every chart is drawn or replaced by the sentence saying what is missing
+    assert "Cohort retention" in cohort and "Traceback" not in cohort
+    assert cohort.count("data:image/png") + cohort.count("rk-shortfall") >= 5
     assert "Traceback" not in html and "GBP" in html
+    assert not check.exists() or check.read_text().strip() == ""
+    seen: dict[str, set[str]] = {}
+    for page in ("index", "kpi_overview", "cohort_retention", "survival", "churn_drivers"):
+        text = page_text((unit / f"{page}.html").read_text())
+        assert PLACEHOLDER.findall(text) == [], page
+        for name, numbers in _named_numbers(page_text(_without_glossary((unit / f"{page}.html").read_text()))).items():
+            seen.setdefault(name, set()).update(numbers)
+    assert {n: v for n, v in seen.items() if len(v) > 1} == {}
 
 
 @pytest.mark.parametrize("unit,country", [("germany", "Germany"), ("united_kingdom", "United Kingdom")])

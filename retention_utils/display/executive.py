@@ -204,7 +204,7 @@ def _matters_most(res: Any, summary: pd.DataFrame | None, view: dict[str, Any]) 
     churn = _kpi(res, "churn_rate")
     d = _num(churn.get("delta_previous"))
     if not math.isnan(d) and d >= 0.01:
-        return f"Monthly churn rate rose {pp(d)} to {fmt_value(_num(churn.get('value')), 'rate')}."
+        return f"Monthly churn rate rose {pp(d, sign=False)} to {fmt_value(_num(churn.get('value')), 'rate')}."
     drivers = headline_sentences(summary[summary["analysis"] == "drivers"]) if summary is not None \
         and not summary.empty else []
     if drivers:
@@ -278,6 +278,7 @@ def portfolio_view(units: list[tuple[Any, pd.DataFrame | None]], month: str,
         churn, buyers, revenue = _kpi(res, "churn_rate"), _kpi(res, "n_active"), _kpi(res, "net_revenue")
         at_risk = _summary_value(summary, "drivers", "revenue_at_risk")
         n_high = _summary_value(summary, "drivers", "n_customers_high_tier")
+        has_list = not math.isnan(at_risk)  # the drivers report a revenue at risk only beside an at-risk list
         if not n_high > 0:  # revenue "at risk" of nobody is not shown as an amount
             at_risk = math.nan
         risk_prev = _ledger_value(ledger, res.unit, _previous_month(month), "drivers", "revenue_at_risk")
@@ -297,7 +298,7 @@ def portfolio_view(units: list[tuple[Any, pd.DataFrame | None]], month: str,
             "at_risk_prev": _change(at_risk - risk_prev, (at_risk - risk_prev) / risk_prev if risk_prev else math.nan,
                                     "money", res.currency, False, "last month")
             if not (math.isnan(at_risk) or math.isnan(risk_prev)) else ("", ""),
-            "at_risk_value": at_risk, "n_high": n_high, "has_model": not math.isnan(n_high),
+            "at_risk_value": at_risk, "n_high": n_high, "has_model": has_list,
             "lights": [t for t in view["tiles"] if t["light"]],
         })
     return {"rows": rows, "sentences": _portfolio_sentences(rows, month)}
@@ -322,8 +323,10 @@ def _portfolio_sentences(rows: list[dict[str, Any]], month: str) -> list[str]:
         total = sum(r["at_risk_value"] for r in risk)
         top = max(risk, key=lambda r: r["at_risk_value"])
         if total > 0:
-            out.append(f"Revenue at risk in the high-risk tiers: {money(total, currencies.pop())} in all; "
-                       f"{top['r'].label} holds {top['at_risk']} ({top['at_risk_value'] / total:.0%}).")
+            share = top["at_risk_value"] / total
+            where = (f"all of it in {top['r'].label}" if share > 0.995 else
+                     f"{top['r'].label} holds {top['at_risk']} ({share:.0%})")
+            out.append(f"Revenue at risk in the high-risk tiers: {money(total, currencies.pop())} in all; {where}.")
     failed = [r["r"].label for r in rows if r["r"].status != "ok"]
     if failed:
         out.append(f"{len(failed)} unit{'s' if len(failed) != 1 else ''} failed and need{'s' if len(failed) == 1 else ''} "

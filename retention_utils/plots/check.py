@@ -77,6 +77,10 @@ def figure_problems(fig: Figure) -> list[str]:
     ["text 'first label' overlaps text 'second label'"]
     >>> plt.close(fig)
     """
+    if not hasattr(fig.canvas, "get_renderer"):  # a closed figure keeps a bare canvas: draw it with Agg
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
     renderer = fig.canvas.get_renderer()
     fig.draw(renderer)
     fb = fig.bbox

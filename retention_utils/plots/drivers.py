@@ -210,7 +210,7 @@ def plot_partial_dependence(result_or_table: Any, *, feature: str | None = None,
     else:
         ax.plot(d["x"], d["mean_probability"] * 100, marker="o", markersize=3, color="#264653")
     ax.set_xlabel(textwrap.fill(str(d["label"].iloc[0]), 24))
-    ax.set_ylabel("predicted chance of leaving (%)" if ylabel else "")
+    ax.set_ylabel("predicted chance\nof leaving (%)" if ylabel else "")
     ax.set_ylim(*(ylim or _pdp_limits(d["mean_probability"])))
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
     ax.yaxis.set_major_locator(mticker.MaxNLocator(5))
