@@ -265,6 +265,8 @@ def print_pdfs(reports_dir: Path, month: str, results: list[UnitResult]) -> list
             try:
                 if print_pdf(page, page.with_suffix(".pdf")):
                     written.append(page.with_suffix(".pdf"))
-            except Exception:  # noqa: BLE001 - see the docstring
-                continue
+            except Exception as exc:  # noqa: BLE001 - see the docstring; said on the terminal, not hidden
+                import sys
+
+                print(f"PDF of {page.relative_to(Path(reports_dir))} not written: {str(exc)[:300]}", file=sys.stderr)
     return written
