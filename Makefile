@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(VENV)/bin/retention run --params params --reports reports --jobs 2
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadfile  # one worker per test file: module fixtures (rendered runs) built once
+	$(PY) -m pytest -n 2 --dist loadfile --durations=12  # one worker per test file: module fixtures built once; the slowest tests listed (budget: 10 min on 2 cores)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks

@@ -1,7 +1,7 @@
 """The rendered demo as an executive reads it: one name one number, no placeholders, clean figures, plain words,
 the unit summary and the portfolio page.
 
-All tests read one render of the demo (``rendered_demo`` in conftest: 3,000 customers as ``make demo``, plus a
+All tests read one render of the demo (``rendered_demo`` in conftest: 2,000 customers, plus a
 15-customer unit with hostile names, the small-unit case; a hostile and a broken unit).
 """
 from __future__ import annotations
