@@ -76,7 +76,7 @@ def ledger_rows(summary: pd.DataFrame, *, unit: str, month: str, run_id: str, ru
     >>> r[["unit", "month", "metric", "value", "measure_unit", "ci_lower"]].to_dict("records")
     [{'unit': 'retail', 'month': '2025-12', 'metric': 'churn_rate', 'value': 0.1, 'measure_unit': 'share', 'ci_lower': 0.08}]
     """
-    s = summary[summary["compared_to"].fillna("").astype(str) == ""]
+    s = summary[summary["compared_to"].astype("string").fillna("") == ""]
     out = pd.DataFrame({
         "unit": unit, "month": month, "analysis": s["analysis"].astype(str).values,
         "metric": s["metric"].astype(str).values, "label": s["label"].astype(str).values,

@@ -160,9 +160,11 @@ def test_unit_summary_is_for_executives(rendered_demo):
             assert f'href="{nb}.html"' in body
 
 
-def test_quality_badge_counts_are_the_row_accounting(rendered_demo, demo_units):
+def test_quality_badge_counts_are_the_row_accounting(rendered_demo):
     """The badge's rows read and used are the data contract's accounting of the same exports."""
-    data = demo_units["retail"]
+    from retention_utils import load_config, load_unit_data
+
+    data = load_unit_data(load_config(rendered_demo / "params", "retail"))
     q = _summary(rendered_demo, "retail")["quality"]
     rows = data.quality.rows.groupby("outcome")["rows"].sum()
     assert q["read"] == int(data.quality.inputs["rows"].sum())

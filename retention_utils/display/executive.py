@@ -156,7 +156,7 @@ def _summary_value(summary: pd.DataFrame | None, analysis: str, *metrics: str) -
         return math.nan
     for metric in metrics:
         got = summary[(summary["analysis"] == analysis) & (summary["metric"] == metric)
-                      & (summary["compared_to"].fillna("").astype(str) == "")]
+                      & (summary["compared_to"].astype("string").fillna("") == "")]
         if len(got):
             return _num(got["value"].iloc[0])
     return math.nan
