@@ -245,10 +245,12 @@ def test_recent_cohorts_never_compare_period_0_or_small_cohorts():
 
 
 @pytest.fixture(scope="module")
-def b2b():
-    from tests.conftest import ROOT
+def b2b(tmp_path_factory):
+    """B2B of the demo as make demo writes it (3,000 customers, seed 7), built here on any fresh clone."""
+    from tests.conftest import DEMO_CUSTOMERS, DEMO_SEED
 
-    return cohort_analysis(load_unit_data(load_config(ROOT / "params", "b2b")))
+    params = demo_layout(tmp_path_factory.mktemp("b2b"), n_customers=DEMO_CUSTOMERS, seed=DEMO_SEED)
+    return cohort_analysis(load_unit_data(load_config(params, "b2b")))
 
 
 def test_b2b_small_cohorts_make_no_claims(b2b):

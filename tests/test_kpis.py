@@ -26,7 +26,7 @@ import pytest
 from retention_utils import load_config, load_unit_data
 from retention_utils.kpis import KPI_LABELS, headline_kpis, monthly_kpis
 
-from tests.conftest import ROOT, TINY, copy_repo_params, demo_layout, write_unit
+from tests.conftest import TINY, copy_repo_params, demo_layout, write_unit
 
 N_CUSTOMERS = 1500
 SEED = 7
@@ -609,10 +609,10 @@ def test_kpi_labels_are_the_vocabulary_names():
 
 
 @pytest.fixture(scope="module")
-def retail_demo():
+def retail_demo(demo_units):
     from retention_utils import kpi_analysis
 
-    return kpi_analysis(load_unit_data(load_config(ROOT / "params", "retail")))
+    return kpi_analysis(demo_units["retail"])  # the demo as make demo writes it (conftest), on any fresh clone
 
 
 def test_retail_page_names_each_population_and_reconciles_them(retail_demo):

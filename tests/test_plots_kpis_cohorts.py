@@ -12,7 +12,7 @@ from retention_utils.plots import cohorts as pc
 from retention_utils.plots import kpis as pk
 from retention_utils.plots.base import money_formatter
 from retention_utils.plots.check import figure_problems
-from tests.conftest import ROOT, TINY
+from tests.conftest import TINY
 
 
 @pytest.fixture(scope="module")
@@ -136,10 +136,9 @@ def test_low_churn_is_good_news_not_an_alarm():
     assert figure_problems(fig) == []
 
 
-def _notebook_figures(unit: str) -> dict:
+def _notebook_figures(data) -> dict:
     """Every KPI and cohort chart of ``unit`` as the notebooks draw it (their style, sizes, tight layout)."""
     setup_notebook(report_mode=False)  # the notebooks' fonts and sizes (the test's rc_context restores them)
-    data = load_unit_data(load_config(ROOT / "params", unit))
     k, c = kpi_analysis(data), cohort_analysis(data)
     figs = {}
     fig, axes = plt.subplots(2, 1, figsize=(14, 8))
@@ -169,9 +168,9 @@ def _notebook_figures(unit: str) -> dict:
 
 
 @pytest.mark.parametrize("unit", ["retail", "subscriptions", "b2b"])
-def test_every_chart_passes_the_figure_check_on_demo(unit):
+def test_every_chart_passes_the_figure_check_on_demo(unit, demo_units):
     with plt.rc_context():
-        figs = _notebook_figures(unit)
+        figs = _notebook_figures(demo_units[unit])  # the demo as make demo writes it (conftest)
     problems = {name: figure_problems(fig) for name, fig in figs.items()}
     assert {n: p for n, p in problems.items() if p} == {}
     # B2B's cohorts (6 customers at most) and segments give way to sentences; the others draw every chart
