@@ -84,6 +84,8 @@ __all__ = [
     "DemoData",
     "generate_demo",
     "write_demo",
+    "simulate_bgnbd_gg",
+    "BGNBD_SIM_COLUMNS",
     "CUSTOMER_COLUMNS",
     "ORDER_COLUMNS",
     "INTERACTION_COLUMNS",
@@ -113,6 +115,10 @@ ORDER_COLUMNS: tuple[str, ...] = (
 )
 INTERACTION_COLUMNS: tuple[str, ...] = ("customer_id", "date", "kind", "score")
 CAMPAIGN_COLUMNS: tuple[str, ...] = ("customer_id", "campaign_id", "sent_date", "group", "cost")
+BGNBD_SIM_COLUMNS: tuple[str, ...] = (
+    "customer_id", "frequency", "recency", "T", "monetary_mean", "frequency_holdout", "monetary_holdout",
+    "alive",
+)
 TRUTH_CUSTOMER_COLUMNS: tuple[str, ...] = (
     "customer_id", "business_unit", "true_churn_date", "early_complaint", "nps_detractor",
     "nps_score", "purchase_rate", "dropout_prob", "mean_order_value",
@@ -286,6 +292,18 @@ class PlantedTruth:
     duplicate_share, duplicate_min : float, int
         ``max(3, round(0.0005 * ordinary orders))`` ordinary orders appear
         twice (an exact copy, same order id, next to the original).
+    bgnbd_r, bgnbd_alpha, bgnbd_a, bgnbd_b : float
+        Planted BG/NBD parameters of :func:`simulate_bgnbd_gg` (a separate,
+        non-contractual simulation; the demo tables above do not use them).
+        Time in weeks: a customer's purchase rate lambda ~ Gamma(shape r =
+        0.75, rate alpha = 6 weeks), mean 0.125 a week (about 6.5 a year);
+        after each repeat purchase she drops out with probability
+        p ~ Beta(a = 0.8, b = 2.5), mean 0.24.
+    gg_p, gg_q, gg_gamma : float
+        Planted Gamma-Gamma spend parameters of :func:`simulate_bgnbd_gg`:
+        transaction values ~ Gamma(shape p = 6, rate nu), nu ~ Gamma(shape
+        q = 4, rate gamma = 15); mean spend per transaction p gamma / (q - 1)
+        = 30.
     """
 
     # --- customers -------------------------------------------------------------
@@ -372,6 +390,14 @@ class PlantedTruth:
     unknown_customer_min: int = 3
     duplicate_share: float = 0.0005
     duplicate_min: int = 3
+    # --- CLV models (simulate_bgnbd_gg only) -------------------------------------------
+    bgnbd_r: float = 0.75
+    bgnbd_alpha: float = 6.0
+    bgnbd_a: float = 0.8
+    bgnbd_b: float = 2.5
+    gg_p: float = 6.0
+    gg_q: float = 4.0
+    gg_gamma: float = 15.0
 
     def to_dict(self) -> dict[str, Any]:
         """Return the planted values as plain, JSON-serialisable Python objects.
@@ -579,6 +605,86 @@ def write_demo(out_dir: str | Path, *, n_customers: int = 3000, seed: int = 7) -
     ['campaigns', 'customers', 'interactions', 'orders', 'truth', 'truth_customers']
     """
     return generate_demo(n_customers=n_customers, seed=seed).write(out_dir)
+
+
+def simulate_bgnbd_gg(n_customers: int, *, T_weeks: float | tuple[float, float] = 52.0,
+                      holdout_weeks: float = 0.0, seed: int = 0, planted: PlantedTruth = PLANTED,
+                      day_resolution: bool = True) -> pd.DataFrame:
+    """Customer summaries drawn from the BG/NBD and Gamma-Gamma processes with planted parameters.
+
+    Separate from :func:`generate_demo` (its own random stream): it is the planted truth the
+    CLV models (:mod:`retention_utils.clv`) must recover. Time is in weeks. Each customer makes
+    a first purchase at time 0, then repeat purchases at Poisson rate lambda ~ Gamma(r, alpha);
+    after each repeat purchase she drops out with probability p ~ Beta(a, b) (the J-th repeat
+    purchase is her last, J ~ Geometric(p)). Her repeat transaction values are Gamma(gg_p, nu),
+    nu ~ Gamma(gg_q, gg_gamma) (rates). Drawn exactly, without a loop: N ~ Poisson(lambda T)
+    purchases of an immortal customer, x = min(N, J), and the time of the x-th of N uniform
+    purchase times is T * Beta(x, N - x + 1); the mean of x values is Gamma(gg_p x, nu) / x.
+
+    Parameters
+    ----------
+    n_customers : int
+        Customers to draw (>= 1).
+    T_weeks : float or (float, float), default 52.0
+        Calibration length T of every customer, or a range: T ~ Uniform(low, high) (first
+        purchases spread over the window).
+    holdout_weeks : float, default 0.0
+        Length of a holdout period after T; its purchases and spend follow the same process.
+    seed : int, default 0
+    planted : PlantedTruth, default PLANTED
+        ``bgnbd_r, bgnbd_alpha, bgnbd_a, bgnbd_b, gg_p, gg_q, gg_gamma`` are used.
+    day_resolution : bool, default True
+        Record ``recency`` and ``T`` in whole days (rounded down, in weeks), as an order log
+        dates them; identical summaries then repeat, as in real data. False keeps exact times.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`BGNBD_SIM_COLUMNS`: ``customer_id`` (``S0000001`` ...), ``frequency``
+        x (repeat purchases in (0, T]), ``recency`` t_x (weeks; 0 when x = 0), ``T`` (weeks),
+        ``monetary_mean`` (mean value of the x repeat purchases; 0 when x = 0),
+        ``frequency_holdout`` and ``monetary_holdout`` (repeat purchases and their total value in
+        (T, T + holdout_weeks]; 0 without a holdout), ``alive`` (bool: not dropped out at T).
+
+    Examples
+    --------
+    >>> sim = simulate_bgnbd_gg(1000, seed=1)
+    >>> bool((sim["recency"] <= sim["T"]).all()), bool((sim.loc[sim.frequency == 0, "recency"] == 0).all())
+    (True, True)
+    """
+    n = _check_int("n_customers", n_customers, minimum=1)
+    rng = np.random.default_rng(_check_int("seed", seed, minimum=0))
+    pl = planted
+    if np.ndim(T_weeks) == 0:
+        T = np.full(n, float(T_weeks))
+    else:
+        low, high = (float(v) for v in T_weeks)
+        T = rng.uniform(low, high, n)
+    if day_resolution:
+        T = np.floor(T * 7) / 7
+    lam = rng.gamma(pl.bgnbd_r, 1 / pl.bgnbd_alpha, n)
+    p = rng.beta(pl.bgnbd_a, pl.bgnbd_b, n)
+    J = rng.geometric(p)  # the repeat purchase after which the customer drops out
+    N = rng.poisson(lam * T)
+    x = np.minimum(N, J)
+    rep = x > 0
+    tx = np.zeros(n)
+    tx[rep] = T[rep] * rng.beta(x[rep], N[rep] - x[rep] + 1)
+    if day_resolution:
+        tx = np.minimum(np.floor(tx * 7) / 7, T)
+    alive = J > N
+    nu = rng.gamma(pl.gg_q, 1 / pl.gg_gamma, n)
+    m = np.zeros(n)
+    m[rep] = rng.gamma(pl.gg_p * x[rep], 1 / nu[rep]) / x[rep]
+    y = np.zeros(n, dtype=np.int64)
+    spend = np.zeros(n)
+    if holdout_weeks > 0:
+        y = np.where(alive, np.minimum(rng.poisson(lam * holdout_weeks), J - N), 0)
+        buy = y > 0
+        spend[buy] = rng.gamma(pl.gg_p * y[buy], 1 / nu[buy])
+    ids = np.char.add("S", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
+    return pd.DataFrame({"customer_id": ids, "frequency": x, "recency": tx, "T": T, "monetary_mean": m,
+                         "frequency_holdout": y, "monetary_holdout": spend, "alive": alive})
 
 
 # ----------------------------------------------------------------------------------------
