@@ -189,7 +189,8 @@ def category_rules(pairs: pd.DataFrame, *, min_customers: int = 30, min_confiden
     counts["share"] = counts["n_customers"] / n if n else np.nan
     counts["used"] = counts.index < max_categories
     if len(counts) < 2:
-        notes.append((_SECTION, column, f"{len(counts)} {column} in the orders: no pairs to compare."))
+        notes.append((_SECTION, column, f"{'Only one' if len(counts) else 'No'} {column} in the orders: no pairs "
+                                        "to compare."))
         return CrossSell(_empty_rules(), counts, notes_frame(notes), n, 0)
     if len(counts) > max_categories:
         notes.append((_SECTION, column, f"Only the {max_categories} most bought of {len(counts):,} {column} values "
