@@ -115,8 +115,9 @@ class PersonaFit:
         ``k, silhouette, inertia, chosen``: one row per k tried (silhouette on at most 10,000
         sampled customers, inertia on the fit rows).
     stability : float
-        Mean adjusted Rand index between the chosen k's fits from ``n_seeds`` seeds (1: the same
-        personas every time; NaN without a fit or with one seed).
+        Mean adjusted Rand index, over every pair of the chosen k's fits from ``n_seeds`` seeds, of
+        their labels on the silhouette sample (1: the same personas every time; NaN without a fit or
+        with one seed).
     scaling : DataFrame
         ``feature, log1p, center, scale, n_filled, fill_value``: how each feature was standardised
         (``z = (f(x) - center) / scale`` with ``f = log1p`` where ``log1p``), and how many missing
