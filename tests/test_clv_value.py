@@ -55,6 +55,11 @@ def test_bootstrap_is_seeded_and_exact_for_small_units(fitted):
     again = clv.clv_intervals(small, bg, gg, n_draws=50, seed=7, subset=small.index[:3])
     pd.testing.assert_frame_equal(ci.total, again.total)
     pd.testing.assert_frame_equal(ci.customers, again.customers)
+    given = clv.clv_intervals(small, bg, gg, n_draws=50, seed=7, subset=small.index[:3],
+                              values=clv.customer_value(small, bg, gg))
+    pd.testing.assert_frame_equal(ci.total, given.total)
+    with pytest.raises(ValueError, match="'values' has 3 rows for 400 customers"):
+        clv.clv_intervals(small, bg, gg, n_draws=5, values=clv.customer_value(small.head(3), bg, gg))
     # the same draws, totals recomputed customer by customer
     rng = np.random.default_rng(7)
     db, dg = bg.draw(50, rng), gg.draw(50, rng)

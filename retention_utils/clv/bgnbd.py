@@ -131,32 +131,47 @@ def bgnbd_loglik(params: Mapping[str, float], frequency: np.ndarray, recency: np
     return common + np.logaddexp(t1, t2)
 
 
-def _negll_grad(theta: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray,
-                w: np.ndarray) -> tuple[float, np.ndarray]:
-    """Negative weighted log-likelihood and its gradient in the log-parameters."""
+def _negll_grad(theta: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.ndarray,
+                xs: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[float, np.ndarray]:
+    """Negative weighted log-likelihood and its gradient in the log-parameters.
+
+    Every Gamma, Beta and digamma term depends on the customer only through x, so they are
+    evaluated once per distinct x (``xs`` = ``np.unique(x, return_inverse=True)``, computed here
+    when not given) and gathered; only the logs of alpha + T and alpha + t_x are per customer.
+    """
     r, alpha, a, b = np.exp(theta)
-    common, t1, t2, rep = _terms(r, alpha, a, b, x, tx, T)
+    xu, inv = xs if xs is not None else np.unique(x, return_inverse=True)
+    rep = x > 0
+    d_ab = digamma(a + b)
+    d_abx = digamma(a + b + xu)
+    safe = np.maximum(b + xu - 1, 1e-300)  # b + x - 1 only matters for x >= 1
+    # per distinct x: [common, first-term constant, second-term constant, d/dr of common,
+    # d/da and d/db of the first and second terms]
+    per_x = np.stack([
+        gammaln(r + xu) - gammaln(r) + r * np.log(alpha),
+        betaln(a, b + xu) - betaln(a, b),
+        np.where(xu > 0, betaln(a + 1, safe) - betaln(a, b), -np.inf),
+        digamma(r + xu) - digamma(r) + np.log(alpha),
+        d_ab - d_abx,
+        digamma(b + xu) - d_abx - digamma(b) + d_ab,
+        digamma(a + 1) - d_abx - digamma(a) + d_ab,
+        np.where(xu > 0, digamma(safe) - d_abx - digamma(b) + d_ab, 0.0),
+    ])[:, inv]
+    common, c1, c2, dr_common, da1, db1, da2, db2 = per_x
+    log_aT, log_atx = np.log(alpha + T), np.log(alpha + tx)
+    t1 = c1 - (r + x) * log_aT
+    t2 = np.where(rep, c2 - (r + x) * log_atx, -np.inf)
     lse = np.logaddexp(t1, t2)
     w1, w2 = np.exp(t1 - lse), np.exp(t2 - lse)  # posterior shares of the two terms
-    xr = x[rep]
-    d_ab = digamma(a + b)
-    d_abx = digamma(a + b + x)
     g = np.empty((4, x.size))
-    # d/dr, d/dalpha
-    g[0] = digamma(r + x) - digamma(r) + np.log(alpha) - w1 * np.log(alpha + T)
-    g[1] = r / alpha - w1 * (r + x) / (alpha + T)
-    # d/da, d/db of the first term
-    g[2] = w1 * (d_ab - d_abx)
-    g[3] = w1 * (digamma(b + x) - d_abx - digamma(b) + d_ab)
-    # second term (repeat buyers only)
-    w2r = w2[rep]
-    g[0, rep] -= w2r * np.log(alpha + tx[rep])
-    g[1, rep] -= w2r * (r + xr) / (alpha + tx[rep])
-    g[2, rep] += w2r * (digamma(a + 1) - d_abx[rep] - digamma(a) + d_ab)
-    g[3, rep] += w2r * (digamma(b + xr - 1) - d_abx[rep] - digamma(b) + d_ab)
+    g[0] = dr_common - w1 * log_aT - w2 * np.where(rep, log_atx, 0.0)
+    g[1] = r / alpha - w1 * (r + x) / (alpha + T) - w2 * (r + x) / (alpha + tx)
+    g[2] = w1 * da1 + w2 * da2
+    g[3] = w1 * db1 + w2 * db2
     ll = common + lse
     grad = (g @ w) * np.array([r, alpha, a, b])
-    return -float(ll @ w), -grad
+    # einsum, not ll @ w: a 1-D dot goes to OpenBLAS's threaded ddot, which stalls on a busy machine
+    return -float(np.einsum("i,i->", ll, w)), -grad
 
 
 def fit_bgnbd(summary: pd.DataFrame, *, initial: Mapping[str, float] | None = None) -> BgNbdFit:
@@ -188,9 +203,10 @@ def fit_bgnbd(summary: pd.DataFrame, *, initial: Mapping[str, float] | None = No
     unique, _ = compress_summary(summary)
     x, tx, T = (unique[c].to_numpy() for c in SUMMARY_COLUMNS)
     w = unique["weight"].to_numpy()
+    xs = np.unique(x, return_inverse=True)
     start = dict(initial or {"r": 1.0, "alpha": max(float(np.average(T, weights=w)), 1e-3), "a": 1.0, "b": 1.0})
     theta0 = np.log([start[k] for k in BGNBD_PARAMS])
-    result = fit_log_params(lambda th: _negll_grad(th, x, tx, T, w), theta0, BGNBD_PARAMS, n_customers=w.sum())
+    result = fit_log_params(lambda th: _negll_grad(th, x, tx, T, w, xs), theta0, BGNBD_PARAMS, n_customers=w.sum())
     return BgNbdFit(**result)
 
 

@@ -75,17 +75,33 @@ def gamma_gamma_loglik(params: Mapping[str, float], frequency: np.ndarray, monet
             + px * np.log(x) - (px + q) * np.log(g + x * m))
 
 
-def _negll_grad(theta: np.ndarray, x: np.ndarray, m: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray]:
+def _negll_grad(theta: np.ndarray, x: np.ndarray, m: np.ndarray, w: np.ndarray,
+                pre: tuple | None = None) -> tuple[float, np.ndarray]:
+    """Negative weighted log-likelihood and its gradient in the log-parameters.
+
+    The Gamma and digamma terms depend on the customer only through x: they are evaluated once
+    per distinct x and gathered. ``pre`` = :func:`_precompute` (done here when not given).
+    """
     p, q, g = np.exp(theta)
-    ll = gamma_gamma_loglik({"p": p, "q": q, "gamma": g}, x, m)
+    xu, inv, log_m, log_x = pre if pre is not None else _precompute(x, m)
+    pxu = p * xu
+    per_x = np.stack([gammaln(pxu + q) - gammaln(pxu) - gammaln(q), digamma(pxu + q) - digamma(pxu),
+                      digamma(pxu + q) - digamma(q)])[:, inv]
     px = p * x
     log_gxm = np.log(g + x * m)
-    d_all = digamma(px + q)
-    dp = x * (d_all - digamma(px) + np.log(m) + np.log(x) - log_gxm)
-    dq = d_all - digamma(q) + np.log(g) - log_gxm
+    ll = per_x[0] + q * np.log(g) + (px - 1) * log_m + px * log_x - (px + q) * log_gxm
+    dp = x * (per_x[1] + log_m + log_x - log_gxm)
+    dq = per_x[2] + np.log(g) - log_gxm
     dg = q / g - (px + q) / (g + x * m)
-    grad = np.array([dp @ w, dq @ w, dg @ w]) * np.array([p, q, g])
-    return -float(ll @ w), -grad
+    # einsum, not a 1-D @: that goes to OpenBLAS's threaded ddot, which stalls on a busy machine
+    grad = np.einsum("ki,i->k", np.stack([dp, dq, dg]), w) * np.array([p, q, g])
+    return -float(np.einsum("i,i->", ll, w)), -grad
+
+
+def _precompute(x: np.ndarray, m: np.ndarray) -> tuple:
+    """What the likelihood needs that does not depend on the parameters: distinct x, logs of m and x."""
+    xu, inv = np.unique(x, return_inverse=True)
+    return xu, inv, np.log(m), np.log(x)
 
 
 def fit_gamma_gamma(summary: pd.DataFrame, *, initial: Mapping[str, float] | None = None) -> GammaGammaFit:
@@ -113,9 +129,10 @@ def fit_gamma_gamma(summary: pd.DataFrame, *, initial: Mapping[str, float] | Non
     x, m, w = _repeat(summary)
     if w.sum() < 3:
         raise ValueError(f"the Gamma-Gamma model needs at least 3 repeat customers with spend > 0; got {w.sum():g}")
+    pre = _precompute(x, m)
     start = dict(initial or {"p": 1.0, "q": 2.0, "gamma": float(np.average(m, weights=w))})
     theta0 = np.log([start[k] for k in GG_PARAMS])
-    result = fit_log_params(lambda th: _negll_grad(th, x, m, w), theta0, GG_PARAMS, n_customers=w.sum())
+    result = fit_log_params(lambda th: _negll_grad(th, x, m, w, pre), theta0, GG_PARAMS, n_customers=w.sum())
     return GammaGammaFit(**result)
 
 

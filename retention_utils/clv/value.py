@@ -33,6 +33,8 @@ __all__ = ["WEEKS_PER_MONTH", "ClvIntervals", "discounted_purchases", "customer_
 
 #: Weeks in an average calendar month (365.25 / 12 / 7).
 WEEKS_PER_MONTH: float = DAYS_PER_MONTH / 7
+#: Customers per block in :func:`discounted_purchases` (bounds its memory).
+BLOCK: int = 32_768
 
 
 def _check(horizon_months: int, monthly_discount: float, margin: float) -> None:
@@ -49,13 +51,19 @@ def discounted_purchases(bg: BgNbdFit | dict[str, float], frequency: np.ndarray,
     """Expected purchases month by month over the horizon, discounted to today, per customer.
 
     ``sum_{m=1..H} (E[Y(t_m)] - E[Y(t_{m-1})]) / (1 + d)^m`` with ``t_m = m * WEEKS_PER_MONTH``.
-    Vectorised over customers and months (no compression; see :func:`customer_value`).
+    Vectorised over customers and months, in blocks of :data:`BLOCK` customers so that the
+    customers x months temporaries stay small (no compression; see :func:`customer_value`).
     """
-    x, tx, T = (np.asarray(v, dtype=float)[:, None] for v in (frequency, recency, T))
+    x, tx, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
     months = np.arange(1, horizon_months + 1)
-    ey = expected_purchases(bg, months * WEEKS_PER_MONTH, x, tx, T)
-    per_month = np.diff(np.concatenate([np.zeros((ey.shape[0], 1)), ey], axis=1), axis=1)
-    return per_month @ (1.0 + monthly_discount) ** -months.astype(float)
+    weeks = months * WEEKS_PER_MONTH
+    factor = (1.0 + monthly_discount) ** -months.astype(float)
+    out = np.empty(x.size)
+    for lo in range(0, x.size, BLOCK):
+        part = slice(lo, lo + BLOCK)
+        ey = expected_purchases(bg, weeks, x[part, None], tx[part, None], T[part, None])
+        out[part] = np.diff(ey, axis=1, prepend=0.0) @ factor
+    return out
 
 
 def customer_value(summary: pd.DataFrame, bg: BgNbdFit, gg: GammaGammaFit, *, horizon_months: int = 12,
@@ -134,7 +142,8 @@ def _clv_draws(draws_bg: np.ndarray, draws_gg: np.ndarray, x: np.ndarray, tx: np
 
 def clv_intervals(summary: pd.DataFrame, bg: BgNbdFit, gg: GammaGammaFit, *, horizon_months: int = 12,
                   monthly_discount: float = 0.01, margin: float = 1.0, subset: Any = None, n_draws: int = 200,
-                  level: float = 0.95, seed: int = 0, max_customers: int = 2000) -> ClvIntervals:
+                  level: float = 0.95, seed: int = 0, max_customers: int = 2000,
+                  values: pd.DataFrame | None = None) -> ClvIntervals:
     """Intervals of the unit's total CLV and of chosen customers' CLV (parametric bootstrap).
 
     Parameters
@@ -151,6 +160,9 @@ def clv_intervals(summary: pd.DataFrame, bg: BgNbdFit, gg: GammaGammaFit, *, hor
     max_customers : int, default 2000
         Customers the total's bootstrap ratio is measured on (a seeded sample when the unit is
         larger; the point estimate always uses everyone).
+    values : pandas.DataFrame, optional
+        :func:`customer_value` of the same summary, fits and options, when already computed
+        (saves computing it again); its ``clv`` column is used.
 
     Returns
     -------
@@ -162,7 +174,10 @@ def clv_intervals(summary: pd.DataFrame, bg: BgNbdFit, gg: GammaGammaFit, *, hor
     ok = draws_gg[:, GG_PARAMS.index("q")] > 1
     draws_bg, draws_gg = draws_bg[ok], draws_gg[ok]
     opts = {"horizon_months": horizon_months, "monthly_discount": monthly_discount, "margin": margin}
-    point = customer_value(summary, bg, gg, **opts)["clv"]
+    point = (customer_value(summary, bg, gg, **opts) if values is None else values)["clv"]
+    if len(point) != len(summary):
+        raise ValueError(f"'values' has {len(point)} rows for {len(summary)} customers; pass customer_value's "
+                         "output for the same summary")
     x, tx, T = _arrays(summary)
     m = summary["monetary_mean"].to_numpy(dtype=float)
     sample = np.arange(x.size) if x.size <= max_customers else np.sort(rng.choice(x.size, max_customers, replace=False))
