@@ -635,7 +635,9 @@ def simulate_bgnbd_gg(n_customers: int, *, T_weeks: float | tuple[float, float] 
         ``bgnbd_r, bgnbd_alpha, bgnbd_a, bgnbd_b, gg_p, gg_q, gg_gamma`` are used.
     day_resolution : bool, default True
         Record ``recency`` and ``T`` in whole days (rounded down, in weeks), as an order log
-        dates them; identical summaries then repeat, as in real data. False keeps exact times.
+        dates them; identical summaries then repeat, as in real data. False keeps exact times:
+        use it to test recovery, since the rounding itself moves a fit on a million customers by
+        a few standard errors (alpha 5.88 instead of 6; exact times give 6.00 +/- 0.02).
 
     Returns
     -------

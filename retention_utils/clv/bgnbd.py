@@ -131,44 +131,57 @@ def bgnbd_loglik(params: Mapping[str, float], frequency: np.ndarray, recency: np
     return common + np.logaddexp(t1, t2)
 
 
+def _prepare(x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.ndarray) -> tuple:
+    """The summaries sorted by x, with the count of each distinct x and of the x = 0 rows."""
+    order = np.argsort(x, kind="stable")
+    x, tx, T, w = x[order], tx[order], T[order], w[order]
+    xu, counts = np.unique(x, return_counts=True)
+    n0 = int(counts[0]) if xu.size and xu[0] == 0 else 0
+    return x, tx, T, w, xu, counts, n0
+
+
 def _negll_grad(theta: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.ndarray,
-                xs: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[float, np.ndarray]:
+                prepared: tuple | None = None) -> tuple[float, np.ndarray]:
     """Negative weighted log-likelihood and its gradient in the log-parameters.
 
     Every Gamma, Beta and digamma term depends on the customer only through x, so they are
-    evaluated once per distinct x (``xs`` = ``np.unique(x, return_inverse=True)``, computed here
-    when not given) and gathered; only the logs of alpha + T and alpha + t_x are per customer.
+    evaluated once per distinct x and repeated over the rows sorted by x (``prepared`` =
+    :func:`_prepare`, done here when not given); only the logs of alpha + T and alpha + t_x are
+    per customer. Customers with x = 0 (the first rows) have the first term only.
     """
+    x, tx, T, w, xu, counts, n0 = prepared if prepared is not None else _prepare(x, tx, T, w)
     r, alpha, a, b = np.exp(theta)
-    xu, inv = xs if xs is not None else np.unique(x, return_inverse=True)
-    rep = x > 0
     d_ab = digamma(a + b)
     d_abx = digamma(a + b + xu)
     safe = np.maximum(b + xu - 1, 1e-300)  # b + x - 1 only matters for x >= 1
-    # per distinct x: [common, first-term constant, second-term constant, d/dr of common,
-    # d/da and d/db of the first and second terms]
-    per_x = np.stack([
-        gammaln(r + xu) - gammaln(r) + r * np.log(alpha),
-        betaln(a, b + xu) - betaln(a, b),
-        np.where(xu > 0, betaln(a + 1, safe) - betaln(a, b), -np.inf),
-        digamma(r + xu) - digamma(r) + np.log(alpha),
-        d_ab - d_abx,
-        digamma(b + xu) - d_abx - digamma(b) + d_ab,
-        digamma(a + 1) - d_abx - digamma(a) + d_ab,
-        np.where(xu > 0, digamma(safe) - d_abx - digamma(b) + d_ab, 0.0),
-    ])[:, inv]
-    common, c1, c2, dr_common, da1, db1, da2, db2 = per_x
-    log_aT, log_atx = np.log(alpha + T), np.log(alpha + tx)
-    t1 = c1 - (r + x) * log_aT
-    t2 = np.where(rep, c2 - (r + x) * log_atx, -np.inf)
-    lse = np.logaddexp(t1, t2)
-    w1, w2 = np.exp(t1 - lse), np.exp(t2 - lse)  # posterior shares of the two terms
+    per_x = np.repeat(np.stack([
+        # log of the first term's factors: G(r+x) alpha^r / G(r) * B(a, b+x) / B(a, b)
+        gammaln(r + xu) - gammaln(r) + r * np.log(alpha) + betaln(a, b + xu) - betaln(a, b),
+        betaln(a + 1, safe) - betaln(a, b + xu),  # second term's factor over the first's
+        digamma(r + xu) - digamma(r) + np.log(alpha),  # d/dr of the common factor
+        d_ab - d_abx,  # d/da, first term
+        digamma(b + xu) - d_abx - digamma(b) + d_ab,  # d/db, first term
+        digamma(a + 1) - d_abx - digamma(a) + d_ab,  # d/da, second term
+        digamma(safe) - d_abx - digamma(b) + d_ab,  # d/db, second term
+    ]), counts, axis=1)
+    rx = r + x
+    log_aT = np.log(alpha + T)
+    ll = per_x[0] - rx * log_aT
     g = np.empty((4, x.size))
-    g[0] = dr_common - w1 * log_aT - w2 * np.where(rep, log_atx, 0.0)
-    g[1] = r / alpha - w1 * (r + x) / (alpha + T) - w2 * (r + x) / (alpha + tx)
-    g[2] = w1 * da1 + w2 * da2
-    g[3] = w1 * db1 + w2 * db2
-    ll = common + lse
+    g[0] = per_x[2] - log_aT
+    g[1] = r / alpha - rx / (alpha + T)
+    g[2], g[3] = per_x[3], per_x[4]
+    rep = slice(n0, None)  # repeat customers: log(term1 + term2) = log term1 + softplus(log term2 - log term1)
+    log_atx = np.log(alpha + tx[rep])
+    d = per_x[1, rep] + rx[rep] * (log_aT[rep] - log_atx)
+    soft = np.logaddexp(0.0, d)
+    w2 = np.exp(d - soft)  # posterior share of the second term (dropped out after the last purchase)
+    w1 = 1 - w2
+    ll[rep] += soft
+    g[0, rep] = per_x[2, rep] - w1 * log_aT[rep] - w2 * log_atx
+    g[1, rep] = r / alpha - rx[rep] * (w1 / (alpha + T[rep]) + w2 / (alpha + tx[rep]))
+    g[2, rep] = w1 * per_x[3, rep] + w2 * per_x[5, rep]
+    g[3, rep] = w1 * per_x[4, rep] + w2 * per_x[6, rep]
     grad = (g @ w) * np.array([r, alpha, a, b])
     # einsum, not ll @ w: a 1-D dot goes to OpenBLAS's threaded ddot, which stalls on a busy machine
     return -float(np.einsum("i,i->", ll, w)), -grad
@@ -184,7 +197,7 @@ def fit_bgnbd(summary: pd.DataFrame, *, initial: Mapping[str, float] | None = No
         (repeat purchases), ``recency`` and ``T`` in weeks. Rows are compressed to distinct
         summaries before fitting.
     initial : Mapping[str, float], optional
-        Starting values (default r = a = b = 1 and alpha = the mean T).
+        Starting values (default r = a = b = 1 and alpha = weeks per repeat purchase, sum T / sum x).
 
     Returns
     -------
@@ -203,10 +216,12 @@ def fit_bgnbd(summary: pd.DataFrame, *, initial: Mapping[str, float] | None = No
     unique, _ = compress_summary(summary)
     x, tx, T = (unique[c].to_numpy() for c in SUMMARY_COLUMNS)
     w = unique["weight"].to_numpy()
-    xs = np.unique(x, return_inverse=True)
-    start = dict(initial or {"r": 1.0, "alpha": max(float(np.average(T, weights=w)), 1e-3), "a": 1.0, "b": 1.0})
+    prepared = _prepare(x, tx, T, w)
+    # r = 1 and alpha = weeks per repeat purchase: the mean rate is about right from the start
+    alpha0 = float(np.sum(w * T) / max(np.sum(w * x), 1.0))
+    start = dict(initial or {"r": 1.0, "alpha": min(max(alpha0, 1e-3), 1e3), "a": 1.0, "b": 1.0})
     theta0 = np.log([start[k] for k in BGNBD_PARAMS])
-    result = fit_log_params(lambda th: _negll_grad(th, x, tx, T, w, xs), theta0, BGNBD_PARAMS, n_customers=w.sum())
+    result = fit_log_params(lambda th: _negll_grad(th, x, tx, T, w, prepared), theta0, BGNBD_PARAMS, n_customers=w.sum())
     return BgNbdFit(**result)
 
 
