@@ -77,14 +77,16 @@ def integral_conditional(r, alpha, a, b, x, tx, T, t):
 
     The lambda-integrals are Gamma integrals, int lam^x exp(-lam s) Gamma(lam; r, alpha) dlam
     = G(r+x) alpha^r / (G(r) (alpha+s)^(r+x)); E[Y(t) | lambda, p, alive at T] = (1 - exp(-lambda p t)) / p
-    (FHL 2005 eq. 7), so the numerator has s = T and s = T + p t.
+    (FHL 2005 eq. 7), so the numerator has s = T and s = T + p t. Numerator and denominator are
+    divided by the s = T integral, so that heavy buyers (x = 1000) do not overflow.
     """
-    lam = lambda s: math.exp(math.lgamma(r + x) - math.lgamma(r) + r * math.log(alpha) - (r + x) * math.log(alpha + s))  # noqa: E731
+    ratio = lambda s: ((alpha + T) / (alpha + s)) ** (r + x)  # noqa: E731
     # the Beta density's p^(a-1) (1-p)^(b-1) is quad's algebraic weight (QUADPACK qaws), exact at the end points
-    quad = lambda f: integrate.quad(f, 0, 1, weight="alg", wvar=(a - 1, b - 1), epsabs=0, epsrel=1e-12)[0]  # noqa: E731
-    slope = t * (r + x) * lam(T) / (alpha + T)  # the limit of (lam(T) - lam(T + p t)) / p at p = 0
-    num = quad(lambda p: (1 - p) ** x * ((lam(T) - lam(T + p * t)) / p if p > 0 else slope))
-    den = quad(lambda p: (1 - p) ** x * lam(T) + (p * (1 - p) ** (x - 1) * lam(tx) if x > 0 else 0.0))
+    quad = lambda f: integrate.quad(f, 0, 1, weight="alg", wvar=(a - 1, b - 1), epsabs=0, epsrel=1e-11,  # noqa: E731
+                                    limit=2000)[0]
+    slope = t * (r + x) / (alpha + T)  # the limit of (1 - ratio(T + p t)) / p at p = 0
+    num = quad(lambda p: (1 - p) ** x * ((1 - ratio(T + p * t)) / p if p > 0 else slope))
+    den = quad(lambda p: (1 - p) ** x + (p * (1 - p) ** (x - 1) * ratio(tx) if x > 0 else 0.0))
     return num / den
 
 
@@ -130,7 +132,7 @@ def test_p_alive_and_conditional_expectation_equal_fhl_formulas(params):
 
 @pytest.mark.parametrize("params", PARAMS, ids=["cdnow", "planted", "a>1"])
 def test_conditional_expectation_equals_integral_of_the_model(params):
-    for row in HAND:
+    for row in [*HAND, (300, 100.0, 104.0), (1000, 103.0, 104.0)]:  # heavy buyers: 2F1 itself overflows
         for t in (4.0, 39.0, 260.0):
             got = clv.expected_purchases(params, t, *[np.array([v], dtype=float) for v in row])[0]
             assert got == pytest.approx(integral_conditional(*params.values(), *row, t), rel=1e-8), (row, t)
@@ -205,3 +207,17 @@ def test_planted_parameters_recovered_over_20_seeds():
         for k, v in truth.items():
             covered[k] += frame.loc[k, "ci_lower"] <= v <= frame.loc[k, "ci_upper"]
     assert all(c >= 18 for c in covered.values()), covered
+
+
+def test_hyp2f1_guard(monkeypatch):
+    from retention_utils.clv import bgnbd
+
+    a, b, c, z = np.array([0.4, 2.5, -0.3]), np.array([-0.2, 0.5, 1.1]), np.array([3.0, 7.5, 2.2]), np.array([0.1, 0.6, 0.95])
+    want = hyp2f1(a, b, c, z)
+    # where scipy gives no finite value, the power series is summed: same numbers
+    monkeypatch.setattr(bgnbd, "hyp2f1", lambda *args: np.full(np.broadcast(*args).shape, np.inf))
+    np.testing.assert_allclose(bgnbd._hyp2f1(a, b, c, z), want, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"outside \[0, 1\)"):
+        bgnbd._hyp2f1(1.0, 1.0, 2.0, np.array([1.0]))
+    with pytest.raises(ValueError, match="must be >= 0 weeks"):
+        clv.expected_purchases(PARAMS[0], -1.0, [1], [2.0], [3.0])

@@ -249,7 +249,7 @@ def _hyp2f1(a: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.nd
 
     The argument range is checked (the BG/NBD arguments t / (alpha + T + t) always lie in
     [0, 1)); entries where :func:`scipy.special.hyp2f1` returns a non-finite value are summed
-    term by term (the series converges for |z| < 1).
+    term by term (the series converges for |z| < 1); NaN where that overflows too.
     """
     a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
     if np.any((z < 0) | (z >= 1)):
@@ -259,12 +259,13 @@ def _hyp2f1(a: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.nd
     if bad.any():
         ab, bb, cb, zb = a[bad], b[bad], c[bad], z[bad]
         term, total = np.ones_like(zb), np.ones_like(zb)
-        for k in range(100_000):
-            term = term * (ab + k) * (bb + k) / ((cb + k) * (k + 1)) * zb
-            total += term
-            if np.all(np.abs(term) <= 1e-15 * np.abs(total)):
-                break
-        out[bad] = total
+        with np.errstate(over="ignore", invalid="ignore"):
+            for k in range(100_000):
+                term = term * (ab + k) * (bb + k) / ((cb + k) * (k + 1)) * zb
+                total += term
+                if np.all(~np.isfinite(total) | (np.abs(term) <= 1e-15 * np.abs(total))):
+                    break
+        out[bad] = np.where(np.isfinite(total), total, np.nan)
     return out
 
 
@@ -288,7 +289,8 @@ def expected_purchases(fit: MLFit | Mapping[str, float], t: float | np.ndarray, 
     -------
     numpy.ndarray
         Expected purchases per customer (0 where t = 0). ``a`` within 1e-8 of 1 (where the
-        formula is 0/0) is evaluated at 1 + 1e-8.
+        formula is 0/0) is evaluated at 1 + 1e-8. Computed through Euler's transformation of
+        2F1 (see the code), which keeps heavy buyers (x in the hundreds or thousands) finite.
     """
     r, alpha, a, b = _params(fit)
     if abs(a - 1) < 1e-8:
@@ -298,9 +300,11 @@ def expected_purchases(fit: MLFit | Mapping[str, float], t: float | np.ndarray, 
     if np.any(t < 0):
         raise ValueError("the future period t must be >= 0 weeks")
     z = t / (alpha + T + t)
-    h = _hyp2f1(r + x, b + x, a + b + x - 1, z)
-    head = (a + b + x - 1) / (a - 1) * (1 - np.exp((r + x) * np.log1p(-z)) * h)
-    return head * p_alive({"r": r, "alpha": alpha, "a": a, "b": b}, x, tx, T)
+    # Euler's transformation: (1-z)^(r+x) 2F1(r+x, b+x; c; z) = (1-z)^(a-1) 2F1(c-r-x, c-b-x; c; z)
+    # with c = a+b+x-1; the left side over- and underflows for large x, the right side stays O(1)
+    h = _hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+    head = (a + b + x - 1) / (a - 1) * (1 - np.exp((a - 1) * np.log1p(-z)) * h)
+    return np.maximum(head * p_alive({"r": r, "alpha": alpha, "a": a, "b": b}, x, tx, T), 0.0)
 
 
 def expected_purchases_unconditional(fit: MLFit | Mapping[str, float], t: float | np.ndarray) -> np.ndarray:
@@ -313,4 +317,6 @@ def expected_purchases_unconditional(fit: MLFit | Mapping[str, float], t: float 
         a = 1 + 1e-8
     t = np.asarray(t, dtype=float)
     z = t / (alpha + t)
-    return (a + b - 1) / (a - 1) * (1 - np.exp(r * np.log1p(-z)) * _hyp2f1(r, b, a + b - 1, z))
+    # Euler's transformation, as in expected_purchases
+    ex = (a + b - 1) / (a - 1) * (1 - np.exp((a - 1) * np.log1p(-z)) * _hyp2f1(a + b - 1 - r, a - 1, a + b - 1, z))
+    return np.maximum(ex, 0.0)
