@@ -29,6 +29,7 @@ __all__ = [
     "CohortSpec",
     "SurvivalSpec",
     "DriversSpec",
+    "ValueSpec",
     "UnitConfig",
     "list_units",
     "load_config",
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 #: Notebooks of the monthly run, in report order.
-NOTEBOOKS: tuple[str, ...] = ("kpi_overview", "cohort_retention", "survival", "churn_drivers")
+NOTEBOOKS: tuple[str, ...] = ("kpi_overview", "cohort_retention", "survival", "churn_drivers", "customer_value")
 
 UNIT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -45,7 +46,7 @@ MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 #: Canonical columns a source may map, per table (see docs/data-contract.md).
 CANONICAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "customers": (
-        "customer_id", "business_unit", "signup_date", "churn_date", "churn_type", "churn_reason",
+        "customer_id", "business_unit", "signup_date", "churn_date", "churn_type", "churn_reason", "referred_by",
     ),
     "orders": (
         "order_id", "customer_id", "order_date", "amount", "business_unit",
@@ -247,6 +248,60 @@ class DriversSpec(_Strict):
     exclude: list[str] = Field(default_factory=list)  # features never used by the churn model
 
 
+class RfmSegment(_Strict):
+    """One named RFM segment: the score ranges (inclusive) a customer must fall in; the first match wins."""
+
+    name: str = Field(min_length=1, max_length=40)
+    r: tuple[int, int] = (1, 5)  # recency score range
+    fm: tuple[int, int] = (1, 5)  # frequency-monetary score range (the rounded mean of F and M)
+
+
+class RfmSpec(_Strict):
+    """RFM scores and segments (see :mod:`retention_utils.segments`)."""
+
+    bins: int = Field(5, ge=2, le=10)  # score levels (5 = quintile scores 1..5)
+    segments: list[RfmSegment] | None = None  # None = the documented default map (segments.DEFAULT_SEGMENTS)
+    churn_window_months: int = Field(3, ge=1, le=12)  # segment churn rate: churned within this many months
+
+
+class LifecycleSpec(_Strict):
+    """Lifecycle stages (see :mod:`retention_utils.engine.value`)."""
+
+    months: int = Field(12, ge=1, le=36)  # months of stage counts shown
+    trend_days: int = Field(90, ge=14, le=365)  # spend of the last trend_days vs the trend_days before
+    decline_ratio: float = Field(0.5, gt=0, lt=1)  # declining: recent spend below this share of the spend before
+    mature_days: int = Field(365, ge=30, le=3650)  # growing until this many days after acquisition, then mature
+
+
+class ScreenWeights(_Strict):
+    """Weights of the high-quality customer screen's criteria (any non-negative numbers; normalised)."""
+
+    value: float = Field(0.4, ge=0)
+    behaviour: float = Field(0.2, ge=0)
+    satisfaction: float = Field(0.15, ge=0)
+    loyalty: float = Field(0.15, ge=0)
+    referrals: float = Field(0.1, ge=0)
+
+
+class ValueSpec(_Strict):
+    """Settings of the customer-value report (notebook ``customer_value``)."""
+
+    margin: float = Field(0.3, gt=0, le=1)  # share of revenue kept as margin (CLV is margin, not revenue)
+    horizon_months: int = Field(12, ge=1, le=120)  # CLV horizon
+    monthly_discount_rate: float = Field(0.01, ge=0, lt=1)  # discount rate per month of future value
+    holdout_months: int = Field(6, ge=1, le=24)  # months held out to check the CLV model
+    holdout_max_error: float = Field(0.2, gt=0, lt=1)  # |aggregate holdout error| above this: the model does not fit
+    high_value_share: float = Field(0.2, gt=0, lt=1)  # top share of customers by CLV called "high value"
+    top_n: int = Field(25, ge=1, le=1000)  # rows of the lists shown in the HTML
+    rfm: RfmSpec = Field(default_factory=RfmSpec)
+    lifecycle: LifecycleSpec = Field(default_factory=LifecycleSpec)
+    screen_weights: ScreenWeights = Field(default_factory=ScreenWeights)
+    screen_share: float = Field(0.1, gt=0, lt=1)  # share of customers the quality screen lists
+    persona_k: tuple[int, int] = (2, 6)  # range of persona counts tried (chosen by silhouette)
+    crosssell_min_customers: int = Field(30, ge=1)  # a rule needs at least this many customers buying both
+    crosssell_min_lift: float = Field(1.2, ge=1)
+
+
 MEMORY_RE = re.compile(r"^\s*(\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)|\d{1,2}\s*%)\s*$", re.IGNORECASE)
 
 
@@ -288,6 +343,7 @@ class UnitConfig(_Strict):
     cohorts: CohortSpec = Field(default_factory=CohortSpec)
     survival: SurvivalSpec = Field(default_factory=SurvivalSpec)
     drivers: DriversSpec = Field(default_factory=DriversSpec)
+    value: ValueSpec = Field(default_factory=ValueSpec)
     engine: EngineSpec = Field(default_factory=EngineSpec)
     params_dir: Path = Path(".")
 

@@ -419,8 +419,8 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
                       f"{n_orders:,} orders (same order_id, customer and date)", "rows": n_used_lines - n_orders})
     if cust is not None:
         c = used["customers"]
-        cols = ["customer_id", "signup_date"] + [x for x in ("churn_date", "churn_type", "churn_reason")
-                                                  if x in cust.present] + list(cust.attributes)
+        cols = ["customer_id", "signup_date"] + [x for x in ("churn_date", "churn_type", "churn_reason",
+                                                                 "referred_by") if x in cust.present] + list(cust.attributes)
         c = c.select(*cols)
         if "churn_date" in cust.present:
             future = int(c.filter(c.churn_date > ibis.literal(end)).count().to_pyarrow().as_py())

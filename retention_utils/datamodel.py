@@ -44,6 +44,7 @@ CONTRACT: dict[str, dict[str, ColumnRule]] = {
         "churn_date": ColumnRule("date", description="explicit cancellation date (empty while active)"),
         "churn_type": ColumnRule("category", allowed=("voluntary", "involuntary"), description="why the contract ended"),
         "churn_reason": ColumnRule("text", description="free-text or coded churn reason"),
+        "referred_by": ColumnRule("id", description="customer_id of the customer who referred this one (empty: none)"),
     },
     "orders": {
         "order_id": ColumnRule("id", description="order (invoice) key; lines sharing it are combined; without it each row is an order"),

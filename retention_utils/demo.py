@@ -108,7 +108,7 @@ UNITS: tuple[str, ...] = ("subscriptions", "retail", "b2b")
 #: Columns of each table, in file order.
 CUSTOMER_COLUMNS: tuple[str, ...] = (
     "customer_id", "business_unit", "signup_date", "channel", "region", "plan", "segment",
-    "churn_date", "churn_type", "churn_reason",
+    "churn_date", "churn_type", "churn_reason", "referred_by",
 )
 ORDER_COLUMNS: tuple[str, ...] = (
     "order_id", "customer_id", "order_date", "amount", "category", "channel", "discount", "returned",
@@ -299,6 +299,15 @@ class PlantedTruth:
         0.75, rate alpha = 6 weeks), mean 0.125 a week (about 6.5 a year);
         after each repeat purchase she drops out with probability
         p ~ Beta(a = 0.8, b = 2.5), mean 0.24.
+    referral_weight : Mapping[str, str]
+        Who refers the customers acquired through the ``referral`` channel (their
+        ``referred_by``): a customer of the same unit who signed up before them, drawn
+        with probability proportional to the unit's weight (``rate``: the latent
+        monthly purchase rate, so heavy buyers refer more: a referrer's mean rate is the
+        size-biased mean ``E[rate^2] / E[rate]``, 0.8 x (1 + 1 / 1.5) = 1.33 in retail;
+        ``price``: the plan price in subscriptions). The draw uses its own random
+        stream, so every other column is as without it. The first customer of a unit
+        has nobody to name and stays empty.
     gg_p, gg_q, gg_gamma : float
         Planted Gamma-Gamma spend parameters of :func:`simulate_bgnbd_gg`:
         transaction values ~ Gamma(shape p = 6, rate nu), nu ~ Gamma(shape
@@ -390,6 +399,8 @@ class PlantedTruth:
     unknown_customer_min: int = 3
     duplicate_share: float = 0.0005
     duplicate_min: int = 3
+    # --- referrals (customers.referred_by) -------------------------------------------------
+    referral_weight: Mapping[str, str] = _frozen({"subscriptions": "price", "retail": "rate", "b2b": "rate"})
     # --- CLV models (simulate_bgnbd_gg only) -------------------------------------------
     bgnbd_r: float = 0.75
     bgnbd_alpha: float = 6.0
@@ -1168,7 +1179,32 @@ class _Simulation:
             "churn_date": _dates(sub_end),
             "churn_type": _cat(self.churn_type, _CHURN_TYPES),
             "churn_reason": _cat(self.churn_reason, self.reasons),
+            "referred_by": self._referrers(),
         })
+
+    def _referrers(self) -> pd.Series:
+        """``referred_by`` of every customer (see ``PlantedTruth.referral_weight``); own random stream."""
+        rng = np.random.default_rng([self.seed, 1013])
+        out = np.full(self.n, -1, dtype=np.int64)
+        referred = self.channel == _CHANNELS.index("referral")
+        prices = np.array([self.p.plan_price[k] for k in _PLANS])
+        for u, name in enumerate(UNITS):
+            members = np.flatnonzero(self.unit == u)  # in signup order (ids follow it)
+            if members.size < 2:
+                continue
+            if self.p.referral_weight[name] == "price":
+                w = prices[np.clip(self.plan[members], 0, len(_PLANS) - 1)]
+            else:
+                w = np.nan_to_num(self.rate[members], nan=0.0)
+            cum = np.cumsum(w)
+            js = np.flatnonzero(referred[members])
+            js = js[js > 0]
+            js = js[cum[js - 1] > 0]  # somebody earlier who can refer
+            # a draw below cum[j - 1] lands on one of the j earlier customers, with probability w / cum[j - 1]
+            k = np.searchsorted(cum, rng.random(js.size) * cum[js - 1], side="right")
+            out[members[js]] = members[np.minimum(k, js - 1)]
+        ids = _str_series(self.cust_ids).to_numpy(dtype=object)
+        return pd.Series(np.where(out >= 0, ids[np.maximum(out, 0)], None), dtype="str")
 
     def _truth_customers(self) -> pd.DataFrame:
         return pd.DataFrame({

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 __all__ = ["SUMMARY_COLUMNS", "NOTE_COLUMNS", "AnalysisResult", "notes_frame", "summary_rows", "write_summary",
-           "read_summaries"]
+           "read_summaries", "write_handoff", "read_handoff"]
 
 #: Columns of ``summary_frame()``: one row per headline number.
 #:
@@ -141,3 +141,27 @@ def read_summaries(output_dir: str | Path) -> pd.DataFrame:
         out[col] = pd.to_numeric(out[col].replace("", None), errors="coerce").astype(float)
     out["higher_is_better"] = out["higher_is_better"].map({"True": True, "False": False}).astype(object)
     return out
+
+
+def write_handoff(frame: pd.DataFrame, name: str, output_dir: str | Path | None) -> Path | None:
+    """Hand a frame to a later notebook of the same unit run (``output_dir/_summary/<name>.parquet``).
+
+    The churn-drivers notebook hands its churn scores to the customer-value notebook this way, so that
+    no notebook recomputes another's numbers. The runner removes the folder when the unit's notebooks
+    are done; nothing is written in an interactive session (``output_dir`` empty).
+    """
+    if not output_dir or not name.replace("_", "").isalnum():
+        return None
+    folder = Path(output_dir) / SUMMARY_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.parquet"
+    frame.to_parquet(path, index=False)
+    return path
+
+
+def read_handoff(name: str, output_dir: str | Path | None) -> pd.DataFrame | None:
+    """The frame an earlier notebook of the run handed over with :func:`write_handoff` (None when absent)."""
+    if not output_dir or not name.replace("_", "").isalnum():
+        return None
+    path = Path(output_dir) / SUMMARY_DIR / f"{name}.parquet"
+    return pd.read_parquet(path) if path.is_file() else None

@@ -70,6 +70,9 @@ POPULATIONS: tuple[Term, ...] = (
     Term("customers_scored", "customers scored",
          "The customers at the end of the report month, each given a churn risk by the early-warning model.",
          "population"),
+    Term("customers_ever", "customers who have bought so far",
+         "Every customer with a purchase by the end of the report month, churned ones included: the customers "
+         "the purchase model values (those likely gone are worth little).", "population"),
 )
 
 MEASURES: tuple[Term, ...] = (
@@ -91,6 +94,23 @@ MEASURES: tuple[Term, ...] = (
     Term("revenue_at_risk", "revenue at risk",
          "The last 12 months' net revenue of the customers in the high-risk tier: what the unit loses in a year "
          "if they leave and nothing replaces them.", "measure"),
+    Term("clv", "CLV",
+         "Customer lifetime value: the margin a customer is expected to bring over the next months (the unit's "
+         "value.horizon_months), discounted to today, from a model of how often they buy, how much they spend and "
+         "how long they stay.", "measure", ("customer lifetime value",)),
+    Term("clv_at_risk", "CLV at risk",
+         "Each customer's chance of churning within the churn model's horizon x the CLV they bring if they stay, "
+         "summed: the future margin that churn puts at stake.", "measure"),
+    Term("rfm_segment", "RFM segment",
+         "A group of customers by how recently (R), how often (F) and how much (M) they bought, scored 1-5 "
+         "against the unit's other customers; churned customers form the segment Lost.", "measure",
+         ("RFM segments", "RFM")),
+    Term("lifecycle_stage", "lifecycle stage",
+         "Where a customer stands at month end: new, reactivated, growing, mature, declining (spending less "
+         "than before), dormant or churned.", "measure", ("lifecycle stages",)),
+    Term("quality_score", "quality score",
+         "The weighted mean of a customer's standing on value, behaviour, satisfaction, loyalty and referrals "
+         "(each 0 to 1 against the unit's other customers).", "measure"),
     Term("risk_tier", "risk tier",
          "High, medium or low predicted chance of churning within the horizon, by the thresholds in the "
          "unit's params.", "measure", ("high-risk", "high risk")),
@@ -143,6 +163,28 @@ METHODS: tuple[Term, ...] = (
          ("odds ratios",)),
     Term("partial_dependence", "partial dependence",
          "The model's average predicted churn as one factor varies and the others stay as they are.", "method"),
+    Term("bgnbd", "BG/NBD",
+         "A model of repeat buying: each customer buys at their own steady pace until, at some point, they "
+         "quietly stop; fitted to every customer's purchase count and timing (Fader, Hardie and Lee 2005).",
+         "method"),
+    Term("gamma_gamma", "Gamma-Gamma",
+         "A model of spend per purchase that pulls a customer's own average towards the unit's average the "
+         "fewer purchases stand behind it.", "method"),
+    Term("sbg", "shifted beta-geometric",
+         "A model of how long subscribers keep renewing when some are more loyal than others (Fader and "
+         "Hardie 2007).", "method"),
+    Term("holdout", "holdout check",
+         "The model is refitted without the last months and predicts them; the gap to what happened shows how "
+         "far to trust it.", "method", ("holdout",)),
+    Term("persona", "persona",
+         "A group of customers who behave alike, found by k-means clustering on standardised behaviour and "
+         "described by what sets it apart.", "method", ("personas", "k-means")),
+    Term("silhouette", "silhouette",
+         "How clearly customers sit in their own group rather than the nearest other one (-1 to 1; higher is "
+         "clearer); it picks the number of personas.", "method"),
+    Term("adjusted_rand", "adjusted Rand index",
+         "Agreement of two groupings of the same customers (1 = identical, 0 = chance): here, of personas found "
+         "from different random starts.", "method"),
 )
 
 TERMS: dict[str, Term] = {t.key: t for t in (*POPULATIONS, *MEASURES, *METHODS)}

@@ -19,7 +19,7 @@ END = pd.Timestamp("2025-12-31")
 
 CUSTOMER_COLUMNS = [
     "customer_id", "business_unit", "signup_date", "channel", "region", "plan", "segment",
-    "churn_date", "churn_type", "churn_reason",
+    "churn_date", "churn_type", "churn_reason", "referred_by",
 ]
 ORDER_COLUMNS = [
     "order_id", "customer_id", "order_date", "amount", "category", "channel", "discount", "returned",
@@ -485,3 +485,31 @@ def test_other_planted_values_change_the_data():
 def test_invalid_parameters(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         demo.generate_demo(**kwargs)
+
+
+def test_planted_referrals():
+    """Referral-channel customers name an earlier customer of their unit; heavy buyers refer more (size-biased)."""
+    from retention_utils.demo import PLANTED, generate_demo
+
+    d = generate_demo(n_customers=20_000, seed=3)
+    c = d.customers.set_index("customer_id")
+    has = c.referred_by.notna()
+    assert (has <= (c.channel == "referral")).all()
+    assert has.sum() >= 0.99 * ((c.channel == "referral").sum() - 3)
+    ref = c[has]
+    referrer = c.loc[ref.referred_by.to_numpy()]
+    assert (referrer.business_unit.to_numpy() == ref.business_unit.to_numpy()).all()
+    assert (referrer.signup_date.to_numpy() <= ref.signup_date.to_numpy()).all()
+    t = d.truth_customers.set_index("customer_id")
+    retail = ref.business_unit == "retail"
+    rates = t.loc[ref[retail].referred_by.to_numpy(), "purchase_rate"]
+    mean, shape = PLANTED.retail_rate_mean, PLANTED.retail_rate_shape
+    # signups grow over time, so earlier customers are a sample of the same Gamma: size-biased mean
+    assert rates.mean() == pytest.approx(mean * (1 + 1 / shape), rel=0.08)
+    # the referrals have their own random stream: other weights change the referrers, nothing else
+    other = generate_demo(n_customers=2_000, seed=3, planted=dataclasses.replace(
+        PLANTED, referral_weight={"subscriptions": "rate", "retail": "price", "b2b": "price"}))
+    base = generate_demo(n_customers=2_000, seed=3)
+    assert base.customers.drop(columns="referred_by").equals(other.customers.drop(columns="referred_by"))
+    assert base.orders.equals(other.orders) and base.interactions.equals(other.interactions)
+    assert not base.customers.referred_by.equals(other.customers.referred_by)

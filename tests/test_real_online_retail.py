@@ -85,7 +85,9 @@ def test_notebook_renders_on_real_data(tmp_path, real_data_module, monkeypatch):
     assert "Traceback" not in html and "GBP" in html
     assert not check.exists() or check.read_text().strip() == ""
     seen: dict[str, set[str]] = {}
-    for page in ("index", "kpi_overview", "cohort_retention", "survival", "churn_drivers"):
+    value = (unit / "customer_value.html").read_text()
+    assert "Customer lifetime value" in value and "holdout" in value and "Traceback" not in value
+    for page in ("index", "kpi_overview", "cohort_retention", "survival", "churn_drivers", "customer_value"):
         text = page_text((unit / f"{page}.html").read_text())
         assert PLACEHOLDER.findall(text) == [], page
         for name, numbers in _named_numbers(page_text(_without_glossary((unit / f"{page}.html").read_text()))).items():

@@ -7,6 +7,7 @@ One module per model, as lifelines keeps them (computation only, numpy/scipy):
 * :mod:`~.gamma_gamma`: Gamma-Gamma spend per purchase and its independence check;
 * :mod:`~.value`: CLV over a horizon in months with discounting, parametric-bootstrap intervals;
 * :mod:`~.holdout`: predicted against actual purchases in a holdout period;
+* :mod:`~.analysis`: :func:`clv_analysis`, the CLV of a unit (model choice, holdout check, fallback);
 * :mod:`~.sbg`: shifted-beta-geometric retention of contractual units and the discounted
   expected residual lifetime.
 
@@ -37,8 +38,11 @@ from .gamma_gamma import (
 from .holdout import HoldoutCheck, holdout_check
 from .sbg import SbgFit, derl, fit_sbg, retention_curve, sbg_survival
 from .value import WEEKS_PER_MONTH, ClvIntervals, clv_intervals, customer_value, discounted_purchases
+from .analysis import ClvResult, clv_analysis  # noqa: E402  (the unit-level analysis uses the models above)
 
 __all__ = [
+    "ClvResult",
+    "clv_analysis",
     "WEEKS_PER_MONTH",
     "MLFit",
     "BgNbdFit",

@@ -18,7 +18,7 @@ from .formats import fmt_delta, fmt_value, month_name, month_short, money, pp
 __all__ = ["revised_html", "tiles", "headline_sentences", "quality_badge", "unit_view", "portfolio_view", "ANALYSIS_ORDER"]
 
 #: Order of the headline sentences: what changed, why, who is at risk and what to do.
-ANALYSIS_ORDER: tuple[str, ...] = ("kpis", "cohorts", "survival", "drivers")
+ANALYSIS_ORDER: tuple[str, ...] = ("kpis", "cohorts", "survival", "drivers", "value")
 
 #: The detailed reports, with what each answers (the unit summary links them in this order).
 REPORTS: dict[str, str] = {
@@ -26,9 +26,11 @@ REPORTS: dict[str, str] = {
     "cohort_retention": "How each month's new customers keep buying, cohort by cohort.",
     "survival": "How long customers stay, and what shortens it.",
     "churn_drivers": "Who is about to leave, why, and the list for the CRM team.",
+    "customer_value": "Who is worth most: lifetime value, value at risk, segments, personas and cross-sell.",
 }
 TITLES: dict[str, str] = {"kpi_overview": "KPI overview", "cohort_retention": "Cohort retention",
-                          "survival": "Customer lifetime (survival)", "churn_drivers": "Churn drivers and at-risk list"}
+                          "survival": "Customer lifetime (survival)", "churn_drivers": "Churn drivers and at-risk list",
+                          "customer_value": "Customer value"}
 
 
 def _num(v: Any) -> float:

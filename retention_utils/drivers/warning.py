@@ -23,6 +23,7 @@ import pandas as pd
 from ..engine.features import AUX_COLUMNS, FEATURES
 from ..errors import ConfigError
 from ..exports import write_csv
+from ..results import write_handoff
 from ._text import plural as _plural
 from ._text import to_float as _num
 from .labels import training_panel
@@ -470,6 +471,8 @@ def _tier_summary(scores: pd.DataFrame, high: float, medium: float, test: tuple[
 
 AT_RISK_FILE = "at_risk_customers.csv"
 AT_RISK_MONEY = ("value_at_risk", "revenue_12m")
+#: Name of the churn scores handed to the customer-value notebook (:func:`retention_utils.results.write_handoff`).
+CHURN_SCORES = "churn_scores"
 AT_RISK_RATES = ("probability",)
 
 
@@ -503,6 +506,7 @@ def write_at_risk_list(analysis_or_warning: Any, output_dir: str | Path | None) 
     if not out.is_dir():
         raise ConfigError(f"output_dir {str(out)!r} is not a folder; the report runner passes the unit's report "
                           "folder, leave it empty in interactive runs.")
+    write_handoff(warning.scores, CHURN_SCORES, out)  # for the customer-value notebook (value at risk)
     return write_csv(warning.scores, out / AT_RISK_FILE, money=AT_RISK_MONEY, rates=AT_RISK_RATES)
 
 
