@@ -66,7 +66,7 @@ ru.plots.value.plot_transitions(life.flows, frm="from_stage", to="to_stage", ax=
 
 # %% [markdown]
 # ## Customer lifetime value
-# What today's customers are expected to bring in margin, from a model of how often they buy and how much they spend.
+# What today's customers are expected to bring in margin, from a model of how they buy, spend and stay (subscriptions: how long they keep renewing).
 
 # %%
 ru.display.value.clv_html(clv)
