@@ -103,11 +103,13 @@ def btyd_summary(orders: ibis.Table, *, calibration_end: dt.date, holdout_end: d
 
 def stage_table(orders: ibis.Table, customers: ibis.Table, *, as_of: dt.date, month_start: dt.date, method: str,
                 inactivity_days: int, dormant_days: int, trend_days: int = 90, mature_days: int = 365,
-                decline_ratio: float = 0.5) -> ibis.Table:
+                decline_ratio: float = 0.5, spells: ibis.Table | None = None) -> ibis.Table:
     """The lifecycle stage of every acquired customer at ``as_of`` (a month end).
 
     See the module docstring for the stages. Under the ``inactivity`` churn method a customer is
-    acquired by their first purchase; under ``explicit``, by signup.
+    acquired by their first purchase; under ``explicit``, by signup. ``spells`` may pass
+    :func:`~retention_utils.engine.core.purchase_spells` of the orders up to any later date: a purchase
+    day's reactivation flag depends only on the purchases before it, so one table serves every month.
 
     Returns
     -------
@@ -141,8 +143,9 @@ def stage_table(orders: ibis.Table, customers: ibis.Table, *, as_of: dt.date, mo
         churned = (as_n - t.last_n) > int(inactivity_days)
         acquired_n = t.first_n
         new = t.first_n >= start_n
-        spells = purchase_spells(orders.filter(orders.order_date <= as_of), inactivity_days=inactivity_days,
-                                 dormant_days=dormant_days, key=key)
+        if spells is None:
+            spells = purchase_spells(orders.filter(orders.order_date <= as_of), inactivity_days=inactivity_days,
+                                     dormant_days=dormant_days, key=key)
         r = spells.filter(spells.is_reactivation & (spells.day_n >= start_n) & (spells.day_n <= as_n))
         r = r.select(key).distinct().mutate(_react=ibis.literal(True))
         t = t.left_join(r, key).drop(f"{key}_right")
@@ -162,14 +165,24 @@ def stage_counts(orders: ibis.Table, customers: ibis.Table, *, month_ends: list[
     ``month_ends`` holds ``(month_start, month_end)`` pairs; ``kwargs`` go to :func:`stage_table`.
     Stages without customers are missing rows (the caller fills zeros).
     """
-    parts = []
-    for start, end in month_ends:
-        s = stage_table(orders, customers, as_of=end, month_start=start, **kwargs)  # type: ignore[arg-type]
-        parts.append(s.group_by("stage").aggregate(n_customers=s.count()).mutate(month_end=ibis.literal(end)))
-    if not parts:
+    if not month_ends:
         return pd.DataFrame(columns=["month_end", "stage", "n_customers"])
-    out = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
-    df = out.to_pandas()
+    spells = None
+    if kwargs.get("method", "inactivity") == "inactivity":  # the reactivations of every month from one pass
+        last = max(e for _, e in month_ends)
+        spells = purchase_spells(orders.filter(orders.order_date <= last), inactivity_days=kwargs["inactivity_days"],
+                                 dormant_days=kwargs["dormant_days"], key=customer_key(orders, customers)).cache()
+    try:
+        parts = []
+        for start, end in month_ends:
+            s = stage_table(orders, customers, as_of=end, month_start=start, spells=spells,
+                            **kwargs)  # type: ignore[arg-type]
+            parts.append(s.group_by("stage").aggregate(n_customers=s.count()).mutate(month_end=ibis.literal(end)))
+        out = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+        df = out.to_pandas()
+    finally:
+        if spells is not None:
+            spells.release()
     df["month_end"] = pd.to_datetime(df["month_end"]).dt.date
     return df[["month_end", "stage", "n_customers"]].sort_values(["month_end", "stage"]).reset_index(drop=True)
 
