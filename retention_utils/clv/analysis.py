@@ -26,7 +26,7 @@ from ..calendar import DAYS_PER_MONTH, index_to_month, month_end, month_index_py
 from ..config import ValueSpec
 from ..contract import UnitData
 from ..engine import customer_key
-from ..engine.value import btyd_summary
+from ..engine.value import btyd_summary, revenue_history
 from ..results import AnalysisResult, notes_frame, summary_rows
 from .bgnbd import expected_purchases, fit_bgnbd, p_alive
 from .gamma_gamma import fit_gamma_gamma, independence_check
@@ -128,14 +128,8 @@ def _ids(data: UnitData, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _history(data: UnitData, margin: float) -> pd.DataFrame:
-    """Net revenue to date and of the last 12 months / 90 days per customer who bought."""
-    o = data.orders.filter(data.orders.order_date <= data.month_end)
-    y = data.month_end - dt.timedelta(days=365)
-    q = data.month_end - dt.timedelta(days=90)
-    amt = o.amount.fill_null(0.0)
-    h = o.group_by("customer_id").aggregate(
-        historical_revenue=amt.sum(), revenue_12m=(amt * (o.order_date > y).cast("float64")).sum(),
-        revenue_90d=(amt * (o.order_date > q).cast("float64")).sum()).to_pandas()
+    """Net revenue to date, of the last 12 months and 90 days per customer who bought, and the margin to date."""
+    h = revenue_history(data.orders, as_of=data.month_end).to_pandas()
     h["historical_margin"] = margin * h["historical_revenue"]
     return h
 

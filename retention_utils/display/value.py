@@ -124,7 +124,7 @@ def clv_html(clv: Any) -> HTML:
         ci = [("" if pd.isna(a) else f"{money(a)} to {money(b)}") for a, b in zip(top["clv_lower"], top["clv_upper"])]
         show = pd.DataFrame({"Customer": _ids(top["customer_id"], clv.show_customer_ids),
                              f"CLV ({cur})": top["clv"].map(_m), "95% interval": ci,
-                             "Chance they still buy": top["p_alive"].map(lambda v: "" if pd.isna(v) else pct(v, 0)),
+                             "Chance they still buy": top["p_alive"].map(lambda v: _p(v, 0)),
                              f"Margin to date ({cur})": top["historical_margin"].map(_m)})
         masked = "" if clv.show_customer_ids else " Customer ids are masked (params show_customer_ids: false)."
         how = (f"CLV here = the margin of the last 12 months scaled to {clv.horizon_months} months (no model, no "

@@ -25,7 +25,7 @@ import pandas as pd
 from ..calendar import EPOCH, epoch_day
 from .core import customer_key, is_purchase, purchase_spells
 
-__all__ = ["STAGES", "rfm_inputs", "btyd_summary", "stage_table", "stage_counts", "category_pairs"]
+__all__ = ["STAGES", "rfm_inputs", "revenue_history", "btyd_summary", "stage_table", "stage_counts", "category_pairs"]
 
 #: Lifecycle stages, in report order.
 STAGES: tuple[str, ...] = ("new", "reactivated", "growing", "mature", "declining", "dormant", "churned")
@@ -52,6 +52,23 @@ def rfm_inputs(orders: ibis.Table, *, as_of: dt.date) -> ibis.Table:
     rev = o.group_by("customer_id").aggregate(monetary=o.amount.sum())
     t = per.left_join(rev, "customer_id").drop("customer_id_right")
     return t.mutate(recency_days=_n(as_of) - epoch_day(t.last_purchase))
+
+
+def revenue_history(orders: ibis.Table, *, as_of: dt.date) -> ibis.Table:
+    """Net revenue per customer to date, over the last 365 days and the last 90 days (up to ``as_of``).
+
+    Returns
+    -------
+    ibis.Table
+        ``customer_id, historical_revenue, revenue_12m, revenue_90d`` (refunds deducted; 0 without amounts).
+    """
+    o = orders.filter(orders.order_date <= as_of)
+    y = as_of - dt.timedelta(days=365)
+    q = as_of - dt.timedelta(days=90)
+    amt = o.amount.fill_null(0.0)
+    return o.group_by("customer_id").aggregate(
+        historical_revenue=amt.sum(), revenue_12m=(amt * (o.order_date > y).cast("float64")).sum(),
+        revenue_90d=(amt * (o.order_date > q).cast("float64")).sum())
 
 
 def btyd_summary(orders: ibis.Table, *, calibration_end: dt.date, holdout_end: dt.date | None = None) -> ibis.Table:
