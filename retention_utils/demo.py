@@ -17,7 +17,7 @@ CSV files plus ``truth.json`` and ``truth_customers.csv``.
 Every number the simulation uses lives in one place, the frozen
 :data:`PLANTED` (a :class:`PlantedTruth`); ``truth.json`` serialises it, so
 tests of the analysis modules can assert that an analysis recovers, e.g., the
-premium-plan hazard ratio of 0.6 or the campaign hazard ratio of 0.7.
+premium-plan hazard ratio of 0.6 or the campaign's hazard ratio of 0.5 for medium-risk customers.
 
 The simulation is vectorised with numpy: a Python loop runs over the 36 months,
 never over customers or orders, so a million customers (about ten million
@@ -36,12 +36,12 @@ Simulation, in short (the exact numbers are in :class:`PlantedTruth`):
 * **subscriptions**: ``H = baseline_hazard * hazard_seasonality[calendar month]
   * renewal_hr (tenure months 11, 12, 23, 24, 35) * plan_hr * channel_hr
   * early_complaint_hr (if flagged) * nps_detractor_hr (if a detractor)
-  * campaign_hr (in the 3 months after a treatment contact)``. One invoice per
+  * campaign_hr_by_risk[tier] (in the 3 months from a treatment contact)``. One invoice per
   month on the signup day of month (clipped to 28), the first on the signup
   date, none on or after ``churn_date``.
 * **retail** and **b2b**: each customer has a latent monthly purchase rate
   (Gamma) and a latent monthly dropout probability ``q`` (Beta). Retail:
-  ``H = -log(1 - q) * channel_hr * early_complaint_hr * campaign_hr``, i.e. the
+  ``H = -log(1 - q) * channel_hr * early_complaint_hr * campaign_hr_by_risk[tier]``, i.e. the
   monthly dropout probability is ``1 - (1 - q) ** HR`` for a full month; b2b:
   ``H = -log(1 - q)`` (no covariate effects). The first order is on the signup
   date, then Poisson orders on uniform days while alive (retail rates x1.6 in
@@ -50,10 +50,15 @@ Simulation, in short (the exact numbers are in :class:`PlantedTruth`):
   signup), support tickets while alive, the onboarding NPS survey (day 7-30;
   e-mailed, so it is answered even by customers who have cancelled meanwhile;
   logged if dated within the window) and random later surveys (from day 31).
-* **Campaigns**: from 2023-04 each month 5 % of the subscriptions and retail
-  customers alive on the 5th are contacted; 80 % of them at random are
-  ``treatment`` (cost 1.50, hazard ratio 0.7 in the three following calendar
-  months), the rest ``control`` (cost 0).
+* **Campaigns** (all sent on the 1st of a month): from 2023-04 each month 10 % of
+  the subscriptions and retail customers alive and not contacted in the 3 months
+  before are contacted (``RET-YYYY-MM``); 80 % of them at random are
+  ``treatment`` (cost 1.50), whose hazard is multiplied for 3 months by a ratio
+  that depends on the customer's risk tier (none for low risk, 0.5 for medium,
+  0.85 for high), the rest ``control`` (cost 0). ``RET-2025-03`` has a broken
+  randomisation (medium and high risk all treated), ``LOYALTY-2025-06`` has no
+  control group, and ``WINBACK-2024-10/2025-04/2025-08`` contact lapsed retail
+  customers (half treated: a tripled purchase rate for two months if not gone).
 * **Planted data-quality problems**, counted exactly in
   ``truth["data_quality"]``: orders of unknown customers (ids ``U...``), exact
   duplicate order rows, and retail refunds (separate negative rows).
@@ -219,27 +224,59 @@ class PlantedTruth:
     invoice_discount_rate, invoice_discount_fraction : float
         5 % of subscription invoices carry a 20 % discount.
     campaign_first_month : str
-        First campaign month (``2023-04``, the 4th month); one campaign a month
-        after that, id ``RET-YYYY-MM``, sent on day ``campaign_send_day``.
-    campaign_send_day : int
-        Day of month of the send date (5).
+        First retention campaign month (``2023-04``, the 4th month); one campaign a
+        month after that, id ``RET-YYYY-MM``, sent on the 1st of the month.
     campaign_target_share : float
         Each customer of a campaign unit alive on the send date (signed up
-        before it, not churned on or before it) is contacted with probability
-        0.05, independently every month.
+        before it, not churned) and not contacted by a retention campaign in
+        the ``campaign_cooldown_months`` before is contacted with probability 0.10.
+    campaign_cooldown_months : int
+        A customer contacted in month ``m`` is not contacted again by a
+        retention campaign before month ``m + 4`` (3 months of rest), so the
+        effect windows of two contacts never overlap.
     campaign_treatment_share : float
         A contacted customer is ``treatment`` with probability 0.8, else
-        ``control`` (randomised).
-    campaign_hr : float
-        Hazard ratio 0.7 in each of the ``campaign_effect_months`` calendar
-        months after the send month of a treatment contact; overlapping
-        windows do not compound. Control contacts have no effect.
+        ``control`` (randomised; the intended split the params name).
+    campaign_risk_quantiles : tuple of float
+        The customers of each campaign unit are cut into risk tiers ``low``,
+        ``medium``, ``high`` at these quantiles (thirds) of their static
+        monthly hazard (``base_h``: plan, channel, early complaint, NPS
+        detractor for subscriptions; the latent dropout, channel and early
+        complaint for retail); ``truth_customers.risk_tier``.
+    campaign_hr_by_risk : Mapping[str, float]
+        Heterogeneous effect: hazard ratio of a treatment contact by risk tier
+        -- none for ``low`` (1.0), strong for ``medium`` (0.5), little for
+        ``high`` (0.85) -- in each of the ``campaign_effect_months`` calendar
+        months from the send month on (90 days from the send date). Control
+        contacts have no effect; ``truth_customers.campaign_hr``.
     campaign_effect_months : int
-        Length of the treatment effect window (3 months).
+        Length of the treatment effect window (3 months: the send month and the
+        two after it).
     campaign_cost : float
         Cost of a treatment contact (1.50); control contacts cost 0.
     campaign_units : tuple of str
         Units that receive campaigns (subscriptions, retail).
+    broken_campaign_month : str
+        Broken randomisation: in this month's retention campaign every
+        contacted medium- and high-risk customer is put in ``treatment``; only
+        low-risk contacts keep the 80/20 split (a sample-ratio mismatch and
+        treated customers riskier than the controls).
+    uncontrolled_campaign_month, uncontrolled_target_share, uncontrolled_cost
+        ``LOYALTY-2025-06``: 20 % of the retail customers alive on the 1st of
+        that month, all ``treatment`` (no control group), cost 0.80, no effect.
+    winback_months : tuple of str
+        Win-back campaigns ``WINBACK-YYYY-MM`` (retail), sent on the 1st.
+    winback_lapsed_days : int
+        A retail customer whose latest purchase is at least 75 days before the
+        send date (dormant, churned or silently gone) is a win-back target.
+    winback_target_share, winback_treatment_share : float
+        Half of the targets are contacted, half of those are ``treatment``.
+    winback_rate_multiplier, winback_effect_months : float, int
+        A treatment contact multiplies the purchase rate of a customer who has
+        not dropped out by 3.0 in the send month and the next (2 months);
+        customers who have dropped out do not respond.
+    winback_cost : float
+        Cost of a win-back treatment contact (2.00).
     retail_rate_mean, retail_rate_shape : float
         Latent monthly purchase rate of a retail customer ~ Gamma with mean 0.8
         and shape 1.5.
@@ -352,13 +389,25 @@ class PlantedTruth:
     invoice_discount_fraction: float = 0.20
     # --- campaigns -------------------------------------------------------------------
     campaign_first_month: str = "2023-04"
-    campaign_send_day: int = 5
-    campaign_target_share: float = 0.05
+    campaign_target_share: float = 0.10
+    campaign_cooldown_months: int = 3
     campaign_treatment_share: float = 0.8
-    campaign_hr: float = 0.7
+    campaign_risk_quantiles: tuple[float, float] = (1 / 3, 2 / 3)
+    campaign_hr_by_risk: Mapping[str, float] = _frozen({"low": 1.0, "medium": 0.5, "high": 0.85})
     campaign_effect_months: int = 3
     campaign_cost: float = 1.50
     campaign_units: tuple[str, ...] = ("subscriptions", "retail")
+    broken_campaign_month: str = "2025-03"
+    uncontrolled_campaign_month: str = "2025-06"
+    uncontrolled_target_share: float = 0.2
+    uncontrolled_cost: float = 0.80
+    winback_months: tuple[str, ...] = ("2024-10", "2025-04", "2025-08")
+    winback_lapsed_days: int = 75
+    winback_target_share: float = 0.5
+    winback_treatment_share: float = 0.5
+    winback_rate_multiplier: float = 3.0
+    winback_effect_months: int = 2
+    winback_cost: float = 2.0
     # --- retail ------------------------------------------------------------------------
     retail_rate_mean: float = 0.8
     retail_rate_shape: float = 1.5
@@ -541,7 +590,7 @@ def generate_demo(
         identical tables.
     planted : PlantedTruth, default PLANTED
         The numbers to simulate with; pass a modified copy
-        (``dataclasses.replace(PLANTED, campaign_hr=1.0)``) to plant other
+        (``dataclasses.replace(PLANTED, renewal_hr=1.0)``) to plant other
         truths.
 
     Returns
@@ -706,6 +755,8 @@ def simulate_bgnbd_gg(n_customers: int, *, T_weeks: float | tuple[float, float] 
 # ----------------------------------------------------------------------------------------
 
 _SUB, _RET, _B2B = 0, 1, 2
+_RISK_TIERS = ("low", "medium", "high")
+_CAMPAIGN_KINDS = ("RET", "LOYALTY", "WINBACK")
 _BIG = np.int32(2**30)  # "never": end offset of customers still alive
 _DAY0 = np.datetime64(START, "D")
 _MONTH_BOUNDS = (
@@ -887,6 +938,16 @@ class _Simulation:
             default=h_q,
         )
         self.campaign_unit = np.isin(self.unit, [UNITS.index(u) for u in p.campaign_units])
+        # risk tiers (thirds of the static hazard within each campaign unit) and the planted effect
+        tier = np.full(n, -1, dtype=np.int8)
+        for u in p.campaign_units:
+            inu = self.unit == UNITS.index(u)
+            if inu.any():
+                thr = np.quantile(self.base_h[inu], p.campaign_risk_quantiles)
+                tier[inu] = (self.base_h[inu] > thr[0]).astype(np.int8) + (self.base_h[inu] > thr[1])
+        self.risk_tier = tier
+        hr_tier = np.array([p.campaign_hr_by_risk[t] for t in _RISK_TIERS] + [1.0])
+        self.campaign_hr = hr_tier[tier]  # tier -1 -> last = 1.0
 
     # -- the month loop ---------------------------------------------------------------
     def _simulate(self) -> None:
@@ -897,12 +958,21 @@ class _Simulation:
         sub_season = np.asarray(p.hazard_seasonality)
         buy_season = np.asarray(p.retail_purchase_seasonality)
         first_campaign = _month_index(p.campaign_first_month)
+        broken = _month_index(p.broken_campaign_month)
+        loyalty = _month_index(p.uncontrolled_campaign_month)
+        winback = {_month_index(x) for x in p.winback_months}
+        last_contact = np.full(n, -99, dtype=np.int16)
+        boosted_until = np.full(n, -1, dtype=np.int16)
+        last_buy = self.sday.copy()  # the first order is on the signup date (invoices are not tracked)
+        is_ret_all = self.unit == _RET
+        # the campaigns draw from their own stream: changing a campaign's design leaves the rest as it was
+        crng = np.random.default_rng([self.seed, 14])
         ticket_mult = np.where(self.early, p.ticket_rate_complainer_multiplier, 1.0) * p.ticket_rate
 
         orders_c, orders_d = [np.arange(n, dtype=np.int32)], [self.sday]  # first invoice / order
         tick_c, tick_d = [], []
         surv_c, surv_d = [], []
-        camp_c, camp_m, camp_t = [], [], []
+        self._camp: list[tuple[int, int, np.ndarray, np.ndarray]] = []
 
         for m in range(N_MONTHS):
             ms, me = int(_MONTH_BOUNDS[m]), int(_MONTH_BOUNDS[m + 1])
@@ -921,7 +991,28 @@ class _Simulation:
             mult = np.where(is_sub, sub_season[cal], 1.0)
             renewal = is_sub & (tenure >= 11) & np.isin(tenure % 12, (11, 0))
             mult[renewal] *= p.renewal_hr
-            mult[treated_until[idx] >= m] *= p.campaign_hr
+            # campaigns, sent on the 1st (day ms) to customers alive then and signed up before
+            if m >= first_campaign:
+                elig = self.campaign_unit[idx] & (s < ms) & (last_contact[idx] < m - p.campaign_cooldown_months)
+                sel = np.flatnonzero(elig & (crng.random(idx.size) < p.campaign_target_share))
+                who = idx[sel]
+                treat = crng.random(sel.size) < p.campaign_treatment_share
+                if m == broken:  # agents overrode the split for the customers they judged at risk
+                    treat |= self.risk_tier[who] >= 1
+                last_contact[who] = m
+                treated_until[who[treat]] = m + p.campaign_effect_months - 1
+                self._contact(0, m, who, treat)
+            if m == loyalty:
+                who = idx[np.flatnonzero(is_ret_all[idx] & (s < ms)
+                                         & (crng.random(idx.size) < p.uncontrolled_target_share))]
+                self._contact(1, m, who, np.ones(who.size, bool))
+            if m in winback:
+                lapsed = np.flatnonzero(is_ret_all & (self.sday < ms) & (last_buy <= ms - p.winback_lapsed_days))
+                who = lapsed[crng.random(lapsed.size) < p.winback_target_share].astype(np.int32)
+                treat = crng.random(who.size) < p.winback_treatment_share
+                boosted_until[who[treat]] = m + p.winback_effect_months - 1
+                self._contact(2, m, who, treat)
+            mult[treated_until[idx] >= m] *= self.campaign_hr[idx][treated_until[idx] >= m]
             prob = -np.expm1(-self.base_h[idx] * mult * expo)
             churn = rng.random(idx.size) < prob
             b = np.full(idx.size, me, dtype=np.int32)  # first day not alive (exclusive end)
@@ -938,9 +1029,13 @@ class _Simulation:
             orders_d.append(inv[keep].astype(np.int32))
 
             # retail and b2b orders: Poisson on uniform days while alive
-            lam = np.where(is_sub, 0.0, self.rate[idx] * np.where(u == _RET, buy_season[cal], 1.0) * frac)
+            boost = np.where(boosted_until[idx] >= m, p.winback_rate_multiplier, 1.0)
+            lam = np.where(is_sub, 0.0, self.rate[idx] * np.where(u == _RET, buy_season[cal], 1.0) * frac * boost)
             k = rng.poisson(np.nan_to_num(lam))
+            n_before = len(orders_c)
             self._events(rng, idx, a, alive, k, orders_c, orders_d)
+            if len(orders_c) > n_before:
+                np.maximum.at(last_buy, orders_c[-1], orders_d[-1])
 
             # support tickets
             k = rng.poisson(ticket_mult[idx] * frac)
@@ -953,26 +1048,21 @@ class _Simulation:
             surv_c.append(idx[hit])
             surv_d.append((a2[hit] + (rng.random(hit.size) * span2[hit]).astype(np.int32)).astype(np.int32))
 
-            # campaigns: contact customers alive on the send date
-            if m >= first_campaign:
-                sent = ms + p.campaign_send_day - 1
-                elig = self.campaign_unit[idx] & (s < sent) & (b > sent)
-                sel = np.flatnonzero(elig & (rng.random(idx.size) < p.campaign_target_share))
-                treat = rng.random(sel.size) < p.campaign_treatment_share
-                who = idx[sel]
-                treated_until[who[treat]] = m + p.campaign_effect_months
-                camp_c.append(who)
-                camp_m.append(np.full(who.size, m, dtype=np.int16))
-                camp_t.append(treat)
 
         self.end = end
         self.order_c = np.concatenate(orders_c)
         self.order_d = np.concatenate(orders_d)
         self.tick_c, self.tick_d = np.concatenate(tick_c), np.concatenate(tick_d)
         self.surv_c, self.surv_d = np.concatenate(surv_c), np.concatenate(surv_d)
-        self.camp_c = np.concatenate(camp_c) if camp_c else np.empty(0, np.int32)
-        self.camp_m = np.concatenate(camp_m) if camp_m else np.empty(0, np.int16)
-        self.camp_t = np.concatenate(camp_t) if camp_t else np.empty(0, bool)
+        parts = self._camp
+        self.camp_k = np.concatenate([np.full(w.size, k, np.int8) for k, _, w, _ in parts] or [np.empty(0, np.int8)])
+        self.camp_m = np.concatenate([np.full(w.size, m, np.int16) for _, m, w, _ in parts] or [np.empty(0, np.int16)])
+        self.camp_c = np.concatenate([w for *_, w, _ in parts] or [np.empty(0, np.int32)])
+        self.camp_t = np.concatenate([t for *_, t in parts] or [np.empty(0, bool)])
+
+    def _contact(self, kind: int, month: int, who: np.ndarray, treat: np.ndarray) -> None:
+        """Record the contacts of one campaign (kind: index in _CAMPAIGN_KINDS)."""
+        self._camp.append((kind, month, who.astype(np.int32), np.asarray(treat, bool)))
 
     @staticmethod
     def _events(rng: np.random.Generator, idx: np.ndarray, a: np.ndarray, span: np.ndarray,
@@ -1153,18 +1243,21 @@ class _Simulation:
 
     def _campaigns(self) -> pd.DataFrame:
         p = self.p
-        first = _month_index(p.campaign_first_month)
-        months = np.arange(first, N_MONTHS)
-        names = [f"RET-{2023 + m // 12}-{m % 12 + 1:02d}" for m in months]
-        perm = np.lexsort((self.camp_c, self.camp_m))
+        perm = np.lexsort((self.camp_c, self.camp_k, self.camp_m))
         cm = self.camp_m[perm].astype(np.int64)
+        ck = self.camp_k[perm].astype(np.int64)
         treat = self.camp_t[perm]
+        code = cm * len(_CAMPAIGN_KINDS) + ck
+        uniq, inv = np.unique(code, return_inverse=True)
+        names = [f"{_CAMPAIGN_KINDS[c % len(_CAMPAIGN_KINDS)]}-{2023 + c // len(_CAMPAIGN_KINDS) // 12}-"
+                 f"{c // len(_CAMPAIGN_KINDS) % 12 + 1:02d}" for c in uniq]
+        cost = np.array([p.campaign_cost, p.uncontrolled_cost, p.winback_cost])[ck]
         return pd.DataFrame({
             "customer_id": _str_series(self.cust_ids.take(pa.array(self.camp_c[perm]))),
-            "campaign_id": _cat(cm - first, names),
-            "sent_date": _dates(_MONTH_BOUNDS[cm] + p.campaign_send_day - 1),
+            "campaign_id": _cat(inv, names),
+            "sent_date": _dates(_MONTH_BOUNDS[cm]),
             "group": _cat(np.where(treat, 0, 1), ("treatment", "control")),
-            "cost": np.where(treat, p.campaign_cost, 0.0),
+            "cost": np.where(treat, cost, 0.0),
         })
 
     def _customers_frame(self) -> pd.DataFrame:
@@ -1218,6 +1311,8 @@ class _Simulation:
             "purchase_rate": np.round(self.rate, 6),
             "dropout_prob": np.round(self.q, 6),
             "mean_order_value": np.round(self.mean_value, 2),
+            "risk_tier": pd.Categorical.from_codes(self.risk_tier, categories=list(_RISK_TIERS)),
+            "campaign_hr": self.campaign_hr,
         })
 
     def _truth(self, customers: pd.DataFrame, orders: pd.DataFrame, interactions: pd.DataFrame,
@@ -1258,9 +1353,14 @@ class _Simulation:
                 "rows": len(campaigns),
                 "treatment": treat,
                 "control": int(self.camp_t.size - treat),
-                "n_campaigns": N_MONTHS - first,
+                "n_campaigns": int(campaigns["campaign_id"].nunique()),
+                "n_retention_campaigns": N_MONTHS - first,
                 "first_campaign": f"RET-{self.p.campaign_first_month}",
                 "last_campaign": f"RET-{END_MONTH}",
+                "broken_randomisation": f"RET-{self.p.broken_campaign_month}",
+                "no_control_group": f"LOYALTY-{self.p.uncontrolled_campaign_month}",
+                "win_back": [f"WINBACK-{m}" for m in self.p.winback_months],
+                "risk_tier_customers": {t: int((self.risk_tier == i).sum()) for i, t in enumerate(_RISK_TIERS)},
             },
             "data_quality": dq,
         }

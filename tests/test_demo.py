@@ -28,7 +28,7 @@ INTERACTION_COLUMNS = ["customer_id", "date", "kind", "score"]
 CAMPAIGN_COLUMNS = ["customer_id", "campaign_id", "sent_date", "group", "cost"]
 TRUTH_CUSTOMER_COLUMNS = [
     "customer_id", "business_unit", "true_churn_date", "early_complaint", "nps_detractor",
-    "nps_score", "purchase_rate", "dropout_prob", "mean_order_value",
+    "nps_score", "purchase_rate", "dropout_prob", "mean_order_value", "risk_tier", "campaign_hr",
 ]
 
 
@@ -351,22 +351,49 @@ def test_interactions_reflect_planted_flags(data):
 
 def test_campaign_assignment(data):
     c = data.campaigns
+    ids = c["campaign_id"].astype(str)
+    ret = ids.str.startswith("RET-")
     treated = c["group"] == "treatment"
-    assert _within(treated.mean(), 0.8, len(c))
-    assert (c.loc[treated, "cost"] == 1.5).all() and (c.loc[~treated, "cost"] == 0).all()
-    assert (c["sent_date"].dt.day == 5).all()
-    assert c["sent_date"].min() == pd.Timestamp("2023-04-05")
-    ids = "RET-" + c["sent_date"].dt.strftime("%Y-%m")
-    assert (c["campaign_id"].astype(str) == ids).all()
+    fair = ret & (ids != "RET-2025-03")
+    assert _within(treated[fair].mean(), 0.8, int(fair.sum()))
+    assert (c.loc[ret & treated, "cost"] == 1.5).all() and (c.loc[~treated, "cost"] == 0).all()
+    assert (c.loc[ids.str.startswith("WINBACK-") & treated, "cost"] == 2.0).all()
+    assert (c["sent_date"].dt.day == 1).all()
+    assert c.loc[ret, "sent_date"].min() == pd.Timestamp("2023-04-01")
+    assert (ids[ret] == "RET-" + c.loc[ret, "sent_date"].dt.strftime("%Y-%m")).all()
+    assert set(ids[~ret]) == {"LOYALTY-2025-06", "WINBACK-2024-10", "WINBACK-2025-04", "WINBACK-2025-08"}
+    assert (c.loc[ids == "LOYALTY-2025-06", "group"] == "treatment").all()  # no control group
     assert not c.duplicated(["customer_id", "campaign_id"]).any()
     cust = c.merge(data.customers, on="customer_id", validate="many_to_one")
     assert set(cust["business_unit"].astype(str)) == {"subscriptions", "retail"}
     assert (cust["signup_date"] < cust["sent_date"]).all()
-    alive = cust["churn_date"].isna() | (cust["churn_date"] > cust["sent_date"])
-    assert alive.all()
-    # about 5 % of the customers alive each month
-    per_month = c.groupby("campaign_id", observed=True).size()
+    alive = cust["churn_date"].isna() | (cust["churn_date"] >= cust["sent_date"])  # churned on the day at the earliest
+    assert alive[ret.to_numpy()].all()
+    # the cool-down: a customer's retention contacts are at least 4 months apart
+    r = cust.loc[ret.to_numpy()].sort_values(["customer_id", "sent_date"])
+    gap = r.groupby("customer_id")["sent_date"].diff().dropna()
+    assert (gap >= pd.Timedelta(days=118)).all()
+    per_month = c.loc[ret].groupby("campaign_id", observed=True).size()
     assert per_month.iloc[-1] > per_month.iloc[0]
+
+
+def test_broken_campaign_treats_every_risky_contact(data):
+    c = data.campaigns.merge(data.truth_customers[["customer_id", "risk_tier"]], on="customer_id")
+    broken = c.loc[c["campaign_id"].astype(str) == "RET-2025-03"]
+    assert (broken.loc[broken["risk_tier"] != "low", "group"] == "treatment").all()
+    low = broken.loc[broken["risk_tier"] == "low"]
+    assert (low["group"] == "control").any()
+
+
+def test_winback_targets_lapsed_retail_customers(data):
+    c = data.campaigns.loc[data.campaigns["campaign_id"].astype(str).str.startswith("WINBACK-")]
+    o = data.orders.loc[data.orders["amount"] > 0, ["customer_id", "order_date"]]
+    m = c.merge(o, on="customer_id")
+    before = m.loc[m["order_date"] < m["sent_date"]].groupby(["campaign_id", "customer_id"], observed=True)
+    last = before["order_date"].max().reset_index()
+    last = last.merge(c[["campaign_id", "customer_id", "sent_date"]], on=["campaign_id", "customer_id"])
+    assert len(last) == len(c)
+    assert ((last["sent_date"] - last["order_date"]).dt.days >= 75).all()
 
 
 # --- planted effects are recoverable ----------------------------------------------------------------
@@ -384,16 +411,21 @@ def test_planted_plan_and_complaint_effects_recovered(big):
 
 
 def test_planted_campaign_effect_recovered(big):
-    """Churn in the three months after the send month: treatment vs control."""
-    c = big.campaigns.merge(big.customers, on="customer_id")
-    c = c.loc[(c["business_unit"] == "subscriptions") & (c["sent_date"] < pd.Timestamp("2025-09-01"))]
-    start = c["sent_date"].dt.to_period("M").dt.to_timestamp() + pd.DateOffset(months=1)
-    stop = start + pd.DateOffset(months=3)
-    at_risk = c["churn_date"].isna() | (c["churn_date"] >= start)
-    event = c["churn_date"].ge(start) & c["churn_date"].lt(stop)
-    rate = event[at_risk].groupby(c.loc[at_risk, "group"], observed=True).mean()
-    ratio = rate["treatment"] / rate["control"]
-    assert 0.5 < ratio < 0.92, ratio  # 0.73 at 300k customers (control partly treated later)
+    """Churn hazard in the 90 days from a retention contact, treatment vs control, by planted risk tier."""
+    c = big.campaigns.loc[big.campaigns["campaign_id"].astype(str).str.startswith("RET-")
+                          & (big.campaigns["campaign_id"].astype(str) != "RET-2025-03")]
+    c = c.merge(big.customers, on="customer_id").merge(big.truth_customers[["customer_id", "risk_tier"]],
+                                                       on="customer_id")
+    c = c.loc[(c["business_unit"] == "subscriptions") & (c["sent_date"] < pd.Timestamp("2025-10-01"))]
+    days = (c["churn_date"] - c["sent_date"]).dt.days
+    event = days.lt(90)
+    exposure = days.where(event, 90).clip(lower=0.5)
+    for tier, hr in demo.PLANTED.campaign_hr_by_risk.items():
+        t = c["risk_tier"] == tier
+        rate = {g: event[t & (c["group"] == g)].sum() / exposure[t & (c["group"] == g)].sum()
+                for g in ("treatment", "control")}
+        ratio = rate["treatment"] / rate["control"]
+        assert abs(ratio - hr) < 0.2, (tier, ratio)
 
 
 def test_renewal_spike(big):
@@ -458,7 +490,7 @@ def test_planted_is_frozen_and_documented():
         assert f.name in doc, f.name
     p = demo.PLANTED
     assert (p.plan_hr["basic"], p.plan_hr["standard"], p.plan_hr["premium"]) == (1.0, 0.8, 0.6)
-    assert p.campaign_hr == 0.7 and p.early_complaint_hr == 1.8 and p.nps_detractor_hr == 1.5
+    assert p.campaign_hr_by_risk == {"low": 1.0, "medium": 0.5, "high": 0.85} and p.early_complaint_hr == 1.8 and p.nps_detractor_hr == 1.5
     for mix in (p.unit_shares, p.plan_mix, p.acquisition_channel_mix, p.region_mix,
                 p.retail_category_mix, p.voluntary_reasons, p.involuntary_reasons):
         assert math.isclose(sum(mix.values()), 1.0)
@@ -479,7 +511,7 @@ def test_other_planted_values_change_the_data():
         ({"n_customers": 1000.0}, "'n_customers' parameter .* Got 1000.0 instead"),
         ({"n_customers": True}, "'n_customers'"),
         ({"seed": -1}, "The 'seed' parameter of generate_demo must be an int >= 0. Got -1 instead."),
-        ({"planted": {"campaign_hr": 0.7}}, "'planted' parameter of generate_demo must be a PlantedTruth"),
+        ({"planted": {"renewal_hr": 2.0}}, "'planted' parameter of generate_demo must be a PlantedTruth"),
     ],
 )
 def test_invalid_parameters(kwargs, message):
