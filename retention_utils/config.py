@@ -30,6 +30,8 @@ __all__ = [
     "SurvivalSpec",
     "DriversSpec",
     "ValueSpec",
+    "CampaignSpec",
+    "ExperimentSpec",
     "UnitConfig",
     "list_units",
     "load_config",
@@ -302,6 +304,82 @@ class ValueSpec(_Strict):
     crosssell_min_lift: float = Field(1.2, ge=1)
 
 
+class ExperimentSpec(_Strict):
+    """An experiment exported as one row per customer (an A/B or holdout result), read as a source of its own.
+
+    ``outcomes`` maps each outcome column to its kind: ``proportion`` (0/1, yes/no) or ``mean`` (a number,
+    e.g. spend); ``covariates`` are pre-period columns for the balance check (numeric, or categorical
+    one-hot encoded) and CUPED (the first numeric one).
+    """
+
+    name: str = Field("Experiment", min_length=1, max_length=80)  # how the report names it
+    source: SourceSpec
+    group_column: str
+    control_label: str
+    treatment_labels: list[str] = Field(default_factory=list)  # empty: every other label
+    outcomes: dict[str, Literal["proportion", "mean"]]
+    covariates: list[str] = Field(default_factory=list)
+    treatment_share: float | None = Field(None, gt=0, lt=1)  # intended share of each treatment arm
+    customer_column: str | None = None  # duplicates of this key are reported
+
+    @field_validator("outcomes")
+    @classmethod
+    def _outcomes(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError("name at least one outcome column and its kind, e.g. {conversion: proportion}")
+        return value
+
+
+class CampaignSpec(_Strict):
+    """The ``campaigns`` params section: campaign effects against control groups, uplift targeting, win-back.
+
+    ``treatment_share`` maps campaign ids or shell-style patterns (``RET-*``) to the intended share of
+    treatment in the randomisation; campaigns matching none are not tested for a sample-ratio mismatch
+    (the report says so). ``budget_contacts`` (or ``budget`` in the currency, divided by the cost of a
+    treatment contact) sets next month's contact list; None: the mean treatment group of the past
+    randomised retention campaigns.
+    """
+
+    windows: list[int] = Field(default_factory=lambda: [30, 60, 90])  # days after sending
+    pre_days: int = Field(90, ge=7, le=730)  # pre-period of the balance check and CUPED
+    treatment_share: dict[str, float] = Field(default_factory=dict)
+    srm_alpha: float = Field(0.001, gt=0, lt=0.5)  # sample-ratio mismatch flagged below this p-value
+    balance_threshold: float = Field(0.1, gt=0, le=1)  # |standardised mean difference| flagged above this
+    min_group: int = Field(30, ge=2)  # smallest treatment or control group with an effect estimate
+    segment_by: list[str] = Field(default_factory=list)  # customer attributes for effects per segment
+    budget_contacts: int | None = Field(None, ge=1)
+    budget: float | None = Field(None, gt=0)
+    holdout_campaigns: int = Field(3, ge=1, le=24)  # latest complete randomised campaigns validating uplift
+    top_n: int = Field(25, ge=1, le=1000)  # rows of the recommended list shown in the HTML
+    experiment: ExperimentSpec | None = None
+
+    @field_validator("windows")
+    @classmethod
+    def _windows(cls, value: list[int]) -> list[int]:
+        if not value or any(int(w) < 1 or int(w) > 730 for w in value):
+            raise ValueError(f"windows must be 1 to 730 days after sending, e.g. [30, 60, 90]; got {value}")
+        return sorted({int(w) for w in value})
+
+    @field_validator("treatment_share")
+    @classmethod
+    def _shares(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in value.items() if not 0 < float(v) < 1}
+        if bad:
+            raise ValueError(f"treatment_share values are shares between 0 and 1 (0.8 = 80% treatment); got {bad}")
+        return value
+
+    def intended_share(self, campaign_id: str) -> float | None:
+        """The intended treatment share of a campaign: an exact key first, then the first matching pattern."""
+        import fnmatch
+
+        if campaign_id in self.treatment_share:
+            return float(self.treatment_share[campaign_id])
+        for pattern, share in self.treatment_share.items():
+            if fnmatch.fnmatchcase(campaign_id, pattern):
+                return float(share)
+        return None
+
+
 MEMORY_RE = re.compile(r"^\s*(\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)|\d{1,2}\s*%)\s*$", re.IGNORECASE)
 
 
@@ -344,6 +422,7 @@ class UnitConfig(_Strict):
     survival: SurvivalSpec = Field(default_factory=SurvivalSpec)
     drivers: DriversSpec = Field(default_factory=DriversSpec)
     value: ValueSpec = Field(default_factory=ValueSpec)
+    campaigns: CampaignSpec = Field(default_factory=CampaignSpec)
     engine: EngineSpec = Field(default_factory=EngineSpec)
     params_dir: Path = Path(".")
 
