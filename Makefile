@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-DEMO_CUSTOMERS ?= 3000
+DEMO_CUSTOMERS ?= 40000
 
 .PHONY: demo test lab notebooks install clean bench bench-run
 

@@ -40,7 +40,8 @@ __all__ = [
 ]
 
 #: Notebooks of the monthly run, in report order.
-NOTEBOOKS: tuple[str, ...] = ("kpi_overview", "cohort_retention", "survival", "churn_drivers", "customer_value")
+NOTEBOOKS: tuple[str, ...] = ("kpi_overview", "cohort_retention", "survival", "churn_drivers", "customer_value",
+                              "campaign_effect")
 
 UNIT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

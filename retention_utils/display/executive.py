@@ -18,7 +18,7 @@ from .formats import fmt_delta, fmt_value, month_name, month_short, money, pp
 __all__ = ["revised_html", "tiles", "headline_sentences", "quality_badge", "unit_view", "portfolio_view", "ANALYSIS_ORDER"]
 
 #: Order of the headline sentences: what changed, why, who is at risk and what to do.
-ANALYSIS_ORDER: tuple[str, ...] = ("kpis", "cohorts", "survival", "drivers", "value")
+ANALYSIS_ORDER: tuple[str, ...] = ("kpis", "cohorts", "survival", "drivers", "value", "campaigns")
 
 #: The detailed reports, with what each answers (the unit summary links them in this order).
 REPORTS: dict[str, str] = {
@@ -27,10 +27,11 @@ REPORTS: dict[str, str] = {
     "survival": "How long customers stay, and what shortens it.",
     "churn_drivers": "Who is about to leave, why, and the list for the CRM team.",
     "customer_value": "Who is worth most: lifetime value, value at risk, segments, personas and cross-sell.",
+    "campaign_effect": "Whether retention actions worked against a control group, and whom to contact next.",
 }
 TITLES: dict[str, str] = {"kpi_overview": "KPI overview", "cohort_retention": "Cohort retention",
                           "survival": "Customer lifetime (survival)", "churn_drivers": "Churn drivers and at-risk list",
-                          "customer_value": "Customer value"}
+                          "customer_value": "Customer value", "campaign_effect": "Campaign effects"}
 
 
 def _num(v: Any) -> float:

@@ -5,6 +5,6 @@ shows or saves figures.
 """
 from __future__ import annotations
 
-from . import base, check, cohorts, drivers, kpis, ledger, survival, value
+from . import base, campaigns, check, cohorts, drivers, kpis, ledger, survival, value
 
-__all__ = ["base", "check", "cohorts", "drivers", "kpis", "ledger", "survival", "value"]
+__all__ = ["base", "campaigns", "check", "cohorts", "drivers", "kpis", "ledger", "survival", "value"]

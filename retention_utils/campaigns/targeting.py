@@ -1,0 +1,201 @@
+"""Whom to contact next: the uplift model from past randomised campaigns, its out-of-time check, the list.
+
+1. Training rows: the contacts of the measured retention campaigns (control group, sound randomisation,
+   horizon elapsed) who were at risk on the send date; outcome: churned within the horizon; features:
+   what was known before sending (:data:`~retention_utils.engine.campaigns.PRE_COLUMNS` and the customer
+   attributes).
+2. Out of time: the model is fitted on the older campaigns and checked on the latest
+   ``holdout_campaigns`` with a Qini curve against random targeting; the effect per third of predicted
+   risk on those campaigns shows where contacts help.
+3. Only when the model beats random on the holdout is a list recommended: refitted on every campaign
+   (the closed loop: each month's measured outcomes enter the next month's model), every customer at
+   risk today is scored, and the budget's contacts go to the largest expected saving (uplift, times
+   the customer's CLV when the value report ran), side by side with contacting the highest-risk customers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..engine.campaigns import PRE_COLUMNS
+from .contacts import scoring_contacts
+from .effects import effects_frame, proportion_effect
+
+__all__ = ["Targeting", "targeting_analysis", "write_recommended", "RECOMMENDED_FILE"]
+
+_THIRDS = ("lowest third", "middle third", "highest third")
+
+
+@dataclass(frozen=True)
+class Targeting:
+    """The uplift model's check and next month's list.
+
+    Attributes
+    ----------
+    status : str
+        ``recommended``, ``no_lift`` (the model does not beat random on the holdout: no list),
+        ``too_few`` (not enough randomised contacts) or ``none`` (no measured campaign).
+    sentence : str
+        Plain words for the headline.
+    train_campaigns, holdout_campaigns : tuple of str
+    qini : DataFrame
+        :func:`~retention_utils.campaigns.uplift.qini_curve` of the holdout.
+    qini_area, qini_perfect_area : float
+    comparison : DataFrame
+        :func:`~retention_utils.campaigns.uplift.targeting_comparison` on the holdout.
+    by_risk : DataFrame
+        ``segment`` (third of predicted risk) and the effect columns of churn within the horizon.
+    recommended : DataFrame
+        ``rank, customer_id, uplift, risk, value, expected_saved`` (empty without a list).
+    budget_contacts : int
+    expected_saved_uplift, expected_saved_risk, extra_saved : float
+        Expected customers saved by the list, by the same number of highest-risk customers, and the difference.
+    """
+
+    status: str
+    sentence: str
+    train_campaigns: tuple[str, ...] = ()
+    holdout_campaigns: tuple[str, ...] = ()
+    qini: pd.DataFrame = field(default_factory=pd.DataFrame)
+    qini_area: float = float("nan")
+    qini_perfect_area: float = float("nan")
+    qini_p: float = float("nan")
+    comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
+    by_risk: pd.DataFrame = field(default_factory=pd.DataFrame)
+    recommended: pd.DataFrame = field(default_factory=pd.DataFrame)
+    budget_contacts: int = 0
+    expected_saved_uplift: float = float("nan")
+    expected_saved_risk: float = float("nan")
+    extra_saved: float = float("nan")
+    value_based: bool = False
+
+
+def _features(frame: pd.DataFrame, attrs: list[str]) -> pd.DataFrame:
+    cols = [c for c in PRE_COLUMNS if c in frame.columns and frame[c].notna().any()]
+    X = frame[cols].astype(float)
+    for a in attrs:
+        if a in frame.columns:
+            X[a] = frame[a].astype("category")
+    return X
+
+
+def _align(X: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
+    """``X`` with the training frame's columns and category levels (unknown levels become missing)."""
+    out = pd.DataFrame(index=X.index)
+    for c in like.columns:
+        if isinstance(like[c].dtype, pd.CategoricalDtype):
+            out[c] = pd.Categorical(X[c] if c in X else None, categories=like[c].cat.categories)
+        else:
+            out[c] = X[c].astype(float) if c in X else np.nan
+    return out
+
+
+def targeting_analysis(data: Any, spec: Any, cd: Any, camp: pd.DataFrame, *, attributes: list[str], seed: int = 0,
+                       scores: pd.DataFrame | None = None, value: pd.DataFrame | None = None) -> Targeting:
+    """Fit, check out of time, and (when it beats random) recommend next month's contacts."""
+    from .uplift import TwoModelUplift, qini_curve, qini_summary, recommend_contacts, targeting_comparison
+
+    ok = camp[(camp["kind"] == "retention") & (camp["status"] == "measured")].sort_values("sent_date")
+    if ok.empty:
+        return Targeting("none", "")
+    c = cd.contacts
+    rows = c[c["campaign_id"].isin(ok["campaign_id"]) & c["at_risk"] & c["observed_h"]]
+    ids = list(ok["campaign_id"])
+    k = min(spec.holdout_campaigns, max(len(ids) - 1, 0))
+    train_ids, hold_ids = tuple(ids[: len(ids) - k]), tuple(ids[len(ids) - k:])
+    attrs = [a for a in attributes if a in c.columns]
+    train, hold = rows[rows["campaign_id"].isin(train_ids)], rows[rows["campaign_id"].isin(hold_ids)]
+    X = _features(train, attrs)
+    try:
+        model = TwoModelUplift(random_state=seed).fit(X, train["treated"].to_numpy(), train["churned_h"].to_numpy(int))
+    except ValueError as exc:
+        return Targeting("too_few", f"No uplift targeting yet: {exc}", train_ids, hold_ids)
+    if hold.empty:
+        return Targeting("too_few", "No uplift targeting yet: no later campaign to check the model on.",
+                         train_ids, hold_ids)
+    Xh = _align(_features(hold, attrs), X)
+    up, risk = model.predict(Xh), model.predict_risk(Xh)
+    th, yh = hold["treated"].to_numpy(), hold["churned_h"].to_numpy(int)
+    curve = qini_curve(up, th, yh)
+    summ = qini_summary(up, th, yh)
+    comp = targeting_comparison(up, risk, th, yh, shares=(0.1, 0.2, 0.3, 0.5))
+    thirds = pd.qcut(pd.Series(risk).rank(method="first"), 3, labels=list(_THIRDS))
+    parts = []
+    for name in _THIRDS:
+        sel = (thirds == name).to_numpy()
+        t, y = th[sel], yh[sel].astype(bool)
+        if t.sum() >= spec.min_group and (~t).sum() >= spec.min_group:
+            parts.append(effects_frame([proportion_effect(y[t], y[~t], metric="churned_h")]).assign(segment=name))
+    by_risk = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    s0 = summ.iloc[0]
+    base: dict[str, Any] = dict(train_campaigns=train_ids, holdout_campaigns=hold_ids, qini=curve,
+                qini_area=float(s0["qini_coefficient"]), qini_perfect_area=float(s0["perfect_qini_coefficient"]),
+                qini_p=float(s0["p_value"]), comparison=comp, by_risk=by_risk)
+    if not bool(s0["beats_random"]):
+        return Targeting("no_lift", "The uplift model does not beat random targeting on the latest campaigns, so no "
+                         "contact list is recommended from it; keep a control group in every campaign.", **base)
+    # refit on every measured campaign (the closed loop) and score today's customers
+    Xall = _features(rows, attrs)
+    model = TwoModelUplift(random_state=seed).fit(Xall, rows["treated"].to_numpy(), rows["churned_h"].to_numpy(int))
+    now = scoring_contacts(data, spec, attributes=attrs)
+    if now.empty:
+        return Targeting("too_few", "No customer at risk to score.", **base)
+    Xn = _align(_features(now, attrs), Xall)
+    sc = pd.DataFrame({"customer_id": now["customer_id"].to_numpy(), "uplift": model.predict(Xn),
+                       "risk": model.predict_risk(Xn)})
+    if scores is not None and len(scores):
+        p = scores[["customer_id", "probability"]].astype({"customer_id": str})
+        sc = sc.merge(p, on="customer_id", how="left")
+        sc["risk"] = sc["probability"].fillna(sc["risk"])
+        sc = sc.drop(columns="probability")
+    value_based = value is not None and len(value) > 0
+    if value_based:
+        v = value[["customer_id", "clv_if_stays"]].astype({"customer_id": str}).rename(columns={"clv_if_stays": "value"})
+        sc = sc.merge(v, on="customer_id", how="left")
+        sc["value"] = sc["value"].fillna(0.0)
+    budget = spec.budget_contacts
+    if budget is None and spec.budget is not None:
+        cost = c.loc[c["treated"] & c["campaign_id"].isin(ok["campaign_id"]), "cost"].mean()
+        budget = int(spec.budget // cost) if cost and np.isfinite(cost) and cost > 0 else None
+    if budget is None:
+        budget = int(round(ok["n_treated"].mean()))
+    budget = max(1, min(int(budget), len(sc)))
+    rec = recommend_contacts(sc, budget_contacts=budget)
+    cmp_ = rec.comparison.set_index("policy")
+    s_up, s_risk = float(cmp_.loc["uplift", "expected_saved"]), float(cmp_.loc["risk", "expected_saved"])
+    extra = s_up - s_risk
+    sentence = (f"Next month: contacting the {len(rec.contacts):,} customers with the largest expected effect should "
+                f"save about {s_up:,.0f} customers, {extra:,.0f} more than the same budget spent on the "
+                f"{budget:,} highest-risk customers ({s_risk:,.0f}).")
+    contacts = rec.contacts.assign(expected_saved=rec.contacts["uplift"])
+    return Targeting("recommended", sentence, **base, recommended=contacts, budget_contacts=budget,
+                     expected_saved_uplift=s_up, expected_saved_risk=s_risk, extra_saved=extra,
+                     value_based=value_based)
+
+
+RECOMMENDED_FILE = "recommended_contacts.csv"
+
+
+def write_recommended(result: Any, output_dir: Any) -> Any:
+    """Write next month's list ``recommended_contacts.csv`` into ``output_dir`` (nothing without a list).
+
+    Through :func:`retention_utils.exports.write_csv` (formula cells neutralised, rates rounded). Returns the
+    path, or None for an interactive run (``output_dir`` empty) or when no list is recommended.
+    """
+    from pathlib import Path
+
+    from ..errors import ConfigError
+    from ..exports import write_csv
+
+    t = getattr(result, "targeting", result)
+    if not output_dir or t is None or getattr(t, "status", "") != "recommended" or t.recommended.empty:
+        return None
+    out = Path(output_dir)
+    if not out.is_dir():
+        raise ConfigError(f"output_dir {str(out)!r} is not a folder; the report runner passes the unit's report "
+                          "folder, leave it empty in interactive runs.")
+    return write_csv(t.recommended, out / RECOMMENDED_FILE, money=["value"] if "value" in t.recommended else [],
+                     rates=["uplift", "risk", "expected_saved"])
