@@ -28,6 +28,7 @@ ru.setup_notebook()
 data = ru.open_unit(params_dir, unit, month=month, snapshot=snapshot)
 camp = ru.campaign_analysis(data, reports_dir=reports_dir, scores=ru.read_handoff("churn_scores", output_dir),
                             value=ru.read_handoff("clv", output_dir))
+exp = ru.campaign_experiment(data)
 saved = ru.write_recommended(camp, output_dir)
 ru.write_summary(camp, output_dir)
 ru.title_html(data, subtitle=ru.display.campaigns.subtitle(camp))
@@ -95,6 +96,12 @@ ru.display.campaigns.recommended_html(camp)
 
 # %%
 ru.display.campaigns.loop_html(camp)
+
+# %% [markdown]
+# ## Experiment exported as one table
+
+# %%
+ru.display.experiment.experiment_html(exp)
 
 # %% [markdown]
 # ## Data quality

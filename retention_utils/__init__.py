@@ -25,7 +25,7 @@ from .errors import ConfigError, DataError, RetentionError
 from .kpis import KpiResult, headline_kpis, kpi_analysis, monthly_kpis
 from .ledger import read_ledger
 from .clv.analysis import ClvResult, clv_analysis
-from .campaigns import CampaignAnalysis, campaign_analysis, write_recommended
+from .campaigns import CampaignAnalysis, campaign_analysis, campaign_experiment, write_recommended
 from .segments import LifecycleResult, RfmResult, lifecycle_analysis, rfm_analysis
 from .value import ValueResult, value_analysis, write_value_lists
 from .results import read_handoff
@@ -34,7 +34,7 @@ from .stats import wilson_interval
 from .survival import SurvivalAnalysis, survival_analysis
 from .unit import open_unit
 
-__all__ = ["CampaignAnalysis", "campaign_analysis", "write_recommended", "campaigns", "ledger", "read_ledger", "samples", "vocabulary", "clv", "ClvResult", "clv_analysis", "LifecycleResult",
+__all__ = ["CampaignAnalysis", "campaign_analysis", "campaign_experiment", "write_recommended", "campaigns", "ledger", "read_ledger", "samples", "vocabulary", "clv", "ClvResult", "clv_analysis", "LifecycleResult",
     "RfmResult", "lifecycle_analysis", "rfm_analysis", "ValueResult", "value_analysis", "write_value_lists", "read_handoff",
     "calendar",
     "cohorts",

@@ -114,6 +114,12 @@ MEASURES: tuple[Term, ...] = (
     Term("risk_tier", "risk tier",
          "High, medium or low predicted chance of churning within the horizon, by the thresholds in the "
          "unit's params.", "measure", ("high-risk", "high risk")),
+    Term("control_group", "control group",
+         "Customers picked at random to get no contact, so that what happens to them shows what would have "
+         "happened to the contacted customers without the campaign.", "measure"),
+    Term("customers_saved", "customers saved",
+         "How many fewer contacted customers churned within the window than the control group's churn rate "
+         "predicts for them.", "measure"),
 )
 
 METHODS: tuple[Term, ...] = (
@@ -185,6 +191,24 @@ METHODS: tuple[Term, ...] = (
     Term("adjusted_rand", "adjusted Rand index",
          "Agreement of two groupings of the same customers (1 = identical, 0 = chance): here, of personas found "
          "from different random starts.", "method"),
+    Term("sample_ratio", "sample ratio",
+         "The split of a campaign's customers between treated and control: far from the intended split, the "
+         "random assignment probably broke.", "method", ("sample-ratio",)),
+    Term("smd", "standardised mean difference",
+         "How far treated and control customers differed before sending, in standard deviations; above 0.1 "
+         "the groups were not alike.", "method", ("SMD",)),
+    Term("cuped", "CUPED",
+         "An adjustment of each customer's revenue by their revenue before the campaign; it narrows the "
+         "interval without moving the estimate.", "method"),
+    Term("uplift", "expected effect of a contact",
+         "How much a contact is expected to lower a customer's chance of churning (churn chance without "
+         "contact minus with contact), from two churn models fitted on past campaigns.", "method",
+         ("uplift",)),
+    Term("qini", "Qini curve",
+         "Customers saved as more customers are contacted in the model's order; above the straight line of "
+         "random contacting means the model finds the customers a contact helps.", "method", ("Qini",)),
+    Term("newcombe", "Newcombe",
+         "A 95% interval for the difference of two shares, reliable also for small groups.", "method"),
 )
 
 TERMS: dict[str, Term] = {t.key: t for t in (*POPULATIONS, *MEASURES, *METHODS)}

@@ -187,3 +187,28 @@ def test_planted_hazard_ratios_recovered_over_20_seeds(tmp_path):
     print(f"coverage {covered}/{total}, A/A flagged {aa_hits}/{total}")
     assert covered / total >= 0.9, f"{covered} of {total} intervals cover the planted hazard ratio"
     assert aa_hits / total <= 0.1, f"A/A: {aa_hits} of {total} control-vs-control splits flagged"
+
+
+def test_experiment_named_in_params_is_measured_and_rendered(tmp_path):
+    """campaigns.experiment: the 20-row hand file of tests/test_campaigns_experiment.py (visit: No E-Mail 2/8,
+    Mens E-Mail 4/6, Womens E-Mail 3/6) read through the unit's params and rendered with its name."""
+    from pathlib import Path
+
+    from retention_utils.campaigns.analysis import campaign_experiment
+    from retention_utils.display.experiment import experiment_html
+
+    data = _unit(tmp_path, "b2b", 500, 3)
+    src = Path(__file__).parent / "data" / "experiment_small.csv"
+    from retention_utils.config import CampaignSpec
+
+    spec = CampaignSpec(min_group=2, experiment={
+        "name": "Spring <e-mail> test", "source": {"path": str(src)}, "group_column": "segment",
+        "control_label": "No E-Mail", "outcomes": {"visit": "proportion", "spend": "mean"},
+        "covariates": ["history"], "customer_column": "customer_id"})
+    exp = campaign_experiment(data, spec)
+    p = exp.primary().set_index(["arm", "outcome"])
+    assert p.loc[("Mens E-Mail", "visit"), "estimate"] == pytest.approx(4 / 6 - 2 / 8)
+    assert p.loc[("Womens E-Mail", "visit"), "estimate"] == pytest.approx(3 / 6 - 2 / 8)
+    html = experiment_html(exp).data
+    assert "Spring &lt;e-mail&gt; test" in html and "<e-mail>" not in html  # data-derived text is escaped
+    assert campaign_experiment(data) is None and "No experiment table" in experiment_html(None).data

@@ -54,7 +54,44 @@ def test_closed_loop_by_hand(tmp_path):
     assert b.loc["high", "n_reached"] == 1  # T (P's contact was before the cut-off)
     assert b.loc["medium", "realized_rate"] == 0 and b.loc["medium", "n_reached"] == 1
     assert b.loc["low", "n_reached"] == 0   # a control contact is not a reach
+    # treated vs control (issue 14): high = T treated (churned), no control; low = S held back (stayed)
+    assert (b.loc["high", "n_treated"], b.loc["high", "n_control"]) == (1, 0)
+    assert b.loc["high", "realized_rate_treated"] == 1.0 and np.isnan(b.loc["high", "effect"])
+    assert (b.loc["low", "n_treated"], b.loc["low", "n_control"]) == (0, 1)
+    assert b.loc["low", "realized_rate_control"] == 0.0
     assert "2024-02" in ddrv.closed_loop_html(loop).data
+
+
+def test_closed_loop_treated_vs_control_effect(tmp_path):
+    """Six listed high-risk customers: three treated (C churns), three held back (all churn; D = 31 days).
+
+    Effect = 1/3 - 3/3 = -2/3 with Newcombe's interval (statsmodels' 'newcomb' method as reference)."""
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    ids = ["A", "B", "C", "D", "E", "F"]
+    orders = "order_id,customer_id,order_date,amount\n" + "".join(
+        f"{i},{c},2024-02-20,10\n" for i, c in enumerate(ids)) + "".join(  # A and B keep buying; Z ends the data
+        f"{10 + i},{c},{d},10\n" for i, (c, d) in enumerate([("A", "2024-03-15"), ("A", "2024-04-10"),
+                                                             ("A", "2024-04-28"), ("B", "2024-03-10"),
+                                                             ("B", "2024-04-05"), ("B", "2024-04-28"),
+                                                             ("Z", "2024-05-31")]))
+    camp = "customer_id,campaign_id,sent_date,group,cost\n" + "".join(
+        f"{c},c1,2024-03-05,{'treatment' if c in 'ABC' else 'control'},1\n" for c in ids)
+    params = write_unit(tmp_path, files={"orders.csv": orders, "campaigns.csv": camp},
+                        sources={"orders": {"path": "../orders.csv"}, "campaigns": {"path": "../campaigns.csv"}},
+                        unit_yaml="report_month: '2024-05'\ndrivers:\n  horizon_days: 60\n")
+    data = load_unit_data(load_config(params, "shop"))
+    reports = tmp_path / "reports"
+    (reports / "2024-02" / "shop").mkdir(parents=True)
+    pd.DataFrame({"customer_id": ids, "probability": [0.8] * 6, "tier": ["high"] * 6, "score": [80] * 6,
+                  "reasons": [""] * 6, "value_at_risk": [1] * 6, "as_of": ["2024-03-01"] * 6,
+                  "horizon_days": [60] * 6}).to_csv(reports / "2024-02" / "shop" / "at_risk_customers.csv", index=False)
+    b = drv.closed_loop(data, reports_dir=reports).by_tier.set_index("tier").loc["high"]
+    assert (b.n_treated, b.n_control) == (3, 3)
+    assert b.realized_rate_treated == pytest.approx(1 / 3) and b.realized_rate_control == 1.0
+    assert b.effect == pytest.approx(-2 / 3)
+    lo, hi = confint_proportions_2indep(1, 3, 3, 3, method="newcomb")
+    assert (b.effect_lower, b.effect_upper) == pytest.approx((lo, hi))
 
 
 def test_no_earlier_list_says_so(tmp_path, demo_units):

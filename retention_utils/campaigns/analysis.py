@@ -22,7 +22,7 @@ from ..results import AnalysisResult, notes_frame, summary_rows
 from .contacts import CampaignData, campaign_contacts, campaign_table
 from .effects import Effect, effects_frame, hazard_ratio, mean_effect, proportion_effect, rmst_difference
 
-__all__ = ["CampaignAnalysis", "campaign_analysis", "campaign_effects", "winback_effects"]
+__all__ = ["CampaignAnalysis", "campaign_analysis", "campaign_effects", "winback_effects", "campaign_experiment"]
 
 
 @dataclass(frozen=True)
@@ -331,3 +331,19 @@ def campaign_analysis(data: Any, spec: Any = None, *, reports_dir: Any = "", see
               "on the send date, a win-back on those who had lapsed.")]
     return CampaignAnalysis(camp, effects, balance, winback, curves, targeting, loop, cd.quality, data.month_end,
                             cfg.currency, margin, cd.horizon_days, cd.windows, notes_frame(notes))
+
+
+def campaign_experiment(data: Any, spec: Any = None) -> Any:
+    """The experiment exported as one row per customer that params name (``campaigns.experiment``), measured.
+
+    Returns None when params name none. Reading errors (a missing column, an absent control label) are
+    :class:`~retention_utils.errors.DataError` messages naming the file, the column and how to fix them.
+    """
+    from .experiment import experiment_analysis, read_experiment
+
+    spec = data.config.campaigns if spec is None else spec
+    if spec.experiment is None:
+        return None
+    frame, quality = read_experiment(spec.experiment, data.config.params_dir)
+    return experiment_analysis(frame, spec.experiment, quality=quality, srm_alpha=spec.srm_alpha,
+                               balance_threshold=spec.balance_threshold, min_group=spec.min_group)

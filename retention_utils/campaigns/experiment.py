@@ -468,7 +468,7 @@ class ExperimentResult(AnalysisResult):
     alpha: float
     cuped_covariate: str | None
     notes: pd.DataFrame = field(default_factory=notes_frame)
-    _display: ClassVar[str] = ""
+    _display: ClassVar[str] = "retention_utils.display.experiment"
 
     def primary(self) -> pd.DataFrame:
         """The effects the headline, the summary and Holm use: one row per arm and outcome."""

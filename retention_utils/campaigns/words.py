@@ -55,14 +55,17 @@ def verdict(row: Any, *, currency: str, horizon: int) -> str:
         s = f"{name} lost about {_n(-saved)} customers ({_n(-hi)} to {_n(-lo)}) against its control group"
     else:
         s = f"{name}: no measurable effect on churn ({_n(saved)} customers saved, {_n(lo)} to {_n(hi)})"
-    pb, pl, ph = row.get("payback"), row.get("payback_lower"), row.get("payback_upper")
+    pb, pl, ph = (round(float(row.get(k)), 1) + 0.0 if _ok(row.get(k)) else row.get(k)
+                  for k in ("payback", "payback_lower", "payback_upper"))
     if _ok(pb):
         if pl > 1:
-            s += f" and paid back {pb:.1f} times its cost in margin ({pl:.1f} to {ph:.1f})"
+            s += (f" and returned {pb:.1f} times its cost in margin within {horizon} days ({pl:.1f} to {ph:.1f})")
         elif ph < 1:
-            s += f"; it did not pay back its cost ({pb:.1f} times, {pl:.1f} to {ph:.1f})"
+            s += (f"; within {horizon} days it did not return its cost in margin ({pb:.1f} times, "
+                  f"{pl:.1f} to {ph:.1f})")
         else:
-            s += f"; whether it paid back its cost is unclear ({pb:.1f} times, {pl:.1f} to {ph:.1f})"
+            s += (f"; whether it returned its cost in margin within {horizon} days is unclear ({pb:.1f} times, "
+                  f"{pl:.1f} to {ph:.1f})")
     return s + "."
 
 

@@ -11,12 +11,12 @@ Nothing in the analyses imports this package; a result imports its display modul
 """
 from __future__ import annotations
 
-from . import campaigns, cohorts, drivers, executive, formats, html, kpis, quality, survival, value
+from . import campaigns, cohorts, drivers, executive, experiment, formats, html, kpis, quality, survival, value
 from .formats import fmt_delta, fmt_value
 from .html import HTML, title_html, warning_html
 from .kpis import NO_AMOUNTS, amounts_text, definitions_html
 from .notebook import setup_notebook
 from .quality import quality_html
 
-__all__ = ["campaigns", "cohorts", "drivers", "executive", "formats", "html", "kpis", "quality", "survival", "value", "HTML", "NO_AMOUNTS", "amounts_text", "definitions_html",
+__all__ = ["campaigns", "cohorts", "drivers", "experiment", "executive", "formats", "html", "kpis", "quality", "survival", "value", "HTML", "NO_AMOUNTS", "amounts_text", "definitions_html",
            "fmt_delta", "fmt_value", "quality_html", "setup_notebook", "title_html", "warning_html"]

@@ -51,6 +51,11 @@ _NB = str.maketrans({"-": "\u2011", " ": "\u00a0"})  # ids and dates never wrap 
 _SHOWN = 12  # campaigns shown before the rest fold away
 
 
+def _x(v: float) -> str:
+    """A multiple with one decimal, never '-0.0'."""
+    return f"{round(float(v), 1) + 0.0:.1f}"
+
+
 def _nb(v: Any) -> str:
     return str(v).translate(_NB)
 
@@ -83,7 +88,7 @@ def overview_html(result: Any) -> HTML:
             f"{money(r.incremental_revenue)} ({money(r.revenue_lower)} to {money(r.revenue_upper)})" for r in c.itertuples()],
         f"Cost ({cur})": c["cost"].map(lambda v: "" if pd.isna(v) else money(v)),
         "Margin returned per unit of cost": [
-            "" if pd.isna(r.payback) else f"{r.payback:.1f}x ({r.payback_lower:.1f} to {r.payback_upper:.1f})"
+            "" if pd.isna(r.payback) else f"{_x(r.payback)}x ({_x(r.payback_lower)} to {_x(r.payback_upper)})"
             for r in c.itertuples()],
     })
     verdicts = [v for v in c["verdict"]]
@@ -170,7 +175,7 @@ def effects_html(result: Any, campaign: str | None = None) -> HTML:
     parts = [paragraph(f"Campaign {cid}: treated against control, customers not churned on the send date."),
              table(show, text=["Measure"]),
              small_print("Revenue and purchases are adjusted for each customer's pre-period (CUPED), so treated and "
-                         "control values are adjusted means. Hazard ratio below 1: treated customers churned more "
+                         "control values are adjusted means. A ratio below 1: treated customers churned more "
                          "slowly (Cox model over the window).")]
     if len(seg):
         s = pd.DataFrame({"Segment": seg["segment_by"] + " = " + seg["segment"],
@@ -256,8 +261,10 @@ def recommended_html(result: Any) -> HTML:
         f"Budget: {t.budget_contacts:,} contacts. Expected customers saved: {t.expected_saved_uplift:,.0f} with this "
         f"list, {t.expected_saved_risk:,.0f} with the {t.budget_contacts:,} highest-risk customers "
         f"({t.extra_saved:+,.0f})."), table(pd.DataFrame(show)),
-        small_print("The full list is recommended_contacts.csv in the unit's report folder. Keep a random control "
-                    "group in every campaign: it is what lets next month's report measure it."))
+        small_print("Expected savings are the model's predictions for today's customers; what such a ranking "
+                    "actually saved on the check campaigns is in the table above. The full list is "
+                    "recommended_contacts.csv in the unit's report folder. Keep a random control group in every "
+                    "campaign: it is what lets next month's report measure it."))
 
 
 def loop_html(result: Any) -> HTML:
@@ -267,13 +274,23 @@ def loop_html(result: Any) -> HTML:
             "No earlier at-risk list to check (interactive run or the first month).")
         return join(paragraph(note))
     b = loop.by_tier
+
+    def eff(r: Any) -> str:
+        if pd.isna(r.effect):
+            return "no control group" if r.n_treated else ""
+        return f"{pp(r.effect)} ({pp(r.effect_lower)} to {pp(r.effect_upper)})"
+
     show = pd.DataFrame({"Risk tier on the list": b["tier"], "Listed customers": b["n_customers"].map(count),
                          "Predicted churn": b["predicted_rate"].map(pct), "Churned since": b["realized_rate"].map(pct),
-                         "Reached by a treatment": b["n_reached"].map(count),
-                         "Churned, reached": b["realized_rate_reached"].map(pct),
-                         "Churned, not reached": b["realized_rate_not_reached"].map(pct)})
+                         "Treated / control": [f"{int(r.n_treated):,} / {int(r.n_control):,}" for r in b.itertuples()],
+                         "Churned, treated": b["realized_rate_treated"].map(pct),
+                         "Churned, control": b["realized_rate_control"].map(pct),
+                         "Effect of the action (95% interval)": [eff(r) for r in b.itertuples()]})
     return join(paragraph(f"The at-risk list of {loop.source_month} against what happened in the {loop.observed_days} "
-                          "days since."), table(show), notes_list(list(loop.notes)))
+                          "days since: listed customers a campaign treated against listed customers its random "
+                          "control group held back."), table(show), notes_list(list(loop.notes)),
+                small_print("How the result feeds back: the uplift model is refitted every month on every measured "
+                            "campaign, so these outcomes shape next month's recommended list."))
 
 
 def quality_html(result: Any) -> HTML:

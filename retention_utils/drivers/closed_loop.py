@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..exports import restore_text
-from ..stats import wilson_interval
+from ..stats import newcombe_interval, wilson_interval
 from .labels import _day, churn_labels
 from .warning import AT_RISK_FILE, TIER_ORDER
 
@@ -39,8 +39,11 @@ class ClosedLoop:
     by_tier : DataFrame
         ``tier, n_customers, predicted_rate, n_churned, realized_rate, ci_lower,
         ci_upper, n_reached, reached_share, realized_rate_reached,
-        realized_rate_not_reached``; ``n_reached`` counts customers contacted by
-        a retention campaign (``treatment``) since the cut-off.
+        realized_rate_not_reached, n_treated, n_control, realized_rate_treated,
+        realized_rate_control, effect, effect_lower, effect_upper``; ``n_reached`` counts customers
+        contacted by a retention campaign (``treatment``) since the cut-off; ``n_control`` those a campaign's
+        control group held back (and no campaign treated), ``effect`` the churn difference treated - control
+        (Newcombe 95% interval): the measured effect of the warning plus the action, by tier.
     n_not_found : int
         Listed customers no longer in the data (left out of the rates).
     notes : tuple of str
@@ -57,7 +60,26 @@ class ClosedLoop:
 
 
 _LOOP_COLS = ["tier", "n_customers", "predicted_rate", "n_churned", "realized_rate", "ci_lower", "ci_upper",
-              "n_reached", "reached_share", "realized_rate_reached", "realized_rate_not_reached"]
+              "n_reached", "reached_share", "realized_rate_reached", "realized_rate_not_reached",
+              "n_treated", "n_control", "realized_rate_treated", "realized_rate_control", "effect", "effect_lower",
+              "effect_upper"]
+
+
+def _treated_vs_control(treated: pd.DataFrame, control: pd.DataFrame) -> dict[str, Any]:
+    """Churn of listed customers a campaign treated vs those its randomised control group held back.
+
+    Unlike reached vs not reached (the CRM team chose whom to reach), treated vs control compares like with
+    like: the campaign's random split decided. Newcombe 95% interval of the difference (treated - control).
+    """
+    nt, nc = len(treated), len(control)
+    kt, kc = int(treated["churned"].sum()), int(control["churned"].sum())
+    out = {"n_treated": nt, "n_control": nc, "realized_rate_treated": kt / nt if nt else np.nan,
+           "realized_rate_control": kc / nc if nc else np.nan, "effect": np.nan, "effect_lower": np.nan,
+           "effect_upper": np.nan}
+    if nt and nc:
+        out["effect"] = kt / nt - kc / nc
+        out["effect_lower"], out["effect_upper"] = newcombe_interval(kt, nt, kc, nc)
+    return out
 
 
 def _earlier_lists(reports_dir: Path, unit: str, month: str) -> list[tuple[str, Path]]:
@@ -140,13 +162,16 @@ def closed_loop(data: Any, spec: Any = None, *, reports_dir: str | Path | None) 
     n_not_found = int(m["churned"].isna().sum())
     m = m[m["churned"].notna()].copy()
     m["churned"] = m["churned"].astype(bool)
-    reached = set()
+    reached, controls = set(), set()
     if data.campaigns is not None:
         c = data.campaigns
         until = as_of + dt.timedelta(days=observed)
-        sel = c.filter((c.sent_date >= as_of) & (c.sent_date < until) & (c["group"] == "treatment"))
-        reached = set(sel.select("customer_id").distinct().to_pandas()["customer_id"].astype(str))
+        window = c.filter((c.sent_date >= as_of) & (c.sent_date < until))
+        groups = window.select("customer_id", "group").distinct().to_pandas().astype(str)
+        reached = set(groups.loc[groups["group"] == "treatment", "customer_id"])
+        controls = set(groups.loc[groups["group"] == "control", "customer_id"]) - reached
     m["reached"] = m["customer_id"].isin(reached)
+    m["held_back"] = m["customer_id"].isin(controls)
     rows = []
     for tier in TIER_ORDER:
         s = m[m["tier"] == tier]
@@ -157,7 +182,8 @@ def closed_loop(data: Any, spec: Any = None, *, reports_dir: str | Path | None) 
                      "n_churned": k, "realized_rate": k / n if n else np.nan, "ci_lower": float(lo[0]),
                      "ci_upper": float(hi[0]), "n_reached": int(len(r)), "reached_share": len(r) / n if n else np.nan,
                      "realized_rate_reached": float(r["churned"].mean()) if len(r) else np.nan,
-                     "realized_rate_not_reached": float(nr["churned"].mean()) if len(nr) else np.nan})
+                     "realized_rate_not_reached": float(nr["churned"].mean()) if len(nr) else np.nan,
+                     **_treated_vs_control(r, s[s["held_back"]])})
     notes = []
     status = "complete" if observed >= hh else "partial"
     if status == "partial":

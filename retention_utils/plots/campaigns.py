@@ -34,7 +34,7 @@ def plot_forest(result: Any, *, ax: Axes | None = None) -> Axes:
     ax.invert_yaxis()
     ax.set_xlabel(f"churned within {result.horizon_days} days: treated minus control (percentage points)")
     ax.set_title("Effect of each campaign on churn (95% intervals; left of 0 = fewer churned)", loc="left", fontsize=11)
-    ax.legend(loc="lower right", frameon=False, fontsize=9)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2, frameon=False, fontsize=9)
     return ax
 
 
