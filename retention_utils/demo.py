@@ -17,7 +17,7 @@ CSV files plus ``truth.json`` and ``truth_customers.csv``.
 Every number the simulation uses lives in one place, the frozen
 :data:`PLANTED` (a :class:`PlantedTruth`); ``truth.json`` serialises it, so
 tests of the analysis modules can assert that an analysis recovers, e.g., the
-premium-plan hazard ratio of 0.6 or the campaign's hazard ratio of 0.3 for medium-risk customers.
+premium-plan hazard ratio of 0.6 or the campaign's hazard ratio of 0.5 for medium-risk customers.
 
 The simulation is vectorised with numpy: a Python loop runs over the 36 months,
 never over customers or orders, so a million customers (about ten million
@@ -50,11 +50,11 @@ Simulation, in short (the exact numbers are in :class:`PlantedTruth`):
   signup), support tickets while alive, the onboarding NPS survey (day 7-30;
   e-mailed, so it is answered even by customers who have cancelled meanwhile;
   logged if dated within the window) and random later surveys (from day 31).
-* **Campaigns** (all sent on the 1st of a month): from 2023-04 each month 30 % of
+* **Campaigns** (all sent on the 1st of a month): from 2023-04 each month 10 % of
   the subscriptions and retail customers alive and not contacted in the 3 months
   before are contacted (``RET-YYYY-MM``); 80 % of them at random are
   ``treatment`` (cost 1.50), whose hazard is multiplied for 3 months by a ratio
-  that depends on the customer's risk tier (none for low risk, 0.3 for medium,
+  that depends on the customer's risk tier (none for low risk, 0.5 for medium,
   0.85 for high), the rest ``control`` (cost 0). ``RET-2025-03`` has a broken
   randomisation (medium and high risk all treated), ``LOYALTY-2025-06`` has no
   control group, and ``WINBACK-2024-10/2025-04/2025-08`` contact lapsed retail
@@ -229,7 +229,7 @@ class PlantedTruth:
     campaign_target_share : float
         Each customer of a campaign unit alive on the send date (signed up
         before it, not churned) and not contacted by a retention campaign in
-        the ``campaign_cooldown_months`` before is contacted with probability 0.30.
+        the ``campaign_cooldown_months`` before is contacted with probability 0.10.
     campaign_cooldown_months : int
         A customer contacted in month ``m`` is not contacted again by a
         retention campaign before month ``m + 4`` (3 months of rest), so the
@@ -245,7 +245,7 @@ class PlantedTruth:
         complaint for retail); ``truth_customers.risk_tier``.
     campaign_hr_by_risk : Mapping[str, float]
         Heterogeneous effect: hazard ratio of a treatment contact by risk tier
-        -- none for ``low`` (1.0), strong for ``medium`` (0.3), little for
+        -- none for ``low`` (1.0), strong for ``medium`` (0.5), little for
         ``high`` (0.85) -- in each of the ``campaign_effect_months`` calendar
         months from the send month on (90 days from the send date). Control
         contacts have no effect; ``truth_customers.campaign_hr``.
@@ -389,11 +389,11 @@ class PlantedTruth:
     invoice_discount_fraction: float = 0.20
     # --- campaigns -------------------------------------------------------------------
     campaign_first_month: str = "2023-04"
-    campaign_target_share: float = 0.30
+    campaign_target_share: float = 0.10
     campaign_cooldown_months: int = 3
     campaign_treatment_share: float = 0.8
     campaign_risk_quantiles: tuple[float, float] = (1 / 3, 2 / 3)
-    campaign_hr_by_risk: Mapping[str, float] = _frozen({"low": 1.0, "medium": 0.3, "high": 0.85})
+    campaign_hr_by_risk: Mapping[str, float] = _frozen({"low": 1.0, "medium": 0.5, "high": 0.85})
     campaign_effect_months: int = 3
     campaign_cost: float = 1.50
     campaign_units: tuple[str, ...] = ("subscriptions", "retail")

@@ -412,7 +412,7 @@ def write_value_lists(result: ValueResult, output_dir: str | Path | None, *, at_
     out = Path(output_dir)
     written = []
     listed = result.screen[result.screen["listed"]]
-    if len(result.at_risk):  # for the campaign notebook: value saved by a contact
+    if len(result.at_risk) and "clv_if_stays" in result.at_risk:  # for the campaign notebook: value saved
         from .results import write_handoff
         write_handoff(result.at_risk[["customer_id", "clv_if_stays"]], "clv", out)
     written.append(write_csv(listed, out / SCREEN_FILE, rates=[c for c in listed.columns if c in CRITERIA]

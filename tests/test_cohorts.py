@@ -280,7 +280,7 @@ def test_cohort_summary_headline_sentence(b2b):
     s = b2b.summary_frame()
     head = s[s.metric == "headline"]
     assert len(head) == 1 and head.unit.iloc[0] == "sentence" and np.isnan(head.value.iloc[0])
-    assert head.label.iloc[0] == ("The share of a cohort buying in month 3 is 73.7% (76 customers followed for at "
+    assert head.label.iloc[0] == ("The share of a cohort buying in month 3 is 78.9% (76 customers followed for at "
                                   "least 3 months); the latest cohorts are too small to compare with earlier ones "
                                   "(at most 6 customers; 30 needed).")
     # the measure is named as the vocabulary's cohort_buying, never the survival page's "still customers"

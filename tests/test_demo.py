@@ -490,7 +490,7 @@ def test_planted_is_frozen_and_documented():
         assert f.name in doc, f.name
     p = demo.PLANTED
     assert (p.plan_hr["basic"], p.plan_hr["standard"], p.plan_hr["premium"]) == (1.0, 0.8, 0.6)
-    assert p.campaign_hr_by_risk == {"low": 1.0, "medium": 0.3, "high": 0.85} and p.early_complaint_hr == 1.8 and p.nps_detractor_hr == 1.5
+    assert p.campaign_hr_by_risk == {"low": 1.0, "medium": 0.5, "high": 0.85} and p.early_complaint_hr == 1.8 and p.nps_detractor_hr == 1.5
     for mix in (p.unit_shares, p.plan_mix, p.acquisition_channel_mix, p.region_mix,
                 p.retail_category_mix, p.voluntary_reasons, p.involuntary_reasons):
         assert math.isclose(sum(mix.values()), 1.0)

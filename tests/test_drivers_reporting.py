@@ -113,7 +113,9 @@ def test_no_model_no_list_no_revenue_beside_zero(demo_units):
     customers who are all low tier, and shows no revenue at risk next to 0 high-risk customers."""
     a = drv.drivers_analysis(demo_units["b2b"])
     n = int(a.drivers.counts.set_index("set").loc["train", "n_churned"])
-    assert not a.drivers.ok and (a.warning.scores["tier"] == "low").all() and n < 50
+    # the fallback rule (churn rate by days since the last purchase, from the few leavers there are) may put a
+    # recency band in the medium tier; nobody is high risk and the page lists nobody (below)
+    assert not a.drivers.ok and (a.warning.scores["tier"] != "high").all() and n < 50
     expected = (f"Who will leave cannot be predicted yet: a churn model needs at least 50 customers who left to "
                 f"learn from and there were {n} ({50 - n} more needed); no customer is flagged as at risk.")
     s = a.summary_frame()

@@ -616,20 +616,20 @@ def retail_demo(demo_units):
 
 
 def test_retail_page_names_each_population_and_reconciles_them(retail_demo):
-    """Demo retail, December 2025: 517 bought in the month, 622 active and 140 dormant at month end (762 at the
-    end), 697 at the start, 74 churned, 93 new, 46 reactivated; 697 - 74 + 93 + 46 = 762."""
+    """Demo retail, December 2025: 539 bought in the month, 645 active and 148 dormant at month end (793 at the
+    end), 711 at the start, 65 churned, 93 new, 54 reactivated; 711 - 65 + 93 + 54 = 793."""
     from retention_utils.display.kpis import headline_html, headline_sentences, kpi_table_html, reconciliation
 
     k = retail_demo
-    assert headline_sentences(k)[0].startswith("517 customers who bought in December 2025 (+27 (+5.5%) on November")
+    assert headline_sentences(k)[0].startswith("539 customers who bought in December 2025 (+36 (+7.2%) on November")
     assert headline_sentences(k)[1].startswith(
-        "The monthly churn rate was 10.6%: 74 churned customers of the 697 customers at the start of December 2025")
+        "The monthly churn rate was 9.1%: 65 churned customers of the 711 customers at the start of December 2025")
     assert reconciliation(k).startswith(
-        "How the counts add up: 622 active at month end + 140 dormant at month end = 762 customers at the end of "
-        "December 2025 = 697 customers at the start of December 2025 − 74 churned + 93 new + 46 reactivated. "
-        "The 517 customers who bought in December 2025 are a different count")
+        "How the counts add up: 645 active at month end + 148 dormant at month end = 793 customers at the end of "
+        "December 2025 = 711 customers at the start of December 2025 − 65 churned + 93 new + 54 reactivated. "
+        "The 539 customers who bought in December 2025 are a different count")
     cards = headline_html(k).data
-    assert "<div class='rk-l'>Customers who bought in the month</div><div class='rk-v'>517</div>" in cards
+    assert "<div class='rk-l'>Customers who bought in the month</div><div class='rk-v'>539</div>" in cards
     assert "Active customers" not in cards
     table = kpi_table_html(k).data
     for header in ("Customers who bought in the month", "Active at month end", "Dormant at month end",
@@ -642,9 +642,9 @@ def test_kpi_summary_has_one_headline_sentence(retail_demo):
     s = retail_demo.summary_frame()
     head = s[s.metric == "headline"]
     assert len(head) == 1 and head.unit.iloc[0] == "sentence" and np.isnan(head.value.iloc[0])
-    assert head.label.iloc[0] == ("517 customers who bought in December 2025 (+5.5% on November), a monthly churn "
-                                  "rate of 10.6% (74 of the 697 customers at the start of December 2025, up 1.4 pp "
-                                  "on November) and net revenue of EUR 43,749 (+44.5% on a year before).")
+    assert head.label.iloc[0] == ("539 customers who bought in December 2025 (+7.2% on November), a monthly churn "
+                                  "rate of 9.1% (65 of the 711 customers at the start of December 2025, up 0.8 pp "
+                                  "on November) and net revenue of EUR 52,376 (+109.5% on a year before).")
     assert s.loc[s.metric == "n_customers_start", "label"].iloc[0] == "Customers at the start of the month"
 
 

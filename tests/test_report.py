@@ -134,7 +134,7 @@ def test_summary_csv_holds_every_pages_headline_rows(demo_run):
     rows["compared_to"] = rows["compared_to"].fillna("")
     assert tuple(rows.columns) == SUMMARY_COLUMNS
     assert list(dict.fromkeys(rows.analysis)) == ["kpis", "cohorts", "survival", "drivers", "value", "clv", "rfm",
-                                                  "lifecycle"]
+                                                  "lifecycle", "campaigns"]
     assert not (unit / "_summary").exists()
     headline = {h["kpi"]: h for h in json.loads((unit / "summary.json").read_text())["headline"]}
     kpis = rows[(rows.analysis == "kpis") & (rows.compared_to == "")].set_index("metric")

@@ -210,10 +210,13 @@ def winback_effects(g: pd.DataFrame, *, windows: tuple[int, ...], min_group: int
     return out, cv
 
 
+_IMPACT_COLUMNS = ["customers_saved", "saved_lower", "saved_upper", "incremental_revenue", "revenue_lower",
+                   "revenue_upper", "payback", "payback_lower", "payback_upper"]
+
+
 def _impact(row: dict[str, Any], eff: pd.DataFrame, margin: float) -> dict[str, Any]:
     """Customers saved, incremental revenue and payback from a campaign's effects."""
-    out = dict.fromkeys(["customers_saved", "saved_lower", "saved_upper", "incremental_revenue", "revenue_lower",
-                         "revenue_upper", "payback", "payback_lower", "payback_upper"], np.nan)
+    out = dict.fromkeys(_IMPACT_COLUMNS, np.nan)
     ch = eff[eff["metric"] == "churned_h"]
     if len(ch) and np.isfinite(ch["estimate"].iloc[0]):
         n = float(ch["n_treated"].iloc[0])
@@ -284,7 +287,7 @@ def campaign_analysis(data: Any, spec: Any = None, *, reports_dir: Any = "", see
     eff_rows, wb_rows, wb_curves, impacts = [], [], [], []
     for _, row in camp.iterrows():
         g = c[c["campaign_id"] == row["campaign_id"]]
-        imp = dict.fromkeys(["customers_saved"], np.nan)
+        imp = dict.fromkeys(_IMPACT_COLUMNS, np.nan)
         if row["kind"] == "retention" and row["status"] in ("measured", "not_yet"):
             m = g[g["at_risk"]]
             effs = campaign_effects(m, windows=cd.windows, horizon=cd.horizon_days, min_group=spec.min_group)

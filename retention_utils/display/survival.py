@@ -212,7 +212,7 @@ def _cox_sentences(a: SurvivalAnalysis) -> list[str]:
         sig = sig[sig["kind"] != "numeric"].sort_values("strength", ascending=False).head(3)
         out = [_hr_sentence(r, a.spec.early_days) for r in sig.itertuples()]
         if not len(sig):
-            out.append("None of the traits compared clearly changes how fast customers leave.")
+            out.append("No trait compared clearly changes how fast customers leave.")
         return out
     return []
 

@@ -443,7 +443,7 @@ class DriversAnalysis(AnalysisResult):
                      if self.has_amounts and w.design != "stratified_cv" else "")
             return (f"{n_hi:,} of the {n_all:,} customers scored ({n_hi / n_all:.0%}) are at high risk of leaving "
                     f"within {h} days{money}: contact them first, highest value first ({how}).")
-        return (f"None of the {n_all:,} customers scored is at high risk of leaving within {h} days; {n_med:,} are at "
+        return (f"Not one of the {n_all:,} customers scored is at high risk of leaving within {h} days; {n_med:,} are at "
                 f"medium risk: include them in the regular retention campaign ({how}).")
 
     def section_notes(self, section: str) -> list[str]:
