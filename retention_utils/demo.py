@@ -1,6 +1,6 @@
 """Reproducible demo CRM data with known, planted truths.
 
-Why this module is long (about 1,250 lines): it is one simulation whose parts share the planted
+Why this module is long (about 1,370 lines): it is one simulation whose parts share the planted
 truth and the random stream (signups, lifetimes per unit, orders, interactions, campaigns, referrals;
 the BG/NBD + Gamma-Gamma simulator of the CLV tests has its own); about
 half of it is the documented :class:`PlantedTruth` the tests assert against. It is test and demo

@@ -69,6 +69,7 @@ class CampaignAnalysis(AnalysisResult):
     horizon_days: int
     windows: tuple[int, ...]
     notes: pd.DataFrame = field(default_factory=notes_frame)
+    outcome_label: str = "churned within 90 days"
     _display: ClassVar[str] = "retention_utils.display.campaigns"
 
     @property
@@ -164,8 +165,8 @@ def campaign_effects(g: pd.DataFrame, *, windows: tuple[int, ...], horizon: int,
     obs = g[g["observed_h"].to_numpy()]
     tt = obs["treated"].to_numpy()
     if tt.sum() >= min_group and (~tt).sum() >= min_group:
-        y = obs["churned_h"].to_numpy(bool)
-        out.append(proportion_effect(y[tt], y[~tt], metric="churned_h"))
+        y = obs["outcome_h"].to_numpy(bool)
+        out.append(proportion_effect(y[tt], y[~tt], metric="lost_h"))
         for col, metric in ((f"purchases_{horizon}", "purchases_h"), (f"revenue_{horizon}", "revenue_h")):
             y = obs[col].to_numpy(float)
             pre = obs["revenue_pre" if metric == "revenue_h" else "purchases_pre"].to_numpy(float)
@@ -217,7 +218,7 @@ _IMPACT_COLUMNS = ["customers_saved", "saved_lower", "saved_upper", "incremental
 def _impact(row: dict[str, Any], eff: pd.DataFrame, margin: float) -> dict[str, Any]:
     """Customers saved, incremental revenue and payback from a campaign's effects."""
     out = dict.fromkeys(_IMPACT_COLUMNS, np.nan)
-    ch = eff[eff["metric"] == "churned_h"]
+    ch = eff[eff["metric"] == "lost_h"]
     if len(ch) and np.isfinite(ch["estimate"].iloc[0]):
         n = float(ch["n_treated"].iloc[0])
         out["customers_saved"] = -ch["estimate"].iloc[0] * n
@@ -297,8 +298,8 @@ def campaign_analysis(data: Any, spec: Any = None, *, reports_dir: Any = "", see
                     obs = s[s["observed_h"]]
                     tt = obs["treated"].to_numpy()
                     if tt.sum() >= spec.min_group and (~tt).sum() >= spec.min_group:
-                        y = obs["churned_h"].to_numpy(bool)
-                        e = effects_frame([proportion_effect(y[tt], y[~tt], metric="churned_h")])
+                        y = obs["outcome_h"].to_numpy(bool)
+                        e = effects_frame([proportion_effect(y[tt], y[~tt], metric="lost_h")])
                         eff_rows.append(e.assign(campaign_id=row["campaign_id"], segment_by=a,
                                                  segment="(missing)" if pd.isna(level) else str(level)))
             eff_rows.append(f)
@@ -332,8 +333,10 @@ def campaign_analysis(data: Any, spec: Any = None, *, reports_dir: Any = "", see
     notes = [("campaigns", "rules", "Each campaign is measured on its own, intention to treat: every contact counts "
               "in the group it was assigned to. A retention campaign is measured on its contacts who had not churned "
               "on the send date, a win-back on those who had lapsed.")]
+    notes.append(("campaigns", "outcome", f"Customers lost = {cd.outcome_label} of sending ({cd.outcome_rule})."))
     return CampaignAnalysis(camp, effects, balance, winback, curves, targeting, loop, cd.quality, data.month_end,
-                            cfg.currency, margin, cd.horizon_days, cd.windows, notes_frame(notes))
+                            cfg.currency, margin, cd.horizon_days, cd.windows, notes_frame(notes),
+                            outcome_label=cd.outcome_label)
 
 
 def campaign_experiment(data: Any, spec: Any = None) -> Any:

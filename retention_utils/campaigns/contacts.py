@@ -48,12 +48,16 @@ class CampaignData:
         ``reason, rows``: contact rows not measured and why.
     windows : tuple of int
     horizon_days : int
+    outcome_label, outcome_rule : str
+        What ``outcome_h`` (a customer lost within the horizon) means for the unit, in plain words.
     """
 
     contacts: pd.DataFrame
     quality: pd.DataFrame
     windows: tuple[int, ...]
     horizon_days: int
+    outcome_label: str = ""
+    outcome_rule: str = ""
 
 
 def campaign_contacts(data: Any, spec: Any = None, *, attributes: list[str] | tuple[str, ...] = ()) -> CampaignData:
@@ -113,11 +117,23 @@ def campaign_contacts(data: Any, spec: Any = None, *, attributes: list[str] | tu
     if "cost" not in frame:
         frame["cost"] = np.nan
     frame = frame.sort_values(["sent_date", "campaign_id", "customer_id"], kind="stable").reset_index(drop=True)
+    # the outcome of a retention contact: lost within the horizon. Under a recorded cancellation that is
+    # churn; under the inactivity rule, churn is only declared inactivity_days after the last purchase, so
+    # within a short horizon it mostly repeats what happened before sending: the measure there is "no
+    # purchase within the horizon after sending" (a customer who stops buying for good shows it at once)
+    if ch.method == "explicit":
+        frame["outcome_h"] = frame["churned_h"].astype(bool)
+        label, rule = f"cancelled within {horizon} days", "the recorded cancellation date"
+    else:
+        frame["outcome_h"] = ~frame[f"purchased_{horizon}"].astype(bool)
+        label = f"no purchase within {horizon} days"
+        rule = (f"churn is declared only {ch.inactivity_days} days after a last purchase, so within {horizon} days "
+                "of sending the sign of a lost customer is that they did not buy again")
     q = pd.DataFrame(quality, columns=["reason", "rows"])
     if n_all != len(frame) + int(q["rows"].sum()):  # every row used or counted with its reason
         q = pd.concat([q, pd.DataFrame([{"reason": "other", "rows": n_all - len(frame) - int(q["rows"].sum())}])],
                       ignore_index=True)
-    return CampaignData(frame, q, windows, horizon)
+    return CampaignData(frame, q, windows, horizon, label, rule)
 
 
 def _contamination(contacts: pd.DataFrame, horizon: int) -> pd.Series:
@@ -182,7 +198,7 @@ def campaign_table(cd: CampaignData, spec: Any) -> tuple[pd.DataFrame, pd.DataFr
                     row["max_abs_smd"] = float(b["smd"].abs().max())
                     row["balance_flagged"] = bool(b["flagged"].any())
                 obs = measured[measured["observed_h"]]
-                ctl = obs.loc[~obs["treated"], "churned_h"]
+                ctl = obs.loc[~obs["treated"], "outcome_h"]
                 if kind == "retention" and len(ctl) and obs["treated"].any():
                     row["mde_churn"] = mde_proportion(int(obs["treated"].sum()), len(ctl),
                                                       float(np.clip(ctl.mean(), 0.01, 0.99)))

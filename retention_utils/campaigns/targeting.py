@@ -110,7 +110,7 @@ def targeting_analysis(data: Any, spec: Any, cd: Any, camp: pd.DataFrame, *, att
     train, hold = rows[rows["campaign_id"].isin(train_ids)], rows[rows["campaign_id"].isin(hold_ids)]
     X = _features(train, attrs)
     try:
-        model = TwoModelUplift(random_state=seed).fit(X, train["treated"].to_numpy(), train["churned_h"].to_numpy(int))
+        model = TwoModelUplift(random_state=seed).fit(X, train["treated"].to_numpy(), train["outcome_h"].to_numpy(int))
     except ValueError as exc:
         return Targeting("too_few", f"No uplift targeting yet: {exc}", train_ids, hold_ids)
     if hold.empty:
@@ -118,7 +118,7 @@ def targeting_analysis(data: Any, spec: Any, cd: Any, camp: pd.DataFrame, *, att
                          train_ids, hold_ids)
     Xh = _align(_features(hold, attrs), X)
     up, risk = model.predict(Xh), model.predict_risk(Xh)
-    th, yh = hold["treated"].to_numpy(), hold["churned_h"].to_numpy(int)
+    th, yh = hold["treated"].to_numpy(), hold["outcome_h"].to_numpy(int)
     curve = qini_curve(up, th, yh)
     summ = qini_summary(up, th, yh)
     comp = targeting_comparison(up, risk, th, yh, shares=(0.1, 0.2, 0.3, 0.5))
@@ -128,7 +128,7 @@ def targeting_analysis(data: Any, spec: Any, cd: Any, camp: pd.DataFrame, *, att
         sel = (thirds == name).to_numpy()
         t, y = th[sel], yh[sel].astype(bool)
         if t.sum() >= spec.min_group and (~t).sum() >= spec.min_group:
-            parts.append(effects_frame([proportion_effect(y[t], y[~t], metric="churned_h")]).assign(segment=name))
+            parts.append(effects_frame([proportion_effect(y[t], y[~t], metric="lost_h")]).assign(segment=name))
     by_risk = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     s0 = summ.iloc[0]
     base: dict[str, Any] = dict(train_campaigns=train_ids, holdout_campaigns=hold_ids, qini=curve,
@@ -139,7 +139,7 @@ def targeting_analysis(data: Any, spec: Any, cd: Any, camp: pd.DataFrame, *, att
                          "contact list is recommended from it; keep a control group in every campaign.", **base)
     # refit on every measured campaign (the closed loop) and score today's customers
     Xall = _features(rows, attrs)
-    model = TwoModelUplift(random_state=seed).fit(Xall, rows["treated"].to_numpy(), rows["churned_h"].to_numpy(int))
+    model = TwoModelUplift(random_state=seed).fit(Xall, rows["treated"].to_numpy(), rows["outcome_h"].to_numpy(int))
     now = scoring_contacts(data, spec, attributes=attrs)
     if now.empty:
         return Targeting("too_few", "No customer at risk to score.", **base)

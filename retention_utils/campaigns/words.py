@@ -48,13 +48,13 @@ def verdict(row: Any, *, currency: str, horizon: int) -> str:
         return f"{name}: win-back of {row['n_measured_treated'] + row['n_measured_control']:,} lapsed customers (see below)."
     saved, lo, hi = row.get("customers_saved"), row.get("saved_lower"), row.get("saved_upper")
     if not _ok(saved):
-        return f"{name}: measured, but the churn effect could not be estimated."
+        return f"{name}: measured, but its effect on customers lost could not be estimated."
     if lo > 0:
         s = f"{name} saved about {_n(saved)} customers ({_n(lo)} to {_n(hi)})"
     elif hi < 0:
         s = f"{name} lost about {_n(-saved)} customers ({_n(-hi)} to {_n(-lo)}) against its control group"
     else:
-        s = f"{name}: no measurable effect on churn ({_n(saved)} customers saved, {_n(lo)} to {_n(hi)})"
+        s = f"{name}: no measurable effect on customers lost ({_n(saved)} customers saved, {_n(lo)} to {_n(hi)})"
     pb, pl, ph = (round(float(row.get(k)), 1) + 0.0 if _ok(row.get(k)) else row.get(k)
                   for k in ("payback", "payback_lower", "payback_upper"))
     if _ok(pb):
@@ -84,7 +84,7 @@ def headline_sentences(result: Any) -> tuple[str, ...]:
             s = (f"The {len(m)} measured retention campaigns together saved about {_n(p['value'])} customers "
                  f"({_n(p['ci_lower'])} to {_n(p['ci_upper'])}, 95% interval) against their control groups")
         else:
-            s = (f"The {len(m)} measured retention campaigns show no clear effect on churn together "
+            s = (f"The {len(m)} measured retention campaigns show no clear effect on customers lost together "
                  f"({_n(p['value'])} customers saved, {_n(p['ci_lower'])} to {_n(p['ci_upper'])})")
         s += f"; {worked} of them on their own"
         if "incremental_revenue" in pooled.index and pooled.loc["cost", "value"] > 0:

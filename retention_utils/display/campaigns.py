@@ -21,12 +21,12 @@ _STATUS = {"measured": "measured", "no_control": "no control group: not attribut
 _KIND = {"retention": "retention", "win_back": "win-back", "no_control": "no control group"}
 
 
-def _metric_label(metric: str, horizon: int) -> str:
+def _metric_label(metric: str, horizon: int, lost: str = "") -> str:
     if metric.startswith("retained_"):
         return f"Still a customer {metric.split('_')[1]} days after sending"
     if metric.startswith("reactivated_"):
         return f"Bought again within {metric.split('_')[1]} days"
-    return {"churned_h": f"Churned within {horizon} days", "purchases_h": f"Purchases per customer in {horizon} days",
+    return {"lost_h": (lost or f"lost within {horizon} days").capitalize(), "purchases_h": f"Purchases per customer in {horizon} days",
             "revenue_h": f"Revenue per customer in {horizon} days", "churn_hazard_ratio": "Churn hazard ratio",
             "rmst_days": f"Days as a customer within {horizon} days", "revenue_window": "Revenue per customer"}.get(
         metric, metric)
@@ -94,9 +94,9 @@ def overview_html(result: Any) -> HTML:
     verdicts = [v for v in c["verdict"]]
     keep = pd.Series(range(len(c))) < _SHOWN
     return join(_fold(show, keep, "campaigns", text=["Sent", "Kind", "Status"]),
-                small_print(f"Customers saved = fewer churned within {result.horizon_days} days among the treated "
-                            "than the control group's rate predicts. Extra revenue = revenue per treated customer "
-                            f"above control (CUPED-adjusted for the {result.horizon_days} days before) x treated; "
+                small_print(f"Customers saved = fewer treated customers {result.outcome_label} than the control "
+                            "group's rate predicts. Extra revenue = revenue per treated customer "
+                            f"above control (adjusted for each customer's revenue in the {result.horizon_days} days before sending) x treated; "
                             f"margin returned = extra revenue x {pct(result.margin, 0)} margin / cost, within the "
                             "window only (a saved customer's later value is not counted)."),
                 "<details><summary>Each campaign in one sentence</summary>" + headline_list(verdicts) + "</details>")
@@ -148,7 +148,7 @@ def effects_html(result: Any, campaign: str | None = None) -> HTML:
     def val(metric: str, v: Any) -> str:
         if pd.isna(v):
             return ""
-        if metric in ("churned_h",) or metric.startswith(("retained_", "reactivated_")):
+        if metric in ("lost_h",) or metric.startswith(("retained_", "reactivated_")):
             return pct(v)
         if metric.startswith("revenue"):
             return money(v, cur)
@@ -159,12 +159,12 @@ def effects_html(result: Any, campaign: str | None = None) -> HTML:
             return r.note
         if r.metric == "churn_hazard_ratio":
             return f"x{r.estimate:.2f} ({r.ci_lower:.2f} to {r.ci_upper:.2f})"
-        if r.metric in ("churned_h",) or r.metric.startswith(("retained_", "reactivated_")):
+        if r.metric in ("lost_h",) or r.metric.startswith(("retained_", "reactivated_")):
             return f"{pp(r.estimate)} ({pp(r.ci_lower)} to {pp(r.ci_upper)})"
         return f"{val(r.metric, r.estimate)} ({val(r.metric, r.ci_lower)} to {val(r.metric, r.ci_upper)})"
 
     show = pd.DataFrame({
-        "Measure": [_metric_label(x, result.horizon_days) for x in f["metric"]],
+        "Measure": [_metric_label(x, result.horizon_days, result.outcome_label) for x in f["metric"]],
         "Treated": [val(r.metric, r.treated_value) if r.metric != "churn_hazard_ratio" else "" for r in f.itertuples()],
         "Control": [val(r.metric, r.control_value) if r.metric != "churn_hazard_ratio" else "" for r in f.itertuples()],
         "Difference, treated - control (95% interval)": [diff(r) for r in f.itertuples()],
@@ -179,8 +179,8 @@ def effects_html(result: Any, campaign: str | None = None) -> HTML:
                          "slowly (Cox model over the window).")]
     if len(seg):
         s = pd.DataFrame({"Segment": seg["segment_by"] + " = " + seg["segment"],
-                          "Churned, treated": seg["treated_value"].map(pct),
-                          "Churned, control": seg["control_value"].map(pct),
+                          f"{result.outcome_label.capitalize()}, treated": seg["treated_value"].map(pct),
+                          f"{result.outcome_label.capitalize()}, control": seg["control_value"].map(pct),
                           "Difference (95% interval)": [f"{pp(r.estimate)} ({pp(r.ci_lower)} to {pp(r.ci_upper)})"
                                                         for r in seg.itertuples()],
                           "Customers (treated / control)": [f"{int(r.n_treated):,} / {int(r.n_control):,}"
@@ -234,8 +234,8 @@ def targeting_html(result: Any) -> HTML:
     if len(t.by_risk):
         b = t.by_risk
         show = pd.DataFrame({"Predicted risk before sending": b["segment"],
-                             "Churned, treated": b["treated_value"].map(pct),
-                             "Churned, control": b["control_value"].map(pct),
+                             f"{result.outcome_label.capitalize()}, treated": b["treated_value"].map(pct),
+                             f"{result.outcome_label.capitalize()}, control": b["control_value"].map(pct),
                              "Difference (95% interval)": [f"{pp(r.estimate)} ({pp(r.ci_lower)} to {pp(r.ci_upper)})"
                                                            for r in b.itertuples()],
                              "Customers (treated / control)": [f"{int(r.n_treated):,} / {int(r.n_control):,}"

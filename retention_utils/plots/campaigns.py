@@ -20,7 +20,7 @@ def plot_forest(result: Any, *, ax: Axes | None = None) -> Axes:
     m = m[m["kind"] == "retention"] if len(m) else m
     if e is None or e.empty or m.empty:
         return no_data(ax, "No retention campaign measured yet", "Effect per campaign")
-    f = e[(e["segment"] == "all") & (e["metric"] == "churned_h") & e["campaign_id"].isin(m["campaign_id"])]
+    f = e[(e["segment"] == "all") & (e["metric"] == "lost_h") & e["campaign_id"].isin(m["campaign_id"])]
     f = f.merge(m[["campaign_id", "sent_date"]], on="campaign_id").sort_values("sent_date")
     y = np.arange(len(f))
     est = f["estimate"].to_numpy(float) * 100
@@ -28,12 +28,13 @@ def plot_forest(result: Any, *, ax: Axes | None = None) -> Axes:
     sure = hi < 0
     ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="none", ecolor="#8d99ae", elinewidth=1.5, capsize=2)
     ax.scatter(est[~sure], y[~sure], color="#8d99ae", zorder=3, label="interval includes no effect")
-    ax.scatter(est[sure], y[sure], color="#2a9d8f", zorder=3, label="fewer churned (interval below 0)")
+    ax.scatter(est[sure], y[sure], color="#2a9d8f", zorder=3, label="fewer lost (interval below 0)")
     ax.axvline(0, color="#333", lw=1)
     ax.set_yticks(y, f["campaign_id"].tolist())
     ax.invert_yaxis()
-    ax.set_xlabel(f"churned within {result.horizon_days} days: treated minus control (percentage points)")
-    ax.set_title("Effect of each campaign on churn (95% intervals; left of 0 = fewer churned)", loc="left", fontsize=11)
+    ax.set_xlabel(f"{result.outcome_label}: treated minus control (percentage points)")
+    ax.set_title("Effect of each campaign on customers lost (95% intervals; left of 0 = fewer lost)", loc="left",
+                 fontsize=11)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2, frameon=False, fontsize=9)
     return ax
 
