@@ -70,6 +70,8 @@ class CampaignAnalysis(AnalysisResult):
     windows: tuple[int, ...]
     notes: pd.DataFrame = field(default_factory=notes_frame)
     outcome_label: str = "churned within 90 days"
+    show_customer_ids: bool = False
+    top_n: int = 25
     _display: ClassVar[str] = "retention_utils.display.campaigns"
 
     @property
@@ -336,7 +338,8 @@ def campaign_analysis(data: Any, spec: Any = None, *, reports_dir: Any = "", see
     notes.append(("campaigns", "outcome", f"Customers lost = {cd.outcome_label} of sending ({cd.outcome_rule})."))
     return CampaignAnalysis(camp, effects, balance, winback, curves, targeting, loop, cd.quality, data.month_end,
                             cfg.currency, margin, cd.horizon_days, cd.windows, notes_frame(notes),
-                            outcome_label=cd.outcome_label)
+                            outcome_label=cd.outcome_label, show_customer_ids=cfg.show_customer_ids,
+                            top_n=spec.top_n)
 
 
 def campaign_experiment(data: Any, spec: Any = None) -> Any:

@@ -191,8 +191,12 @@ def campaign_table(cd: CampaignData, spec: Any) -> tuple[pd.DataFrame, pd.DataFr
                 # |SMD| > 0.1 alone flags most small campaigns by chance (its standard error is about
                 # sqrt(1/n_t + 1/n_c): 0.15 for 240 vs 60): a difference is flagged when it is also beyond
                 # chance at the sample-ratio check's level
+                # (counted per feature: a survey score is known for few customers)
                 z = float(norm.isf(spec.srm_alpha / 2))
-                b["flagged"] = b["flagged"].astype(bool) & (b["smd"].abs() > z * np.sqrt(1 / mt + 1 / mc))
+                tr = measured["treated"].to_numpy()
+                nt = np.array([max(int(measured.loc[tr, f].notna().sum()), 1) for f in b["feature"]])
+                nc = np.array([max(int(measured.loc[~tr, f].notna().sum()), 1) for f in b["feature"]])
+                b["flagged"] = b["flagged"].astype(bool) & (b["smd"].abs() > z * np.sqrt(1 / nt + 1 / nc))
                 bal.append(b.assign(campaign_id=cid))
                 if b["smd"].notna().any():
                     row["max_abs_smd"] = float(b["smd"].abs().max())

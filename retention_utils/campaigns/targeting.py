@@ -168,8 +168,10 @@ def targeting_analysis(data: Any, spec: Any, cd: Any, camp: pd.DataFrame, *, att
     s_up, s_risk = float(cmp_.loc["uplift", "expected_saved"]), float(cmp_.loc["risk", "expected_saved"])
     extra = s_up - s_risk
     sentence = (f"Next month: contacting the {len(rec.contacts):,} customers with the largest expected effect should "
-                f"save about {s_up:,.0f} customers, {extra:,.0f} more than the same budget spent on the "
-                f"{budget:,} highest-risk customers ({s_risk:,.0f}).")
+                f"save about {s_up:,.0f} customers, {extra:,.0f} more than contacting the same number of "
+                f"highest-risk customers ({s_risk:,.0f})" + (
+                    f"; the budget allows {budget:,}, but the model expects no good from contacting the others"
+                    if len(rec.contacts) < budget else "") + ".")
     contacts = rec.contacts.assign(expected_saved=rec.contacts["uplift"])
     return Targeting("recommended", sentence, **base, recommended=contacts, budget_contacts=budget,
                      expected_saved_uplift=s_up, expected_saved_risk=s_risk, extra_saved=extra,

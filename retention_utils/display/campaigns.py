@@ -249,17 +249,18 @@ def recommended_html(result: Any) -> HTML:
     t = result.targeting
     if t is None or t.status != "recommended" or t.recommended is None or t.recommended.empty:
         return join(paragraph("No list is recommended this month (see above)."))
-    top = t.recommended.head(25)
+    top = t.recommended.head(result.top_n)
     show = {"Rank": top["rank"].map(count),
-            "Customer": top["customer_id"].astype(str).map(mask_id) if not getattr(t, "show_ids", False)
-            else top["customer_id"].astype(str),
+            "Customer": top["customer_id"].astype(str) if result.show_customer_ids
+            else top["customer_id"].astype(str).map(mask_id),
             "Expected effect of a contact": top["uplift"].map(lambda v: pp(v, 1, sign=False)),
             "Churn risk": top["risk"].map(pct)}
-    if "value" in top:
+    if t.value_based and "value" in top:
         show[f"CLV if they stay ({result.currency})"] = top["value"].map(money)
     return join(paragraph(
-        f"Budget: {t.budget_contacts:,} contacts. Expected customers saved: {t.expected_saved_uplift:,.0f} with this "
-        f"list, {t.expected_saved_risk:,.0f} with the {t.budget_contacts:,} highest-risk customers "
+        f"Budget: {t.budget_contacts:,} contacts; listed: {len(t.recommended):,}. Expected customers saved: "
+        f"{t.expected_saved_uplift:,.0f} with this list, {t.expected_saved_risk:,.0f} with as many highest-risk "
+        "customers "
         f"({t.extra_saved:+,.0f})."), table(pd.DataFrame(show)),
         small_print("Expected savings are the model's predictions for today's customers; what such a ranking "
                     "actually saved on the check campaigns is in the table above. The full list is "
