@@ -31,6 +31,7 @@ camp = ru.campaign_analysis(data, reports_dir=reports_dir, scores=ru.read_handof
 exp = ru.campaign_experiment(data)
 saved = ru.write_recommended(camp, output_dir)
 ru.write_summary(camp, output_dir)
+ru.write_summary(exp, output_dir)
 ru.title_html(data, subtitle=ru.display.campaigns.subtitle(camp))
 
 # %% [markdown]

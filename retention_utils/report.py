@@ -317,7 +317,7 @@ def _gather_summaries(stage: Path) -> Path | None:
 
 
 #: Order of the analyses in ``summary.csv``: the order of the pages.
-NOTEBOOK_ANALYSES = ("kpis", "cohorts", "survival", "drivers", "value", "clv", "rfm", "lifecycle", "campaigns")
+NOTEBOOK_ANALYSES = ("kpis", "cohorts", "survival", "drivers", "value", "clv", "rfm", "lifecycle", "campaigns", "experiment")
 
 
 def _inside(root: Path, *parts: str) -> Path:

@@ -113,7 +113,7 @@ def write_summary(result: AnalysisResult | pd.DataFrame, output_dir: str | Path 
     Nothing is written when ``output_dir`` is empty (an analyst's interactive session). The
     runner gathers these files into the unit's ``summary.csv``.
     """
-    if not output_dir:
+    if not output_dir or result is None:  # None: an optional analysis that did not run (no experiment named)
         return None
     frame = result if isinstance(result, pd.DataFrame) else result.summary_frame()
     if frame.empty:

@@ -121,7 +121,8 @@ def test_broken_and_uncontrolled_campaigns_are_flagged(subs, retail):
 
 
 def test_pooled_campaigns_save_customers(subs):
-    """The planted effect (none / 0.3 / 0.85 by tier) saves customers: the pooled interval is above zero."""
+    """The planted effect (hazard ratio 1.0 / 0.3 / 0.85 by tier in this busier programme) saves customers: the
+    pooled interval is above zero."""
     _, r = subs
     p = r.pooled().set_index("metric")
     assert p.loc["customers_saved", "ci_lower"] > 0
@@ -148,7 +149,9 @@ def test_uplift_targeting_on_the_demo(subs):
     t = r.targeting
     assert t.status == "recommended", t.sentence
     assert t.qini_area > 0 and t.qini_p < 0.05
-    assert t.extra_saved > 0 and len(t.recommended) <= t.budget_contacts
+    assert len(t.recommended) <= t.budget_contacts and "on the check campaigns" in t.sentence
+    c = t.comparison.set_index(["share_targeted", "policy"])
+    assert c.loc[(0.2, "uplift"), "saved"] > c.loc[(0.2, "random"), "saved"]  # observed, out of time
     assert t.recommended["uplift"].is_monotonic_decreasing
 
 
@@ -240,3 +243,36 @@ def test_risk_band_learner_on_a_hand_made_campaign():
     assert up[1] == pytest.approx(0.2, abs=0.06) and abs(up[0]) < 0.06 and abs(up[2]) < 0.06
     assert np.argmax(up) == 1
     assert len(m.band_effect_) == 10  # 20,000 controls: the full 10 bands
+
+
+def test_odd_campaign_tables_get_sentences_not_tracebacks(tmp_path):
+    """A campaigns export without costs, a control-only campaign, a repeated contact, a customer in both groups,
+    a contact after the report month and an unknown customer: every row used or counted, no traceback."""
+    from retention_utils import ConfigError
+    from retention_utils.config import CampaignSpec
+    from tests.conftest import write_unit
+
+    orders = "order_id,customer_id,order_date,amount\n" + "".join(
+        f"{i},{c},2024-0{m}-10,10\n" for i, (c, m) in enumerate([(c, m) for c in "ABCDEF" for m in (1, 2, 3, 4, 5)]))
+    camp = ("customer_id,campaign_id,sent_date,group\n"
+            "A,ONLY-CTL,2024-03-01,control\nB,ONLY-CTL,2024-03-01,control\n"
+            "C,X,2024-03-01,treatment\nC,X,2024-03-01,treatment\n"      # repeated contact: counted once
+            "D,X,2024-03-01,treatment\nD,X,2024-03-01,control\n"        # both groups: left out, counted
+            "E,X,2024-03-01,control\nZ,X,2024-03-01,control\n"          # Z: unknown customer
+            "F,LATE,2024-09-01,treatment\n")                            # after the report month
+    params = write_unit(tmp_path, files={"orders.csv": orders, "campaigns.csv": camp},
+                        sources={"orders": {"path": "../orders.csv"}, "campaigns": {"path": "../campaigns.csv"}},
+                        unit_yaml="report_month: '2024-05'\n")
+    data = load_unit_data(load_config(params, "shop"))
+    r = campaign_analysis(data, CampaignSpec(treatment_share={"*": 0.5}, min_group=2))
+    c = r.campaigns.set_index("campaign_id")
+    assert c.loc["ONLY-CTL", "status"] == "no_treatment" and "control customers only" in c.loc["ONLY-CTL", "verdict"]
+    assert np.isnan(c.loc["ONLY-CTL", "srm_p"])  # no split to test
+    q = r.quality.set_index("reason")["rows"]
+    assert q.filter(like="both groups").sum() == 2 and q.filter(like="repeated contact").sum() == 1
+    # the unknown customer and the contact after the data are the contract's (counted in its data quality)
+    n_loaded = int(data.campaigns.count().to_pyarrow().as_py())
+    assert int(q.sum()) + int(c["n_contacts"].sum()) == n_loaded  # every loaded row used or counted
+    assert np.isnan(c.loc["X", "cost"])
+    with pytest.raises(ConfigError, match=r"campaigns.segment_by: 'tier' is not a customer attribute"):
+        campaign_analysis(data, CampaignSpec(segment_by=["tier"]))

@@ -69,6 +69,9 @@ class CampaignAnalysis(AnalysisResult):
     horizon_days: int
     windows: tuple[int, ...]
     notes: pd.DataFrame = field(default_factory=notes_frame)
+    pre_days: int = 90
+    srm_alpha: float = 0.001
+    balance_threshold: float = 0.1
     outcome_label: str = "churned within 90 days"
     show_customer_ids: bool = False
     top_n: int = 25
@@ -99,9 +102,10 @@ class CampaignAnalysis(AnalysisResult):
                 v = float(ok[col].sum())
                 rows.append({"metric": metric, "value": v, "ci_lower": v - z * se, "ci_upper": v + z * se,
                              "n_campaigns": len(ok)})
-        if len(m):
-            rows.append({"metric": "cost", "value": float(m["cost"].sum()), "ci_lower": np.nan, "ci_upper": np.nan,
-                         "n_campaigns": len(m)})
+        ok = m[m["incremental_revenue"].notna()] if len(m) else m
+        if len(ok):  # the cost of the campaigns (and contacts) the extra revenue is measured on
+            rows.append({"metric": "cost", "value": float(ok["measured_cost"].sum()), "ci_lower": np.nan,
+                         "ci_upper": np.nan, "n_campaigns": len(ok)})
         return pd.DataFrame(rows, columns=["metric", "value", "ci_lower", "ci_upper", "n_campaigns"])
 
     def measured(self) -> pd.DataFrame:
@@ -127,13 +131,14 @@ class CampaignAnalysis(AnalysisResult):
                 rows.append({"metric": "incremental_revenue", "label": "Extra revenue of the measured retention campaigns",
                              "value": r.value, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper, "unit": self.currency,
                              "higher_is_better": True})
-        flagged = self.campaigns[self.campaigns["status"].isin(["broken", "no_control"])]
+        flagged = self.campaigns[self.campaigns["status"].isin(["broken", "no_control", "no_treatment"])]
         if len(self.campaigns):
             rows.append({"metric": "campaigns_not_attributable", "label": "Campaigns whose effect cannot be attributed",
                          "value": len(flagged), "unit": "campaigns", "higher_is_better": False})
         t = self.targeting
         if t is not None and getattr(t, "status", "") == "recommended":
-            rows.append({"metric": "extra_saved_by_uplift", "label": "Extra customers saved by uplift targeting",
+            rows.append({"metric": "predicted_extra_saved_by_uplift",
+                         "label": "Extra customers the uplift list is predicted to save over a risk-only list (model)",
                          "value": t.extra_saved, "unit": "customers", "higher_is_better": True})
         return summary_rows(rows, analysis="campaigns")
 
@@ -141,7 +146,7 @@ class CampaignAnalysis(AnalysisResult):
 _CAMPAIGN_COLUMNS = ["campaign_id", "sent_date", "kind", "n_contacts", "n_treated", "n_control", "n_measured_treated",
                      "n_measured_control", "n_not_measured", "cost", "intended_share", "observed_share", "srm_p",
                      "srm_flagged", "max_abs_smd", "balance_flagged", "n_control_contaminated", "contaminated_share",
-                     "mde_churn", "horizon_observed", "status", "customers_saved", "saved_lower", "saved_upper",
+                     "mde_churn", "horizon_observed", "measured_cost", "status", "customers_saved", "saved_lower", "saved_upper",
                      "incremental_revenue", "revenue_lower", "revenue_upper", "payback", "payback_lower",
                      "payback_upper", "verdict"]
 
@@ -230,7 +235,7 @@ def _impact(row: dict[str, Any], eff: pd.DataFrame, margin: float) -> dict[str, 
         n = float(rv["n_treated"].iloc[0])
         out["incremental_revenue"] = rv["estimate"].iloc[0] * n
         out["revenue_lower"], out["revenue_upper"] = rv["ci_lower"].iloc[0] * n, rv["ci_upper"].iloc[0] * n
-        cost = row.get("cost")
+        cost = row.get("measured_cost")  # the treated contacts measured: the customers the revenue is for
         if cost and np.isfinite(cost) and cost > 0:
             for k, src in (("payback", "incremental_revenue"), ("payback_lower", "revenue_lower"),
                            ("payback_upper", "revenue_upper")):
@@ -239,8 +244,8 @@ def _impact(row: dict[str, Any], eff: pd.DataFrame, margin: float) -> dict[str, 
 
 
 def _status(row: pd.Series, spec: Any) -> str:
-    if row["kind"] == "no_control":
-        return "no_control"
+    if row["kind"] in ("no_control", "no_treatment"):
+        return str(row["kind"])
     if row["srm_flagged"] or row["balance_flagged"]:
         return "broken"
     if min(row["n_measured_treated"], row["n_measured_control"]) < spec.min_group:
@@ -271,6 +276,16 @@ def campaign_analysis(data: Any, spec: Any = None, *, reports_dir: Any = "", see
     spec = cfg.campaigns if spec is None else spec
     margin = float(cfg.value.margin)
     attrs = list(dict.fromkeys([*spec.segment_by, *cfg.drivers.attributes]))
+    if data.customers is not None and spec.segment_by:
+        present = [c for c in data.customers.columns if c not in ("customer_id", "signup_date", "churn_date")]
+        unknown = [a for a in spec.segment_by if a not in present]
+        if unknown:
+            from ..errors import ConfigError
+
+            raise ConfigError(f"campaigns.segment_by: {', '.join(repr(a) for a in unknown[:5])} is not a customer "
+                              f"attribute of unit {cfg.unit!r}; present: {', '.join(present[:5]) or 'none'}"
+                              f"{' ...' if len(present) > 5 else ''}. Name attributes of the customers table "
+                              "(sources.customers.attributes).")
     empty = pd.DataFrame()
     if data.campaigns is None or getattr(data, "kind", "orders") == "snapshot":
         why = ("No campaigns table in this unit's sources: add sources.campaigns (customer_id, campaign_id, "
@@ -307,7 +322,7 @@ def campaign_analysis(data: Any, spec: Any = None, *, reports_dir: Any = "", see
             eff_rows.append(f)
             imp = _impact(row.to_dict(), f, margin)
         elif row["kind"] == "win_back" and row["status"] in ("measured", "not_yet"):
-            m = g[~g["at_risk"]]
+            m = g
             effs, cv = winback_effects(m, windows=cd.windows, min_group=spec.min_group)
             f = effects_frame(effs).assign(campaign_id=row["campaign_id"])
             wb_rows.append(f)
@@ -338,6 +353,8 @@ def campaign_analysis(data: Any, spec: Any = None, *, reports_dir: Any = "", see
     notes.append(("campaigns", "outcome", f"Customers lost = {cd.outcome_label} of sending ({cd.outcome_rule})."))
     return CampaignAnalysis(camp, effects, balance, winback, curves, targeting, loop, cd.quality, data.month_end,
                             cfg.currency, margin, cd.horizon_days, cd.windows, notes_frame(notes),
+                            pre_days=spec.pre_days, srm_alpha=spec.srm_alpha,
+                            balance_threshold=spec.balance_threshold,
                             outcome_label=cd.outcome_label, show_customer_ids=cfg.show_customer_ids,
                             top_n=spec.top_n)
 

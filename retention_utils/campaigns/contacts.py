@@ -6,7 +6,9 @@ Rules (documented here once, quoted by the report):
   it and shows no effect. A campaign most of whose contacts had already lapsed on the send date (not at
   risk under the unit's churn definition) is a ``win_back``; the others are ``retention`` campaigns.
 * **Who is measured.** A retention campaign is measured on its contacts at risk on the send date (a
-  contact already churned cannot be retained; they are counted); a win-back on its lapsed contacts.
+  contact already churned cannot be retained; they are counted); a win-back on all its contacts (lapsed,
+  dormant or still active: intention to treat). A campaign with control contacts only (``no_treatment``)
+  gets a sentence, like one without controls.
 * **Attribution.** Each campaign is measured on its own, intention to treat: every contact counts in the
   group it was assigned to, whatever other campaigns reached it later. A customer listed in both groups
   of one campaign is left out of that campaign (counted). Control contacts that received a treatment
@@ -32,7 +34,7 @@ from .design import balance_table, mde_proportion, sample_ratio_test
 __all__ = ["CampaignData", "campaign_contacts", "campaign_table", "scoring_contacts", "KINDS"]
 
 #: Campaign kinds, in report order.
-KINDS: tuple[str, ...] = ("retention", "win_back", "no_control")
+KINDS: tuple[str, ...] = ("retention", "win_back", "no_control", "no_treatment")
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,8 @@ def campaign_contacts(data: Any, spec: Any = None, *, attributes: list[str] | tu
               or 0)
     if dup:
         quality.append({"reason": "repeated contact of a customer in the same campaign (counted once)", "rows": dup})
-        c = c.group_by("campaign_id", "customer_id", "group").aggregate(sent_date=c.sent_date.min(),
-                                                                         cost=c.cost.sum())
+        extra = {"cost": c.cost.sum()} if "cost" in c.columns else {}
+        c = c.group_by("campaign_id", "customer_id", "group").aggregate(sent_date=c.sent_date.min(), **extra)
     known = c.semi_join(data.customers, "customer_id")
     unknown = int(c.count().to_pyarrow().as_py()) - int(known.count().to_pyarrow().as_py())
     if unknown:
@@ -166,14 +168,16 @@ def campaign_table(cd: CampaignData, spec: Any) -> tuple[pd.DataFrame, pd.DataFr
     for cid, g in c.groupby("campaign_id", sort=False):
         n_t, n_c = int(g["treated"].sum()), int((~g["treated"]).sum())
         lapsed_share = float((~g["at_risk"]).mean())
-        kind = "no_control" if n_c == 0 else ("win_back" if lapsed_share > 0.5 else "retention")
-        measured = g[~g["at_risk"]] if kind == "win_back" else g[g["at_risk"]]
+        kind = ("no_control" if n_c == 0 else "no_treatment" if n_t == 0 else
+                "win_back" if lapsed_share > 0.5 else "retention")
+        measured = g if kind == "win_back" else g[g["at_risk"]]  # a win-back: every contact (intention to treat)
         mt, mc = int(measured["treated"].sum()), int((~measured["treated"]).sum())
         share = spec.intended_share(str(cid))
         row: dict[str, Any] = {
             "campaign_id": cid, "sent_date": g["sent_date"].min(), "kind": kind, "n_contacts": len(g),
             "n_treated": n_t, "n_control": n_c, "n_measured_treated": mt, "n_measured_control": mc,
             "n_not_measured": len(g) - len(measured), "cost": float(g["cost"].sum(min_count=1)),
+            "measured_cost": float(measured.loc[measured["treated"], "cost"].sum(min_count=1)),
             "intended_share": share, "observed_share": n_t / len(g) if len(g) else np.nan,
             "srm_p": np.nan, "srm_flagged": False, "max_abs_smd": np.nan, "balance_flagged": False,
             "n_control_contaminated": int((contaminated[g.index] & ~g["treated"]).sum()),
@@ -182,7 +186,7 @@ def campaign_table(cd: CampaignData, spec: Any) -> tuple[pd.DataFrame, pd.DataFr
         }
         if n_c:
             row["contaminated_share"] = row["n_control_contaminated"] / n_c
-            if share is not None:
+            if share is not None and n_t:
                 srm = sample_ratio_test(n_t, n_c, treatment_share=share, threshold=spec.srm_alpha)
                 row["srm_p"], row["srm_flagged"] = srm.p_value, bool(srm.flagged)
             if mt >= 2 and mc >= 2:

@@ -169,17 +169,22 @@ def _choose_learner(train: pd.DataFrame, attrs: list[str], k: int, seed: int) ->
     return best
 
 
+def _measured_at(comp: pd.DataFrame, share: float) -> str:
+    """The check campaigns' customers saved by the top ``share`` by expected effect vs by risk (observed)."""
+    c = comp[comp["share_targeted"].round(2) == share].set_index("policy") if len(comp) else comp
+    if not {"uplift", "risk"} <= set(c.index):
+        return ""
+    u, r = c.loc["uplift"], c.loc["risk"]
+    return (f"; on the check campaigns, the {share:.0%} it ranks first saved {u['saved']:,.0f} customers "
+            f"({u['ci_lower']:,.0f} to {u['ci_upper']:,.0f}) against {r['saved']:,.0f} ({r['ci_lower']:,.0f} to "
+            f"{r['ci_upper']:,.0f}) for the {share:.0%} at highest risk")
+
+
 def _no_lift_sentence(comp: pd.DataFrame, p: float) -> str:
     """What the check campaigns show when the model does not beat random targeting (and no list follows)."""
     s = ("The model of whom a contact helps does not beat random targeting on the latest campaigns"
          + (f" (p = {p:.2f})" if np.isfinite(p) else "") + ", so no contact list is recommended from it")
-    c = comp[comp["share_targeted"].round(2) == 0.2].set_index("policy") if len(comp) else comp
-    if {"uplift", "risk"} <= set(c.index):
-        u, r = c.loc["uplift"], c.loc["risk"]
-        s += (f"; on those campaigns, the 20% it ranks first would have saved {u['saved']:,.0f} customers "
-              f"({u['ci_lower']:,.0f} to {u['ci_upper']:,.0f}) against {r['saved']:,.0f} ({r['ci_lower']:,.0f} to "
-              f"{r['ci_upper']:,.0f}) for the 20% at highest risk")
-    return s + ". Keep a control group in every campaign."
+    return s + _measured_at(comp, 0.2) + ". Keep a control group in every campaign."
 
 
 def _features(frame: pd.DataFrame, attrs: list[str]) -> pd.DataFrame:
@@ -276,9 +281,10 @@ def targeting_analysis(data: Any, spec: Any, cd: Any, camp: pd.DataFrame, *, att
     cmp_ = rec.comparison.set_index("policy")
     s_up, s_risk = float(cmp_.loc["uplift", "expected_saved"]), float(cmp_.loc["risk", "expected_saved"])
     extra = s_up - s_risk
-    sentence = (f"Next month: contacting the {len(rec.contacts):,} customers with the largest expected effect should "
-                f"save about {s_up:,.0f} customers, {extra:,.0f} more than contacting the same number of "
-                f"highest-risk customers ({s_risk:,.0f})" + (
+    measured = _measured_at(comp, 0.2)
+    sentence = (f"Next month: the model predicts that contacting the {len(rec.contacts):,} customers with the largest "
+                f"expected effect saves about {s_up:,.0f} customers, {extra:,.0f} more than as many highest-risk "
+                f"customers ({s_risk:,.0f}){measured}" + (
                     f"; the budget allows {budget:,}, but the model expects no good from contacting the others"
                     if len(rec.contacts) < budget else "") + ".")
     contacts = rec.contacts.assign(expected_saved=rec.contacts["uplift"])

@@ -30,6 +30,8 @@ def verdict(row: Any, *, currency: str, horizon: int) -> str:
     if status == "no_control":
         return (f"{name} had no control group: its effect cannot be attributed (any change in its customers "
                 "could have happened without it).")
+    if status == "no_treatment":
+        return f"{name} has control customers only: there is nothing to measure."
     if status == "broken":
         why = []
         if row.get("srm_flagged"):
@@ -83,6 +85,9 @@ def headline_sentences(result: Any) -> tuple[str, ...]:
         if p["ci_lower"] > 0:
             s = (f"The {len(m)} measured retention campaigns together saved about {_n(p['value'])} customers "
                  f"({_n(p['ci_lower'])} to {_n(p['ci_upper'])}, 95% interval) against their control groups")
+        elif p["ci_upper"] < 0:
+            s = (f"The {len(m)} measured retention campaigns together lost about {_n(-p['value'])} customers "
+                 f"({_n(-p['ci_upper'])} to {_n(-p['ci_lower'])}, 95% interval) against their control groups")
         else:
             s = (f"The {len(m)} measured retention campaigns show no clear effect on customers lost together "
                  f"({_n(p['value'])} customers saved, {_n(p['ci_lower'])} to {_n(p['ci_upper'])})")
@@ -96,7 +101,7 @@ def headline_sentences(result: Any) -> tuple[str, ...]:
     latest = m.sort_values("sent_date").tail(1)
     if len(latest):
         out.append("Latest measured: " + str(latest["verdict"].iloc[0]))
-    bad = camp[camp["status"].isin(["broken", "no_control"])]
+    bad = camp[camp["status"].isin(["broken", "no_control", "no_treatment"])]
     if len(bad):
         names = ", ".join(bad["campaign_id"].astype(str).head(5))
         out.append(f"Not attributable: {names} (no control group or a broken randomisation); see the design checks.")

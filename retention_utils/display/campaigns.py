@@ -17,8 +17,9 @@ __all__ = ["subtitle", "headline_html", "overview_html", "design_html", "effects
 
 _STATUS = {"measured": "measured", "no_control": "no control group: not attributable",
            "broken": "broken randomisation: not trusted", "too_small": "too small to measure",
-           "not_yet": "window not over yet"}
-_KIND = {"retention": "retention", "win_back": "win-back", "no_control": "no control group"}
+           "not_yet": "window not over yet", "no_treatment": "control customers only: nothing to measure"}
+_KIND = {"retention": "retention", "win_back": "win-back", "no_control": "no control group",
+         "no_treatment": "no treated customers"}
 
 
 def _metric_label(metric: str, horizon: int, lost: str = "") -> str:
@@ -96,7 +97,7 @@ def overview_html(result: Any) -> HTML:
     return join(_fold(show, keep, "campaigns", text=["Sent", "Kind", "Status"]),
                 small_print(f"Customers saved = fewer treated customers {result.outcome_label} than the control "
                             "group's rate predicts. Extra revenue = revenue per treated customer "
-                            f"above control (adjusted for each customer's revenue in the {result.horizon_days} days before sending) x treated; "
+                            f"above control (adjusted for each customer's revenue in the {result.pre_days} days before sending) x treated; "
                             f"margin returned = extra revenue x {pct(result.margin, 0)} margin / cost, within the "
                             "window only (a saved customer's later value is not counted)."),
                 "<details><summary>Each campaign in one sentence</summary>" + headline_list(verdicts) + "</details>")
@@ -127,9 +128,10 @@ def design_html(result: Any) -> HTML:
     keep = (pd.Series(range(len(c))) < _SHOWN) | flagged
     return join(_fold(show, keep, "campaigns without a flag"), small_print(
         "Sample ratio: chi-square test of the group sizes against the intended split in params "
-        "(campaigns.treatment_share), flagged when p < 0.001. Balance: standardised mean difference of what was "
-        "known before sending (tenure, recency, purchases and revenue of the last 90 days, complaints, latest "
-        "survey score), flagged when above 0.1 and beyond chance. A flagged campaign's numbers are not trusted. "
+        f"(campaigns.treatment_share), flagged when p < {result.srm_alpha:g}. Balance: standardised mean difference "
+        f"of what was known before sending (tenure, recency, purchases and revenue of the last {result.pre_days} "
+        f"days, complaints, latest survey score), flagged when above {result.balance_threshold:g} and beyond chance "
+        "at the same level. A flagged campaign's numbers are not trusted. "
         "Controls reached by another campaign within the window still count as control (intention to treat): "
         "they make the effect look smaller."))
 
@@ -258,7 +260,8 @@ def recommended_html(result: Any) -> HTML:
     if t.value_based and "value" in top:
         show[f"CLV if they stay ({result.currency})"] = top["value"].map(money)
     return join(paragraph(
-        f"Budget: {t.budget_contacts:,} contacts; listed: {len(t.recommended):,}. Expected customers saved: "
+        f"Budget: {t.budget_contacts:,} contacts; listed: {len(t.recommended):,}. Customers saved as the model "
+        "predicts them: "
         f"{t.expected_saved_uplift:,.0f} with this list, {t.expected_saved_risk:,.0f} with as many highest-risk "
         "customers "
         f"({t.extra_saved:+,.0f})."), table(pd.DataFrame(show)),
@@ -297,7 +300,8 @@ def loop_html(result: Any) -> HTML:
 def quality_html(result: Any) -> HTML:
     q = result.quality
     if q is None or q.empty:
-        return join(small_print("Every campaign row was used."))
+        return join(small_print("Every campaign row was read; who was measured in each campaign is in the design "
+                                "checks (not measured: already churned on the send date)."))
     return join(table(q.rename(columns={"reason": "Campaign rows not measured", "rows": "Rows"}).assign(
         Rows=lambda d: d["Rows"].map(count))))
 

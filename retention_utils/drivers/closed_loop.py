@@ -68,8 +68,9 @@ _LOOP_COLS = ["tier", "n_customers", "predicted_rate", "n_churned", "realized_ra
 def _treated_vs_control(treated: pd.DataFrame, control: pd.DataFrame) -> dict[str, Any]:
     """Churn of listed customers a campaign treated vs those its randomised control group held back.
 
-    Unlike reached vs not reached (the CRM team chose whom to reach), treated vs control compares like with
-    like: the campaign's random split decided. Newcombe 95% interval of the difference (treated - control).
+    Unlike reached vs not reached (the CRM team chose whom to reach), treated vs held back uses only campaigns
+    with both groups, where a random split decided; customers in several campaigns make it less clean (a
+    held-back customer treated by another campaign is left out). Newcombe 95% interval of the difference.
     """
     nt, nc = len(treated), len(control)
     kt, kc = int(treated["churned"].sum()), int(control["churned"].sum())
@@ -162,16 +163,22 @@ def closed_loop(data: Any, spec: Any = None, *, reports_dir: str | Path | None) 
     n_not_found = int(m["churned"].isna().sum())
     m = m[m["churned"].notna()].copy()
     m["churned"] = m["churned"].astype(bool)
-    reached, controls = set(), set()
+    reached, controls, reached_split = set(), set(), set()
     if data.campaigns is not None:
         c = data.campaigns
         until = as_of + dt.timedelta(days=observed)
         window = c.filter((c.sent_date >= as_of) & (c.sent_date < until))
-        groups = window.select("customer_id", "group").distinct().to_pandas().astype(str)
+        groups = window.select("campaign_id", "customer_id", "group").distinct().to_pandas().astype(str)
         reached = set(groups.loc[groups["group"] == "treatment", "customer_id"])
-        controls = set(groups.loc[groups["group"] == "control", "customer_id"]) - reached
+        # treated vs held back: only campaigns with both groups (a random split), and a held-back customer
+        # counts only if no campaign treated them in the window
+        both = groups.groupby("campaign_id")["group"].nunique()
+        split = groups[groups["campaign_id"].isin(both[both == 2].index)]
+        controls = set(split.loc[split["group"] == "control", "customer_id"]) - reached
+        reached_split = set(split.loc[split["group"] == "treatment", "customer_id"])
     m["reached"] = m["customer_id"].isin(reached)
     m["held_back"] = m["customer_id"].isin(controls)
+    m["treated_split"] = m["customer_id"].isin(reached_split) if data.campaigns is not None else False
     rows = []
     for tier in TIER_ORDER:
         s = m[m["tier"] == tier]
@@ -183,7 +190,7 @@ def closed_loop(data: Any, spec: Any = None, *, reports_dir: str | Path | None) 
                      "ci_upper": float(hi[0]), "n_reached": int(len(r)), "reached_share": len(r) / n if n else np.nan,
                      "realized_rate_reached": float(r["churned"].mean()) if len(r) else np.nan,
                      "realized_rate_not_reached": float(nr["churned"].mean()) if len(nr) else np.nan,
-                     **_treated_vs_control(r, s[s["held_back"]])})
+                     **_treated_vs_control(s[s["treated_split"]], s[s["held_back"]])})
     notes = []
     status = "complete" if observed >= hh else "partial"
     if status == "partial":

@@ -103,7 +103,7 @@ def contact_outcomes(orders: ibis.Table, customers: ibis.Table, contacts: ibis.T
 
     aggs = {
         "last_before_n": ibis.ifelse(before & buy, j.day_n, ibis.null("int64")).max(),
-        "first_buy_n": j.day_n.min(),
+        "first_buy_n": ibis.ifelse(before & buy, j.day_n, ibis.null("int64")).min(),  # known on t
         "n_purchases_before": cnt(before),
         "revenue_pre": rev(before & (rel >= -int(pre_days))),
         "purchases_pre": cnt(before & (rel >= -int(pre_days))),
