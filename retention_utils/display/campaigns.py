@@ -121,7 +121,7 @@ def design_html(result: Any) -> HTML:
         "Controls reached by another campaign": [
             "" if r.kind == "no_control" else f"{r.n_control_contaminated:,} ({pct(r.contaminated_share, 0)})"
             for r in c.itertuples()],
-        f"Smallest detectable churn change (80% power)": c["mde_churn"].map(lambda v: "" if pd.isna(v) else pp(v, 1, sign=False)),
+        "Smallest detectable churn change (80% power)": c["mde_churn"].map(lambda v: "" if pd.isna(v) else pp(v, 1, sign=False)),
         "Not measured (already churned / still active)": c["n_not_measured"].map(count),
     })
     flagged = (c["srm_flagged"].astype(bool) | c["balance_flagged"].astype(bool)).reset_index(drop=True)
