@@ -205,7 +205,9 @@ def proportion_effect(y_treated: object, y_control: object, *, metric: str, alph
         p = 1.0
         note = f"every customer in both groups had the same outcome ({int(pt)}), so there is no difference to test"
     else:
-        p = float(sm_proportion.test_proportions_2indep(xt, nt, xc, nc, method="score", correction=False).pvalue)
+        with np.errstate(divide="ignore", invalid="ignore"):  # statsmodels also computes an odds ratio (1/0 at 100%)
+            p = float(sm_proportion.test_proportions_2indep(xt, nt, xc, nc, method="score",
+                                                            correction=False).pvalue)
     return Effect(metric, "newcombe", nt, nc, pt, pc, pt - pc, lo, hi, p, note)
 
 
