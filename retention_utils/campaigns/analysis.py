@@ -121,7 +121,7 @@ class CampaignAnalysis(AnalysisResult):
     def summary_frame(self) -> pd.DataFrame:
         rows: list[dict[str, Any]] = []
         if self.headline:
-            rows.append({"metric": "headline", "label": " ".join(self.headline[:2]), "unit": "sentence"})
+            rows.append({"metric": "headline", "label": self.headline[0], "unit": "sentence"})
         for r in self.pooled().itertuples():
             if r.metric == "customers_saved":
                 rows.append({"metric": "customers_saved", "label": "Customers saved by the measured retention campaigns",

@@ -102,7 +102,7 @@ def tiles(res: Any) -> list[dict[str, str]]:
     return out
 
 
-def headline_sentences(summary: pd.DataFrame, limit: int = 5) -> list[str]:
+def headline_sentences(summary: pd.DataFrame, limit: int = 6) -> list[str]:
     """The analyses' headline sentences (``metric == 'headline'``, ``unit == 'sentence'``), in :data:`ANALYSIS_ORDER`.
 
     Examples
