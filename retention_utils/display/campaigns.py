@@ -48,6 +48,9 @@ def _rng(lo: Any, hi: Any, f: Any) -> str:
     return "" if pd.isna(lo) or pd.isna(hi) else f"{f(lo)} to {f(hi)}"
 
 
+_LEARNER = {"two_model": "two churn models (one on treated, one on control customers; gradient boosting)",
+            "risk_bands": "the effect measured within bands of predicted churn risk (a churn model of the control "
+                          "customers ranks them)"}
 _NB = str.maketrans({"-": "\u2011", " ": "\u00a0"})  # ids and dates never wrap inside a cell
 _SHOWN = 12  # campaigns shown before the rest fold away
 
@@ -219,10 +222,9 @@ def targeting_html(result: Any) -> HTML:
     parts = [paragraph(t.sentence)] if t.sentence else []
     if t.holdout_campaigns:
         parts.append(paragraph(
-            f"Model: two churn models (one on treated, one on control customers; gradient boosting) fitted on "
-            f"{len(t.train_campaigns)} earlier campaigns and checked on the latest {len(t.holdout_campaigns)} "
-            f"({', '.join(t.holdout_campaigns)}), which it never saw. Expected effect of a contact = churn "
-            "probability without contact - with contact."))
+            f"Model: {_LEARNER.get(t.learner, 'two churn models')}, fitted on {len(t.train_campaigns)} earlier "
+            f"campaigns and checked on the latest {len(t.holdout_campaigns)} ({', '.join(t.holdout_campaigns)}), "
+            "which it never saw. Expected effect of a contact = chance of being lost without contact - with it."))
     if len(t.comparison):
         c = t.comparison
         show = pd.DataFrame({"Contacted share": c["share_targeted"].map(lambda v: pct(v, 0)),
