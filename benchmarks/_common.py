@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import resource
+import shutil
 import sys
 from pathlib import Path
+
+#: The repository (this folder's parent).
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def peak_rss_mib() -> float:
@@ -143,3 +147,38 @@ class TreeSampler:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def rss_mib(field: str = "VmRSS") -> float:
+    """``VmRSS`` (or another ``/proc/self/status`` field, e.g. ``VmHWM``) in MiB; NaN where unknown."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def reset_peak() -> bool:
+    """Set this process's ``VmHWM`` to its current RSS (Linux >= 4.0); False where not possible."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")  # VmHWM := current RSS
+        return True
+    except OSError:
+        return False
+
+
+def demo_params(data: Path, work: Path) -> Path:
+    """A copy of the repo's params folder at ``work/params`` whose sources point at the demo export ``data``."""
+    import yaml
+
+    params = work / "params"
+    shutil.copytree(ROOT / "params", params)
+    d = yaml.safe_load((params / "defaults.yaml").read_text())
+    for name in ("customers", "orders", "interactions", "campaigns"):
+        d["sources"][name]["path"] = str(data / f"{name}.csv")
+    (params / "defaults.yaml").write_text(yaml.safe_dump(d))
+    return params

@@ -70,30 +70,12 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
-from _common import peak_rss_mib  # noqa: E402
+from _common import demo_params, peak_rss_mib, reset_peak, rss_mib  # noqa: E402
 
 
 
-def _rss_mib(field: str = "VmRSS") -> float:
-    """``VmRSS`` (or another ``/proc/self/status`` field) in MiB; NaN where unknown."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
 
 
-def _reset_peak() -> bool:
-    """Set this process's ``VmHWM`` to its current RSS (Linux >= 4.0); False where not possible."""
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def _git() -> dict[str, Any]:
@@ -121,17 +103,6 @@ def _num(x: Any) -> Any:
     return x
 
 
-def _params(data: Path, work: Path) -> Path:
-    """A copy of the repo's params folder whose sources point at the demo export ``data``."""
-    import yaml
-
-    params = work / "params"
-    shutil.copytree(ROOT / "params", params)
-    d = yaml.safe_load((params / "defaults.yaml").read_text())
-    for name in ("customers", "orders", "interactions", "campaigns"):
-        d["sources"][name]["path"] = str(data / f"{name}.csv")
-    (params / "defaults.yaml").write_text(yaml.safe_dump(d))
-    return params
 
 
 class StepClock:
@@ -216,15 +187,15 @@ def main(argv: list[str] | None = None) -> int:
 
     clock = StepClock()
     _instrument(clock)
-    rss: dict[str, float] = {"after_imports": _rss_mib()}
+    rss: dict[str, float] = {"after_imports": rss_mib()}
     load_avg = {"start": os.getloadavg()}
     work = Path(tempfile.mkdtemp(prefix="bench_campaigns_"))
     try:
         t0 = time.perf_counter()
-        data = ru.open_unit(_params(args.data.resolve(), work), args.unit)
+        data = ru.open_unit(demo_params(args.data.resolve(), work), args.unit)
         load_s = time.perf_counter() - t0
-        rss["after_load"] = _rss_mib()
-        rss["peak_load"] = _rss_mib("VmHWM")
+        rss["after_load"] = rss_mib()
+        rss["peak_load"] = rss_mib("VmHWM")
         n_customers = int(data.customers.count().to_pyarrow().as_py())
         n_orders = int(data.orders.count().to_pyarrow().as_py())
         n_campaign_rows = int(data.campaigns.count().to_pyarrow().as_py()) if data.campaigns is not None else 0
@@ -285,20 +256,20 @@ def main(argv: list[str] | None = None) -> int:
                 uplift.qini_summary = original
             return res["targeting_list"]
 
-        peak_reset = _reset_peak()
+        peak_reset = reset_peak()
         runs: dict[str, list[float]] = {}
         step_mem: dict[str, dict[str, float]] = {}
         for name, fn in (("floor", floor), ("contacts", contacts), ("analysis", analysis),
                          ("targeting_list", targeting_list)):
-            start = _rss_mib()
-            _reset_peak()
+            start = rss_mib()
+            reset_peak()
             for i in range(args.repeats):
                 if i == 2 and runs[name][0] > args.slow:  # the machine is shared: two runs of a slow step
                     break
                 t = time.perf_counter()
                 fn()
                 runs.setdefault(name, []).append(round(time.perf_counter() - t, 3))
-            peak = _rss_mib("VmHWM") if peak_reset else peak_rss_mib()
+            peak = rss_mib("VmHWM") if peak_reset else peak_rss_mib()
             step_mem[name] = {"rss_at_start": round(start, 1), "peak": round(peak, 1), "growth": round(peak - start, 1)}
             print(f"{name:15s} median {statistics.median(runs[name]):7.2f} s  runs {runs[name]}  "
                   f"peak RSS {peak:,.0f} MiB ({peak - start:+,.0f} over its start)", flush=True)

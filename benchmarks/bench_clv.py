@@ -47,7 +47,7 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
-from _common import peak_rss_mib  # noqa: E402
+from _common import peak_rss_mib, reset_peak, rss_mib  # noqa: E402
 
 from retention_utils import clv  # noqa: E402
 from retention_utils.demo import simulate_bgnbd_gg  # noqa: E402
@@ -56,24 +56,8 @@ OPTS = {"horizon_months": 12, "monthly_discount": 0.01, "margin": 0.3}
 STEPS = ("fit_bgnbd", "fit_gamma_gamma", "predict", "intervals")
 
 
-def _rss_mib(field: str) -> float:
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
 
 
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")  # VmHWM := current RSS
-        return True
-    except OSError:
-        return False
 
 
 def run_steps(sim, state: dict) -> dict:
@@ -103,11 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-save", action="store_true", help="print only")
     args = parser.parse_args(argv)
 
-    rss_imports = _rss_mib("VmRSS")
+    rss_imports = rss_mib("VmRSS")
     t0 = time.perf_counter()
     sim = simulate_bgnbd_gg(args.customers, T_weeks=(1.0, 104.0), seed=args.seed)
     simulate_s = time.perf_counter() - t0
-    rss_data = _rss_mib("VmRSS")
+    rss_data = rss_mib("VmRSS")
     load_before = os.getloadavg()
     unique, _ = clv.compress_summary(sim)
     state: dict = {}
@@ -124,15 +108,15 @@ def main(argv: list[str] | None = None) -> int:
     peak_timed = peak_rss_mib()  # before any reset: the peak of the timed runs
     memory: dict[str, dict[str, float]] = {}
     for name, step in steps.items():
-        has_rss = _reset_peak()
-        before = _rss_mib("VmRSS")
+        has_rss = reset_peak()
+        before = rss_mib("VmRSS")
         tracemalloc.start()
         step()
         traced = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
         memory[name] = {"traced_peak_mib": round(traced, 1),
-                        "rss_growth_mib": round(_rss_mib("VmHWM") - before, 1) if has_rss else float("nan"),
-                        "rss_peak_mib": round(_rss_mib("VmHWM"), 1) if has_rss else float("nan")}
+                        "rss_growth_mib": round(rss_mib("VmHWM") - before, 1) if has_rss else float("nan"),
+                        "rss_peak_mib": round(rss_mib("VmHWM"), 1) if has_rss else float("nan")}
     bg, gg, ci = state["bg"], state["gg"], state["ci"]
     total = ci.total.iloc[0]
     result = {

@@ -55,6 +55,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from _common import rss_mib  # noqa: E402
 
 UNIT = "all"
 EARLY_DAYS = 30
@@ -64,12 +67,6 @@ COVARIATES = ["channel", "region", "plan", "segment", "age_band", "payment", "de
               "early_complaint", "nps_detractor", "discount_user"]
 
 
-def _rss_mib(field: str) -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _lines(path: Path) -> int:
@@ -161,10 +158,10 @@ def worker(step: str, work: Path) -> dict[str, float]:
             fh.write("5")  # reset VmHWM to the current RSS
     except OSError:
         return {"peak_delta_mib": float("nan"), "rss_before_mib": float("nan")}
-    before = _rss_mib("VmRSS")
+    before = rss_mib("VmRSS")
     run()
-    return {"peak_delta_mib": _rss_mib("VmHWM") - before, "rss_before_mib": before,
-            "peak_mib": _rss_mib("VmHWM")}
+    return {"peak_delta_mib": rss_mib("VmHWM") - before, "rss_before_mib": before,
+            "peak_mib": rss_mib("VmHWM")}
 
 
 def main(argv: list[str] | None = None) -> int:

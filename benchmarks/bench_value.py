@@ -42,19 +42,9 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from _common import peak_rss_mib  # noqa: E402
+from _common import demo_params, peak_rss_mib  # noqa: E402
 
 
-def _params(data: Path, work: Path) -> Path:
-    import yaml
-
-    params = work / "params"
-    shutil.copytree(ROOT / "params", params)
-    d = yaml.safe_load((params / "defaults.yaml").read_text())
-    for name in ("customers", "orders", "interactions", "campaigns"):
-        d["sources"][name]["path"] = str(data / f"{name}.csv")
-    (params / "defaults.yaml").write_text(yaml.safe_dump(d))
-    return params
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="bench_value_"))
     try:
         t0 = time.perf_counter()
-        data = ru.load_unit_data(ru.load_config(_params(args.data.resolve(), work), args.unit))
+        data = ru.load_unit_data(ru.load_config(demo_params(args.data.resolve(), work), args.unit))
         load_s = time.perf_counter() - t0
         n_orders = int(data.orders.count().to_pyarrow().as_py())
         rss = {"after_load": peak_rss_mib()}
