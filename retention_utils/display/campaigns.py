@@ -183,15 +183,19 @@ def effects_html(result: Any, campaign: str | None = None) -> HTML:
                          "control values are adjusted means. A ratio below 1: treated customers churned more "
                          "slowly (Cox model over the window).")]
     if len(seg):
-        s = pd.DataFrame({"Segment": seg["segment_by"] + " = " + seg["segment"],
-                          f"{result.outcome_label.capitalize()}, treated": seg["treated_value"].map(pct),
-                          f"{result.outcome_label.capitalize()}, control": seg["control_value"].map(pct),
-                          "Difference (95% interval)": [f"{pp(r.estimate)} ({pp(r.ci_lower)} to {pp(r.ci_upper)})"
-                                                        for r in seg.itertuples()],
-                          "Customers (treated / control)": [f"{int(r.n_treated):,} / {int(r.n_control):,}"
-                                                            for r in seg.itertuples()]})
-        parts += [paragraph("By segment (params campaigns.segment_by):"), table(s)]
+        parts += [paragraph("By segment (params campaigns.segment_by):"),
+                  _lost_table(result, seg, "Segment", seg["segment_by"] + " = " + seg["segment"])]
     return join(*parts)
+
+
+def _lost_table(result: Any, e: pd.DataFrame, label: str, groups: pd.Series) -> str:
+    """Share lost, treated vs control, with the difference and its interval: one row per group of ``e``."""
+    lost = result.outcome_label.capitalize()
+    return table(pd.DataFrame({
+        label: groups, f"{lost}, treated": e["treated_value"].map(pct), f"{lost}, control": e["control_value"].map(pct),
+        "Difference (95% interval)": [f"{pp(r.estimate)} ({pp(r.ci_lower)} to {pp(r.ci_upper)})"
+                                      for r in e.itertuples()],
+        "Customers (treated / control)": [f"{int(r.n_treated):,} / {int(r.n_control):,}" for r in e.itertuples()]}))
 
 
 def winback_html(result: Any) -> HTML:
@@ -236,16 +240,9 @@ def targeting_html(result: Any) -> HTML:
         parts += [paragraph("On the check campaigns: customers saved had only the chosen share been contacted."),
                   table(show, text=["Chosen by"])]
     if len(t.by_risk):
-        b = t.by_risk
-        show = pd.DataFrame({"Predicted risk before sending": b["segment"],
-                             f"{result.outcome_label.capitalize()}, treated": b["treated_value"].map(pct),
-                             f"{result.outcome_label.capitalize()}, control": b["control_value"].map(pct),
-                             "Difference (95% interval)": [f"{pp(r.estimate)} ({pp(r.ci_lower)} to {pp(r.ci_upper)})"
-                                                           for r in b.itertuples()],
-                             "Customers (treated / control)": [f"{int(r.n_treated):,} / {int(r.n_control):,}"
-                                                               for r in b.itertuples()]})
         parts += [paragraph("Where contacts help: the check campaigns' effect by third of predicted churn risk "
-                            "(predicted from before sending by the model of earlier campaigns)."), table(show)]
+                            "(predicted from before sending by the model of earlier campaigns)."),
+                  _lost_table(result, t.by_risk, "Predicted risk before sending", t.by_risk["segment"])]
     return join(*parts)
 
 
