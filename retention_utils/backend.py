@@ -1,241 +1,246 @@
-"""The engine boundary: every call that knows the in-process engine is DuckDB.
+"""The engine boundary: the one place that knows which engine runs the raw-row reductions.
 
-The rest of the kit speaks Ibis; what Ibis does not cover portably sits here, so that a second
-engine (PostgreSQL, Spark) means writing this module again, not touching the contract, the
-sources or the runner:
+The rest of the kit speaks Ibis. What Ibis does not cover portably (connecting, temporary tables,
+copying files in, numbering rows, parsing text, the snapshot's storage) is written once per engine in
+:mod:`retention_utils.backends`: ``duckdb_engine`` (in-process, the default), ``postgres_engine``
+and ``spark_engine`` (the data stays in the server or the cluster: push-down). This module picks the
+engine from the connection (or, for an expression, from the connection it is bound to) and forwards
+the call, so the contract, the sources and the runner never name an engine.
 
-- :func:`connect` (memory cap, threads, spill folder, no progress bar) and :func:`settings`
-  (the settings in force, recorded by the runner);
-- :func:`try_strptime`, the engine's date parser with an explicit format;
+- :func:`connect` (DuckDB with a memory cap, for tests and tools) and :func:`connect_engine` (the
+  engine named by ``params: engine``); :func:`settings`, :func:`engine_name`, :func:`describe`;
+- text parsing with an explicit format, NULL where a value does not parse: :func:`parse_date`,
+  :func:`parse_iso_date`, :func:`parse_number`; :func:`row_hash` (the exact-duplicate check);
 - temporary tables: :func:`temp_table`, :func:`drop_tables`, :func:`count_rows`;
-- raw inputs in the engine: :func:`copy_csv` (+ :func:`sniff_delimiter`), :func:`copy_frame`,
-  :func:`copy_database_file_table`, and :func:`number_rows` (the 1-based row number of each copied
-  row); Parquet files are read in place by :func:`parquet_rows` (a numbered view, no copy);
-- Parquet export and import of canonical tables (:func:`write_parquet`, :func:`read_parquet`),
-  used by the validated snapshot of :mod:`retention_utils.unit`;
+- raw inputs in the engine: :func:`copy_csv` (+ :func:`sniff_delimiter`), :func:`parquet_rows`,
+  :func:`copy_frame`, :func:`copy_database_file_table`, :func:`engine_table` (a table the engine
+  already holds, read in place) and :func:`number_rows` (the 1-based row number of each row);
+- the validated snapshot's tables: :func:`store_table`, :func:`load_table`, :func:`drop_stored`
+  (Parquet files for DuckDB and Spark, tables in a work schema for PostgreSQL);
 - :func:`query_progress`, the percent done of a running query (the CLI's live bars).
 
-Engine errors are :data:`Error`; callers turn them into the kit's messages.
+Engine errors are :data:`Error` (a tuple of exception classes); callers turn them into the kit's messages.
 """
 from __future__ import annotations
 
-import datetime as dt
+import importlib
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Sequence
 
-import duckdb
 import ibis
 
-__all__ = ["Error", "PACKAGES", "connect", "settings", "try_strptime", "temp_table", "drop_tables", "count_rows",
-           "copy_csv", "sniff_delimiter", "parquet_rows", "copy_frame", "copy_database_file_table", "number_rows",
-           "write_parquet", "read_parquet", "query_progress"]
+from .backends import duckdb_engine as _duck
 
-#: the engine's error class (reader failures, bad SQL, out of memory)
-Error = duckdb.Error
+__all__ = ["Error", "PACKAGES", "BACKENDS", "connect", "connect_engine", "settings", "engine_name", "describe",
+           "parse_date", "parse_iso_date", "parse_number", "row_hash", "try_strptime", "temp_table", "drop_tables",
+           "count_rows", "copy_csv", "sniff_delimiter", "parquet_rows", "copy_frame", "copy_database_file_table",
+           "engine_table", "number_rows", "store_table", "load_table", "drop_stored", "write_parquet",
+           "read_parquet", "query_progress"]
 
-#: the packages the engine is made of, for the run manifest's versions
-PACKAGES: tuple[str, ...] = ("ibis-framework", "duckdb", "sqlglot")
+#: ``params: engine.backend`` -> module of :mod:`retention_utils.backends` (imported when first used: the
+#: server engines' client libraries are optional)
+BACKENDS: dict[str, str] = {"duckdb": "duckdb_engine", "postgres": "postgres_engine", "spark": "spark_engine"}
+#: Ibis's name of each backend's connection (``con.name``) -> ``engine.backend``
+_IBIS_NAMES = {"duckdb": "duckdb", "postgres": "postgres", "pyspark": "spark"}
+
+#: the packages the default engine is made of, for the run manifest's versions
+PACKAGES: tuple[str, ...] = _duck.PACKAGES
+
+
+def _module(backend: str) -> ModuleType:
+    return importlib.import_module(f"retention_utils.backends.{BACKENDS[backend]}")
+
+
+def _errors() -> tuple[type[BaseException], ...]:
+    """Error classes of every engine whose module is loaded (DuckDB always)."""
+    out: list[type[BaseException]] = [_duck.Error]
+    for backend in ("postgres", "spark"):
+        mod = importlib.sys.modules.get(f"retention_utils.backends.{BACKENDS[backend]}")
+        if mod is not None:
+            out += list(mod.ERRORS)
+    return tuple(out)
+
+
+#: DuckDB's error class; :func:`error_types` adds a server engine's where one is in use
+Error: Any = _duck.Error
+
+
+def error_types() -> tuple[type[BaseException], ...]:
+    """The exception classes engine calls may raise (DuckDB's, plus a loaded server engine's)."""
+    return _errors()
+
+
+def engine_name(con: Any) -> str:
+    """``duckdb``, ``postgres`` or ``spark``: the engine behind an Ibis connection."""
+    return _IBIS_NAMES.get(getattr(con, "name", "duckdb"), "duckdb")
+
+
+def _impl(con: Any) -> ModuleType:
+    name = engine_name(con)
+    return _duck if name == "duckdb" else _module(name)
+
+
+def _impl_of(expr: ibis.Expr) -> ModuleType:
+    try:
+        con = expr._find_backend()
+    except Exception:  # an unbound literal: the default engine's spelling
+        return _duck
+    return _impl(con)
+
+
+# ----------------------------------------------------------------------------- connecting
 
 
 def connect(*, temp_directory: str | None = None, memory_limit: str | None = None,
             threads: int | None = None) -> ibis.BaseBackend:
-    """A fresh in-process engine.
-
-    Parameters
-    ----------
-    temp_directory
-        Folder for data spilled to disk (the engine removes it when it closes); the engine's
-        default when None.
-    memory_limit
-        Memory cap such as ``"4GB"`` or ``"40%"``; the engine's default (80% of RAM) when None.
-    threads
-        Worker threads; all cores when None.
-
-    The engine counts progress (:func:`query_progress`) but never draws a bar: it would print into
-    notebook outputs and reports.
+    """A fresh in-process DuckDB engine (see :func:`retention_utils.backends.duckdb_engine.connect`).
 
     Examples
     --------
     >>> settings(connect(memory_limit="1GB", threads=1))["threads"]
     1
     """
-    config: dict[str, Any] = {}
-    if temp_directory:
-        config["temp_directory"] = temp_directory
-    if memory_limit:
-        config["memory_limit"] = memory_limit.replace(" ", "")
-    if threads:
-        config["threads"] = threads
-    con = ibis.duckdb.connect(**config)
-    try:  # session options: progress is counted (for the CLI's live bars) but never drawn by the engine
-        _exec(con, "SET enable_progress_bar_print = false")
-        _exec(con, "SET enable_progress_bar = true")
-    except Error:
-        pass  # in a Jupyter kernel DuckDB refuses the setting without ipywidgets: no progress, no bar
-    return con
+    return _duck.connect(temp_directory=temp_directory, memory_limit=memory_limit, threads=threads)
 
 
-def settings(con: ibis.BaseBackend) -> dict[str, Any]:
-    """The engine settings in force: ``{"memory_limit": str, "threads": int}`` (for the run manifest)."""
-    mem, threads = _fetch(con, "SELECT current_setting('memory_limit'), current_setting('threads')")[0]
-    return {"memory_limit": str(mem), "threads": int(threads)}
+def connect_engine(spec: Any, *, temp_directory: str | None = None, memory_limit: str | None = None) -> ibis.BaseBackend:
+    """The engine named by ``params: engine`` (an :class:`~retention_utils.config.EngineSpec`), connected.
+
+    Connection failures of a server engine raise :class:`~retention_utils.errors.DataError` naming the
+    environment variable, never the URL.
+    """
+    if spec.backend == "duckdb":
+        return _duck.connect(temp_directory=temp_directory, memory_limit=memory_limit, threads=spec.threads)
+    return _module(spec.backend).connect_engine(spec)
 
 
-@ibis.udf.scalar.builtin(name="try_strptime")
-def try_strptime(value: str, fmt: str) -> dt.datetime:  # DuckDB built-in: NULL where the text does not parse
-    """Parse ``value`` with the strftime-style ``fmt``; NULL where it does not parse."""
-    ...
+def settings(con: Any) -> dict[str, Any]:
+    """The engine and its settings in force (for the run manifest): ``backend`` plus engine-specific keys."""
+    return {"backend": engine_name(con), **_impl(con).settings(con)}
+
+
+def describe(con: Any) -> str:
+    """The engine in a few words for messages and the manifest, without credentials (e.g. ``PostgreSQL 15.4``)."""
+    return _impl(con).describe(con)
+
+
+# ----------------------------------------------------------------------------- parsing text (expressions)
+
+
+def parse_date(value: ibis.StringValue, fmt: str) -> ibis.DateValue:
+    """``value`` parsed with the strftime-style ``fmt`` as a date; NULL where it does not parse."""
+    return _impl_of(value).parse_date(value, fmt)
+
+
+def parse_iso_date(value: ibis.StringValue) -> ibis.DateValue:
+    """``value`` parsed as an ISO date or timestamp (``2024-01-31``, ``2024-01-31 13:45:00``) to a date; NULL
+    where it does not parse."""
+    return _impl_of(value).parse_iso_date(value)
+
+
+def parse_number(value: ibis.StringValue) -> ibis.FloatingValue:
+    """``value`` parsed as a decimal number (``1234.5``, ``-1e3``); NULL where it does not parse."""
+    return _impl_of(value).parse_number(value)
+
+
+def row_hash(table: ibis.Table, columns: Sequence[str]) -> ibis.IntegerValue:
+    """A hash of all ``columns`` of each row (equal rows hash equal; collisions are possible)."""
+    return _impl_of(table).row_hash(table, columns)
+
+
+try_strptime = _duck.try_strptime  # DuckDB's parser, kept for callers that know they run on DuckDB
 
 
 # ----------------------------------------------------------------------------- temporary tables
 
 
-def temp_table(con: ibis.BaseBackend, name: str, obj: ibis.Table | Any) -> ibis.Table:
+def temp_table(con: Any, name: str, obj: ibis.Table | Any) -> ibis.Table:
     """Materialise ``obj`` (an Ibis expression or a frame) as the temporary table ``name``, replacing it."""
-    return con.create_table(name, obj, temp=True, overwrite=True)
+    return _impl(con).temp_table(con, name, obj)
 
 
-def drop_tables(con: ibis.BaseBackend, *names: str) -> None:
+def drop_tables(con: Any, *names: str) -> None:
     """Drop the (temporary) tables or views ``names`` where they exist."""
-    for name in names:
-        view = con.con.execute("SELECT 1 FROM duckdb_views() WHERE view_name = ? AND NOT internal", [name]).fetchall()
-        _exec(con, f"DROP {'VIEW' if view else 'TABLE'} IF EXISTS {_ident(name)}")
+    _impl(con).drop_tables(con, *names)
 
 
-def count_rows(con: ibis.BaseBackend, name: str) -> int:
+def count_rows(con: Any, name: str) -> int:
     """Rows of table ``name``."""
-    return int(_fetch(con, f"SELECT count(*) FROM {_ident(name)}")[0][0])
+    return _impl(con).count_rows(con, name)
 
 
 # ----------------------------------------------------------------------------- copying raw inputs
 
 
-def copy_csv(con: ibis.BaseBackend, name: str, files: Sequence[Path], *, delimiter: str | None,
-             encoding: str) -> None:
-    """Copy CSV ``files`` (one header, same columns) into table ``name``, every column as text.
-
-    ``delimiter`` None: detected by the reader. ``encoding``: ``utf-8`` (a byte-order mark is
-    skipped), ``utf-16``, ``latin-1``.
-    """
-    opts = ["header=true", "all_varchar=true"]
-    if delimiter:
-        opts.append(f"delim={_text(delimiter)}")
-    opts.append(f"encoding={_text(encoding)}")
-    _exec(con, f"CREATE OR REPLACE TEMP TABLE {_ident(name)} AS SELECT * FROM read_csv({_file_list(files)}, "
-               f"{', '.join(opts)})")
+def copy_csv(con: Any, name: str, files: Sequence[Path], *, delimiter: str | None, encoding: str) -> None:
+    """Copy CSV ``files`` (one header, same columns) into table ``name``, every column as text, rows in file order."""
+    _impl(con).copy_csv(con, name, files, delimiter=delimiter, encoding=encoding)
 
 
-def sniff_delimiter(con: ibis.BaseBackend, path: Path, *, encoding: str) -> str | None:
+def sniff_delimiter(con: Any, path: Path, *, encoding: str) -> str | None:
     """The delimiter the CSV reader detects in ``path``, None when it cannot tell."""
-    try:
-        found = _fetch(con, f"SELECT Delimiter FROM sniff_csv({_text(str(path))}, encoding={_text(encoding)})")
-    except Error:
-        return None
-    return found[0][0] if found else None
+    return _impl(con).sniff_delimiter(con, path, encoding=encoding)
 
 
-def parquet_rows(con: ibis.BaseBackend, name: str, files: Sequence[Path]) -> ibis.Table:
-    """View ``name`` over Parquet ``files`` (same columns), read in place: ``_row`` (1-based position of the
-    row in the files, in the order given) and every column.
-
-    Unlike a CSV, a Parquet file is typed and columnar, so the engine re-reads it quickly: no copy is made
-    (10M customers' orders: 15 s and 3 GB of engine memory saved).
-    """
-    multi = len(files) > 1
-    row = "file_row_number + 1"
-    if multi:  # each file's rows follow the rows of the files before it (counts come from the files' metadata)
-        counts = [int(_fetch(con, f"SELECT count(*) FROM read_parquet({_text(str(f))})")[0][0]) for f in files]
-        starts = [sum(counts[:i]) for i in range(len(files))]
-        row = ("CASE filename " + " ".join(f"WHEN {_text(str(f))} THEN {s}" for f, s in zip(files, starts)) +
-               " END + file_row_number + 1")
-    extra = ", filename" if multi else ""
-    _exec(con, f"CREATE OR REPLACE TEMP VIEW {_ident(name)} AS SELECT {row} AS _row, * EXCLUDE (file_row_number{extra}) "
-               f"FROM read_parquet({_file_list(files)}, file_row_number=true{', filename=true' if multi else ''})")
-    return con.table(name)
+def parquet_rows(con: Any, name: str, files: Sequence[Path]) -> ibis.Table:
+    """Table or view ``name`` over Parquet ``files``: ``_row`` (1-based position in the files) and every column."""
+    return _impl(con).parquet_rows(con, name, files)
 
 
-def copy_frame(con: ibis.BaseBackend, name: str, frame: Any) -> None:
-    """Copy a pandas frame or Arrow table into table ``name``."""
-    view = f"_frame_{name}"
-    duck = con.con
-    duck.register(view, frame)
-    try:
-        _exec(con, f"CREATE OR REPLACE TEMP TABLE {_ident(name)} AS SELECT * FROM {_ident(view)}")
-    finally:
-        duck.unregister(view)
+def copy_frame(con: Any, name: str, frame: Any) -> None:
+    """Copy a pandas frame or Arrow table into table ``name`` (rows in order)."""
+    _impl(con).copy_frame(con, name, frame)
 
 
-def copy_database_file_table(con: ibis.BaseBackend, name: str, path: Path, table: str) -> None:
-    """Copy table ``table`` of the engine's own database file ``path`` (opened read-only) into ``name``."""
-    alias = f"src_{name}"
-    _exec(con, f"ATTACH {_text(str(path))} AS {_ident(alias)} (READ_ONLY)")
-    try:
-        _exec(con, f"CREATE OR REPLACE TEMP TABLE {_ident(name)} AS SELECT * FROM {_ident(alias)}.{_ident(table)}")
-    finally:
-        _exec(con, f"DETACH {_ident(alias)}")
+def copy_database_file_table(con: Any, name: str, path: Path, table: str) -> None:
+    """Copy table ``table`` of the DuckDB database file ``path`` into ``name``."""
+    _impl(con).copy_database_file_table(con, name, path, table)
 
 
-def number_rows(con: ibis.BaseBackend, source: str, name: str) -> ibis.Table:
-    """View ``name`` over the table ``source``: ``_row`` (1-based position of the row in ``source``, i.e. in the
-    file) and every column of ``source``. Drop the view, then ``source``, when done."""
-    # rowid is the insertion order of the copy, i.e. the order of rows in the file(s); a view, not a second
-    # copy of the raw text (10M order rows: 2.5 s and a gigabyte saved)
-    _exec(con, f"CREATE OR REPLACE TEMP VIEW {_ident(name)} AS SELECT rowid + 1 AS _row, * FROM {_ident(source)}")
-    return con.table(name)
+def engine_table(con: Any, name: str, table: str) -> ibis.Table:
+    """Table ``name`` numbering the rows of ``table``, a table the engine holds (``schema.table`` on
+    PostgreSQL, a catalog table on Spark): ``_row`` and every column, read in place on the engine."""
+    return _impl(con).engine_table(con, name, table)
 
 
-# ----------------------------------------------------------------------------- Parquet export / import
+def number_rows(con: Any, source: str, name: str) -> ibis.Table:
+    """View ``name`` over ``source`` (a copy made by ``copy_*``): ``_row`` (1-based, the order rows were copied
+    in) and every column of ``source``. Drop the view, then ``source``, when done."""
+    return _impl(con).number_rows(con, source, name)
+
+
+# ----------------------------------------------------------------------------- the snapshot's tables
+
+
+def store_table(table: ibis.Table, folder: Path, name: str) -> dict[str, Any]:
+    """Keep ``table`` for other processes of the same run (the notebooks); returns the reference that
+    :func:`load_table` takes (kept in the snapshot's ``meta.json``: no credentials in it)."""
+    return _impl_of(table).store_table(table, Path(folder), name)
+
+
+def load_table(con: Any, folder: Path, ref: dict[str, Any], name: str) -> ibis.Table:
+    """The table kept by :func:`store_table` (``ref``), as table ``name`` of ``con``."""
+    return _impl(con).load_table(con, Path(folder), ref, name)
+
+
+def drop_stored(con: Any, refs: Sequence[dict[str, Any]]) -> None:
+    """Remove tables kept outside the snapshot folder (PostgreSQL's work schema); files go with the folder."""
+    _impl(con).drop_stored(con, refs)
 
 
 def write_parquet(table: ibis.Table, path: Path) -> None:
-    """Write ``table`` (rows in their order) to the Parquet file ``path``."""
-    con = table._find_backend()
-    sql = con.compile(table)
-    _exec(con, f"COPY ({sql}) TO {_text(str(path))} (FORMAT parquet, COMPRESSION zstd)")
+    """Write ``table`` (a DuckDB expression, rows in their order) to the Parquet file ``path``."""
+    _duck.write_parquet(table, path)
 
 
-def read_parquet(con: ibis.BaseBackend, path: Path, name: str) -> ibis.Table:
-    """Load the Parquet file ``path`` into the temporary table ``name`` (rows in file order)."""
-    _exec(con, f"CREATE OR REPLACE TEMP TABLE {_ident(name)} AS SELECT * FROM read_parquet({_text(str(path))})")
-    return con.table(name)
-
-
-# ----------------------------------------------------------------------------- SQL helpers
-
-
-def _exec(con: ibis.BaseBackend, sql: str) -> None:
-    """Run a statement and consume its result (DuckDB >= 2 requires it before the next one)."""
-    con.con.execute(sql).fetchall()
-
-
-def _fetch(con: ibis.BaseBackend, sql: str) -> list[tuple]:
-    return con.con.execute(sql).fetchall()
-
-
-def _text(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    """A quoted SQL identifier."""
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _file_list(files: Sequence[Path]) -> str:
-    return "[" + ", ".join(_text(str(f)) for f in files) + "]"
+def read_parquet(con: Any, path: Path, name: str) -> ibis.Table:
+    """Load the Parquet file ``path`` into the DuckDB temporary table ``name`` (rows in file order)."""
+    return _duck.read_parquet(con, path, name)
 
 
 def query_progress(con: Any) -> float | None:
-    """Percent done (0-100) of the query running on ``con`` (an Ibis backend), None when unknown.
-
-    Meant to be called from another thread while ``con`` runs a statement (the live bars of
-    :mod:`retention_utils.progress`). DuckDB reports progress only while its progress-bar setting is
-    on (``enable_progress_bar``; ``enable_progress_bar_print = false`` keeps it from drawing one);
-    with it off, between queries, or on an engine without the call, the answer is None.
-    """
-    try:
-        value = getattr(con, "con", con).query_progress()
-    except (Error, AttributeError, RuntimeError):
+    """Percent done (0-100) of the query running on ``con``, None when the engine does not say."""
+    if engine_name(con) != "duckdb":
         return None
-    return float(value) if value is not None and value >= 0 else None
+    return _duck.query_progress(con)

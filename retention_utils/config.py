@@ -86,7 +86,7 @@ class SourceSpec(_Strict):
     """
 
     path: str | None = None
-    format: Literal["csv", "parquet", "excel", "duckdb", "database"] | None = None
+    format: Literal["csv", "parquet", "excel", "duckdb", "database", "table"] | None = None
     table: str | None = None
     sheet: str | int | None = None
     url_env: str | None = None
@@ -103,7 +103,10 @@ class SourceSpec(_Strict):
 
     @model_validator(mode="after")
     def _where(self) -> "SourceSpec":
-        if self.format == "database":
+        if self.format == "table":
+            if not self.table:
+                raise ValueError("a table source needs 'table' (schema.table in the engine's own database)")
+        elif self.format == "database":
             if not self.url_env or not self.table:
                 raise ValueError("a database source needs 'url_env' (the name of an environment variable "
                                  "holding the connection URL) and 'table'")
@@ -385,7 +388,7 @@ MEMORY_RE = re.compile(r"^\s*(\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)|\d{1
 
 
 class EngineSpec(_Strict):
-    """Settings of the in-process DuckDB engine of a unit run.
+    """Settings of the engine of a unit run: the in-process DuckDB (default), PostgreSQL or Spark.
 
     ``memory_limit`` caps the engine's memory (e.g. ``2GB`` or ``25%`` of the machine's RAM;
     None = DuckDB's default, 80% of RAM). Work that does not fit spills to ``temp_directory``
@@ -394,9 +397,36 @@ class EngineSpec(_Strict):
     gets 80%/N.
     """
 
+    backend: Literal["duckdb", "postgres", "spark"] = "duckdb"
     memory_limit: str | None = None
     threads: int | None = Field(None, ge=1, le=256)  # None = all cores
     temp_directory: str | None = None
+    # postgres: the URL comes from this environment variable (never from params), the run's shared tables
+    # go to this schema, and every statement is cancelled after statement_timeout seconds (0 = never)
+    url_env: str | None = None
+    work_schema: str = "retention_work"
+    statement_timeout: int = Field(0, ge=0)
+    work_mem: str | None = None
+    # spark: the master URL and any spark.* settings (no credentials here: the cluster's own config has them)
+    spark_master: str = "local[2]"
+    spark_config: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("url_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Z_][A-Z0-9_]*", value):
+            raise ValueError("'url_env' is the NAME of an environment variable (e.g. RETENTION_PG_URL) that holds "
+                             "the URL; never put the URL itself in params")
+        return value
+
+    @field_validator("spark_config")
+    @classmethod
+    def _spark_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        secret = [k for k in value if re.search(r"secret|password|token|access\.key|credential", k, re.I)]
+        if secret:
+            raise ValueError(f"spark_config has credential settings ({', '.join(secret)}); keep credentials in the "
+                             "environment or the cluster's configuration, never in params")
+        return value
 
     @field_validator("memory_limit")
     @classmethod

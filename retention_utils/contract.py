@@ -374,7 +374,7 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
     backend.drop_tables(con, *(f"map_{name}" for name in classified if name != "customers"))
     for name, t in classified.items():
         m = mapped[name]
-        counts = t.group_by("_reason").aggregate(rows=t.count()).to_pandas()
+        counts = t.group_by("_reason").aggregate(rows=t.count()).order_by("_reason").to_pandas()
         for reason, n in zip(counts["_reason"], counts["rows"]):
             acc_rows.append({"table": name, "source": m.src.label, "outcome": _outcome(reason),
                              "reason": reason, "rows": int(n)})
@@ -401,9 +401,9 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
             agg[c] = o[c].sum()
     if "returned" in orders.present:
         agg["returned"] = o.returned.any()
-    for c in ("category", "channel"):
-        if c in orders.present:
-            agg[c] = o[c].arbitrary()
+    for c in ("category", "channel"):  # lines of one order that differ: the first in alphabetical order
+        if c in orders.present:        # (deterministic on every engine, unlike "any value")
+            agg[c] = o[c].min()
     orders_u = backend.temp_table(con, "orders_u", with_key(o.group_by(["order_id", "customer_id", "order_date"])
                                                             .aggregate(**agg), keys))
     n_used_lines = int(o.count().to_pyarrow().as_py())
@@ -540,7 +540,7 @@ def _load_snapshot(cfg: UnitConfig, con: Any) -> UnitData:
         cases.append((t.churned.isnull(), "missing churned"))
     cls = backend.temp_table(con, "cls_snapshot", t.mutate(_reason=ibis.cases(*cases, else_="used"), _tenure=tenure,
                                                            _churned=churned))
-    counts = cls.group_by("_reason").aggregate(rows=cls.count()).to_pandas()
+    counts = cls.group_by("_reason").aggregate(rows=cls.count()).order_by("_reason").to_pandas()
     acc_rows = [{"table": "snapshot", "source": src.label, "outcome": _outcome(r), "reason": r, "rows": int(n)}
                 for r, n in zip(counts["_reason"], counts["rows"])]
     notes = []

@@ -293,15 +293,15 @@ def _typed(col: ibis.Value, rule: ColumnRule, spec: SourceSpec) -> ibis.Value:
             return col.cast("date")
         s = _blank_to_null(col)
         if spec.date_format.upper() == "ISO":
-            return s.try_cast("timestamp").cast("date")
-        return backend.try_strptime(s, spec.date_format).cast("date")
+            return backend.parse_iso_date(s)
+        return backend.parse_date(s, spec.date_format)
     if rule.kind == "number":
         if dtype.is_numeric():
             return _finite(col.cast("float64"))
         s = _blank_to_null(col)
         if spec.decimal == ",":
             s = s.replace(".", "").replace(",", ".")
-        return _finite(s.try_cast("float64"))
+        return _finite(backend.parse_number(s))
     if rule.kind == "flag":
         if dtype.is_boolean():
             return col
@@ -426,7 +426,7 @@ def _map_and_type(src: RawSource, spec: SourceSpec, problems: list[str]) -> _Map
     if name == "orders" and "order_id" not in present:  # an event log: each row is one order
         exprs["order_id"] = raw._row.cast("string")
     if name == "orders":  # an exact duplicate repeats every field of the source row: hash them all (see below)
-        exprs["_h"] = ibis.struct({c: raw[c] for c in src.columns}).hash()
+        exprs["_h"] = backend.row_hash(raw, src.columns)
     # one pass over the raw rows: typed columns, plus for each parsed column whether the file had a value
     for i, (canon, _label, rawcol, typedcol) in enumerate(checks):
         exprs[f"_has_{i}"] = _present(rawcol)

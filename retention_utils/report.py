@@ -191,6 +191,8 @@ def _run_unit_raw(unit: str, params_dir: str, month: str | None, notebooks_dir: 
                                snapshot, t0, shown)
     finally:
         shown.close()
+        from .unit import remove_snapshot  # (lazy, as write_snapshot: unit imports the whole load)
+        remove_snapshot(snapshot)
         shutil.rmtree(snapshot, ignore_errors=True)
 
 

@@ -63,18 +63,21 @@ ENGINE_MEMORY_ENV = "RETENTION_ENGINE_MEMORY_LIMIT"
 
 
 def connect(engine: EngineSpec | None = None) -> ibis.BaseBackend:
-    """A fresh in-process DuckDB engine (one per unit run), configured by ``params: engine``.
+    """A fresh engine for one unit run, as ``params: engine`` names it (in-process DuckDB by default).
 
-    Without ``engine.memory_limit`` the cap is the environment variable
+    DuckDB: without ``engine.memory_limit`` the cap is the environment variable
     ``RETENTION_ENGINE_MEMORY_LIMIT`` when set, else DuckDB's default. Spilled data goes to ``engine.temp_directory`` or else a new folder under the system's
     temporary directory (DuckDB's own default is ``.tmp`` in the working directory, which would
     litter the notebooks folder); DuckDB removes the folder when the engine closes. The engine
     counts progress but never draws a bar: it would print into notebook outputs and reports.
+    PostgreSQL and Spark: :func:`retention_utils.backend.connect_engine`.
     """
     spec = engine or EngineSpec()
+    if spec.backend != "duckdb":
+        return backend.connect_engine(spec)
     tmp = spec.temp_directory or str(Path(tempfile.gettempdir()) / f"retention-engine-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    return backend.connect(temp_directory=tmp, memory_limit=spec.memory_limit or os.environ.get(ENGINE_MEMORY_ENV),
-                           threads=spec.threads)
+    return backend.connect_engine(spec, temp_directory=tmp,
+                                  memory_limit=spec.memory_limit or os.environ.get(ENGINE_MEMORY_ENV))
 
 
 def _files(cfg: UnitConfig, spec: SourceSpec, name: str) -> list[Path]:
@@ -166,6 +169,9 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
             files = _files(cfg, spec, name)[:1]
             backend.copy_database_file_table(con, tmp, files[0], str(spec.table))
             label = f"{files[0].name}:{spec.table}"
+        elif fmt == "table":  # a table the engine holds (PostgreSQL schema.table, a Spark catalog table): in place
+            backend.engine_table(con, f"raw_{name}", str(spec.table))
+            label = f"{spec.table} @ {backend.describe(con)}"
         else:  # database by URL, credentials from the environment
             url = os.environ.get(str(spec.url_env))
             if not url:
@@ -181,7 +187,7 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
         raise DataError(redact(f"{where}: cannot be read as {fmt} ({_reason(exc)}). Check sources.{name} in "
                                "params: path, format, delimiter and encoding (e.g. encoding: latin-1).",
                                *secrets)) from None
-    table = con.table(f"raw_{name}") if fmt == "parquet" else backend.number_rows(con, tmp, f"raw_{name}")
+    table = con.table(f"raw_{name}") if fmt in ("parquet", "table") else backend.number_rows(con, tmp, f"raw_{name}")
     columns = tuple(c for c in table.columns if c != "_row")
     n_rows = backend.count_rows(con, f"raw_{name}")
     return RawSource(name=name, label=label, table=table, columns=columns, n_rows=n_rows, files=tuple(files),

@@ -42,7 +42,7 @@ from .contract import DataQuality, UnitData, load_unit_data
 from .errors import ConfigError, DataError
 from .sources import connect, fingerprint, input_files
 
-__all__ = ["open_unit", "write_snapshot", "params_hash", "SNAPSHOT_VERSION"]
+__all__ = ["open_unit", "write_snapshot", "remove_snapshot", "params_hash", "SNAPSHOT_VERSION"]
 
 #: format of the snapshot folder; a snapshot of another version is refused
 SNAPSHOT_VERSION = 1
@@ -88,11 +88,11 @@ def write_snapshot(data: UnitData, folder: str | Path, *, fingerprints: list[dic
     folder.mkdir(parents=True, exist_ok=True)
     (folder / _META).unlink(missing_ok=True)  # until the new one is complete, the folder is no snapshot
     cfg: UnitConfig = data.config
-    tables = []
+    tables, stored = [], {}
     for name in TABLES:
         table = getattr(data, name)
         if table is not None:
-            backend.write_parquet(table, folder / f"{name}.parquet")
+            stored[name] = backend.store_table(table, folder, name)
             tables.append(name)
     dtypes = {}
     for part in _QUALITY:
@@ -119,6 +119,8 @@ def write_snapshot(data: UnitData, folder: str | Path, *, fingerprints: list[dic
         "month_warning": data.month_warning,
         "files": [str(f) for f in files],
         "tables": tables,
+        "stored": stored,
+        "backend": backend.engine_name(data.con),
         "cache": cached,
         "cache_not_kept": skipped,
         "dtypes": dtypes,
@@ -177,7 +179,8 @@ def open_unit(params_dir: str | Path, unit: str, *, month: str = "", snapshot: s
     cfg = UnitConfig.model_validate(meta["config"])
     _check_fresh(folder, meta, cfg, Path(params_dir))
     con = connect(cfg.engine)
-    tables = {name: backend.read_parquet(con, folder / f"{name}.parquet", TABLES[name]) for name in meta["tables"]}
+    stored = meta.get("stored") or {name: {"kind": "parquet", "file": f"{name}.parquet"} for name in meta["tables"]}
+    tables = {name: backend.load_table(con, folder, stored[name], TABLES[name]) for name in meta["tables"]}
     quality = DataQuality(**{part: _read_frame(folder, f"quality_{part}", meta) for part in _QUALITY})
     cache = {key: _read_frame(folder, f"cache_{key}", meta) for key in meta["cache"]}
     return UnitData(config=cfg, con=con, customers=tables.get("customers"), orders=tables.get("orders"),
@@ -186,6 +189,27 @@ def open_unit(params_dir: str | Path, unit: str, *, month: str = "", snapshot: s
                     data_start=dt.date.fromisoformat(meta["data_start"]), quality=quality,
                     files=tuple(Path(f) for f in meta["files"]), kind=meta["kind"], snapshot=tables.get("snapshot"),
                     has_amounts=meta["has_amounts"], month_warning=meta["month_warning"], cache=cache)
+
+
+def remove_snapshot(folder: str | Path) -> None:
+    """Drop the tables a snapshot keeps outside its folder (PostgreSQL's work schema); best effort, since the
+    run is over. The folder itself is the caller's to delete."""
+    try:
+        meta = json.loads((Path(folder) / _META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    refs = [ref for ref in (meta.get("stored") or {}).values() if ref.get("kind") not in ("parquet", "spark-parquet")]
+    if not refs:
+        return
+    try:
+        cfg = UnitConfig.model_validate(meta["config"])
+        con = connect(cfg.engine)
+        try:
+            backend.drop_stored(con, refs)
+        finally:
+            con.disconnect()
+    except Exception:  # noqa: BLE001 - a server gone at the end of a run leaves tables the next run does not read
+        pass
 
 
 def _write_frame(frame: pd.DataFrame, path: Path) -> dict[str, str]:

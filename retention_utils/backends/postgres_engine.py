@@ -1,0 +1,379 @@
+"""PostgreSQL as the engine (``engine.backend: postgres``): the reductions run in the server.
+
+The connection URL comes from the environment variable named by ``engine.url_env`` and is never
+logged, written or shown (messages name the variable). Tables of the database are read in place
+(``format: table``); files named in params are streamed in with ``COPY`` (every column as text, the
+row number from an identity column, so ``_row`` is the row of the file). Intermediate tables are the
+session's temporary tables (a read-only role may create them: PostgreSQL grants TEMP by default) and
+are analysed after they are written, since autovacuum never looks at temporary tables.
+
+The validated snapshot that the notebooks of a run share lives in ``engine.work_schema`` (default
+``retention_work``): one UNLOGGED table per canonical table, named with a random token and dropped
+when the run is done. This is the one place the kit writes to the database; the role needs
+``CREATE`` on that schema only.
+
+Every statement runs under ``engine.statement_timeout`` seconds (none when 0).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import uuid
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import ibis
+
+from . import portable
+from ..errors import ConfigError, DataError, redact, url_secrets
+
+__all__ = ["ERRORS", "connect_engine", "settings", "describe"]
+
+try:
+    import psycopg
+
+    ERRORS: tuple[type[BaseException], ...] = (psycopg.Error,)
+except ImportError:  # pragma: no cover - the postgres extra is not installed
+    psycopg = None  # type: ignore[assignment]
+    ERRORS = ()
+
+PACKAGES: tuple[str, ...] = ("ibis-framework", "psycopg", "sqlglot")
+
+def _patch_compiler() -> None:
+    """Teach Ibis's PostgreSQL compiler the casts the kit uses that PostgreSQL spells differently.
+
+    PostgreSQL casts a boolean to ``integer`` but not to ``bigint`` or ``double precision``; the kit counts
+    and weighs flags with ``flag.cast("int64")`` / ``cast("float64")`` on every engine, so such a cast goes
+    through ``integer`` here.
+    """
+    from ibis.backends.sql.compilers.postgres import PostgresCompiler
+    import ibis.expr.datatypes as dt
+
+    if getattr(PostgresCompiler, "_retention_patched", False):
+        return
+    original = PostgresCompiler.visit_Cast
+
+    def visit_Cast(self, op, *, arg, to):
+        if op.arg.dtype.is_boolean() and to.is_numeric() and not to.is_int32():
+            arg = self.cast(arg, dt.int32)
+        return original(self, op, arg=arg, to=to)
+
+    PostgresCompiler.visit_Cast = visit_Cast
+    PostgresCompiler.visit_TryCast = visit_Cast
+    PostgresCompiler._retention_patched = True
+
+
+if psycopg is not None:
+    _patch_compiler()
+
+parse_date = portable.parse_date
+parse_iso_date = portable.parse_iso_date
+parse_number = portable.parse_number
+row_hash = portable.row_hash
+
+
+# ----------------------------------------------------------------------------- connecting
+
+
+def connect_engine(spec: Any) -> ibis.BaseBackend:
+    """Connect to the server at ``$<engine.url_env>``; the session's time zone is UTC (dates are dates)."""
+    if psycopg is None:
+        raise ConfigError("engine.backend: postgres needs the PostgreSQL client; install it with "
+                          "pip install 'retention-kit[postgres]'.")
+    env = spec.url_env or "RETENTION_PG_URL"
+    url = os.environ.get(env)
+    if not url:
+        raise ConfigError(f"engine.url_env: environment variable {env} is not set; export it with the database URL, "
+                          "e.g. postgresql://USER:PASSWORD@HOST:5432/DATABASE (credentials stay out of params).")
+    secrets = url_secrets(url)
+    try:
+        con = ibis.connect(url)
+    except Exception as exc:
+        raise DataError(redact(f"engine PostgreSQL at ${env}: cannot connect ({_reason(exc)}). Check that the server "
+                               f"is up and the URL in {env}: host, port, database name, user and password.",
+                               *secrets)) from None
+    con._retention_env = env  # messages name the variable, never the URL
+    con._retention_schema = spec.work_schema
+    timeout = int(spec.statement_timeout or 0)
+    _exec(con, "SET TIME ZONE 'UTC'")
+    _exec(con, f"SET statement_timeout = {timeout * 1000}")
+    _exec(con, "SET application_name = 'retention-kit'")
+    if spec.work_mem:
+        _exec(con, f"SET work_mem = {_text(spec.work_mem)}")
+    return con
+
+
+def settings(con: Any) -> dict[str, Any]:
+    """Server version, statement timeout and work_mem in force (no credentials)."""
+    version, timeout, work_mem = _fetch(con, "SELECT current_setting('server_version'), "
+                                             "current_setting('statement_timeout'), current_setting('work_mem')")[0]
+    return {"server_version": str(version), "statement_timeout": str(timeout), "work_mem": str(work_mem),
+            "url_env": getattr(con, "_retention_env", None)}
+
+
+def describe(con: Any) -> str:
+    return f"PostgreSQL at ${getattr(con, '_retention_env', 'RETENTION_PG_URL')}"
+
+
+# ----------------------------------------------------------------------------- temporary tables
+
+
+def temp_table(con: Any, name: str, obj: Any) -> ibis.Table:
+    """Materialise ``obj`` as the temporary table ``name`` (replacing it) and analyse it for the planner."""
+    drop_tables(con, name)
+    if isinstance(obj, ibis.Table):
+        sql = con.compile(obj)
+        con._register_in_memory_tables(obj)
+        _exec(con, f"CREATE TEMP TABLE {_ident(name)} AS {sql}")
+    else:
+        con.create_table(name, obj, temp=True, overwrite=True)
+    _exec(con, f"ANALYZE {_ident(name)}")
+    return con.table(name)
+
+
+def drop_tables(con: Any, *names: str) -> None:
+    """Drop the session's temporary tables or views ``names`` where they exist."""
+    for name in names:
+        kind = _fetch(con, "SELECT c.relkind FROM pg_class c WHERE c.relname = %s "
+                           "AND c.relnamespace = pg_my_temp_schema()", (name,))
+        if kind:
+            _exec(con, f"DROP {'VIEW' if kind[0][0] == 'v' else 'TABLE'} IF EXISTS pg_temp.{_ident(name)} CASCADE")
+
+
+def count_rows(con: Any, name: str) -> int:
+    return int(_fetch(con, f"SELECT count(*) FROM {_ident(name)}")[0][0])
+
+
+# ----------------------------------------------------------------------------- copying raw inputs
+
+
+def _columns(header: list[str]) -> list[str]:
+    """Column names as DuckDB's reader gives them: blanks become ``column<i>``, repeats get ``_<n>``."""
+    out: list[str] = []
+    for i, col in enumerate(header):
+        col = col if col.strip() else f"column{i}"
+        base, n = col, 1
+        while col in out:
+            col = f"{base}_{n}"
+            n += 1
+        out.append(col)
+    return out
+
+
+def _create_text_table(con: Any, name: str, columns: Sequence[str]) -> None:
+    cols = ", ".join(f"{_ident(c)} text" for c in columns)
+    _exec(con, f"DROP TABLE IF EXISTS pg_temp.{_ident(name)}")
+    _exec(con, f"CREATE TEMP TABLE {_ident(name)} (_row bigint GENERATED ALWAYS AS IDENTITY, {cols})")
+
+
+def _copy(con: Any, name: str, columns: Sequence[str], chunks: Iterator[bytes], options: str) -> None:
+    cols = ", ".join(_ident(c) for c in columns)
+    with con.con.cursor() as cur:
+        with cur.copy(f"COPY {_ident(name)} ({cols}) FROM STDIN WITH ({options})") as copy:
+            for chunk in chunks:
+                copy.write(chunk)
+    con.con.commit()
+
+
+def _python_encoding(encoding: str) -> str:
+    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
+def copy_csv(con: Any, name: str, files: Sequence[Path], *, delimiter: str | None, encoding: str) -> None:
+    """Stream CSV ``files`` into the temporary table ``name`` with COPY (text columns, ``_row`` in file order).
+
+    The files are decoded here (a UTF-8 byte-order mark dropped, UTF-16 and Latin-1 converted) and sent as
+    UTF-8, so the server's own encoding does not matter.
+    """
+    enc = _python_encoding(encoding)
+    delim = delimiter or sniff_delimiter(con, files[0], encoding=encoding) or ","
+    columns: list[str] | None = None
+    for path in files:
+        with open(path, encoding=enc, newline="") as fh:
+            header = next(csv.reader([fh.readline()], delimiter=delim), [])
+            if columns is None:
+                columns = _columns(header)
+                _create_text_table(con, name, columns)
+            elif _columns(header) != columns:
+                raise DataError(f"{path.name}: its columns ({', '.join(header[:8])}) differ from those of "
+                                f"{files[0].name}; files read together must have the same header.")
+            _copy(con, name, columns, _encoded(fh), f"FORMAT csv, DELIMITER {_text(delim)}, ENCODING 'UTF8'")
+
+
+def _encoded(fh: Any) -> Iterator[bytes]:
+    while True:
+        block = fh.read(1 << 20)
+        if not block:
+            return
+        yield block.encode("utf-8")
+
+
+def sniff_delimiter(con: Any, path: Path, *, encoding: str) -> str | None:
+    """The delimiter Python's CSV sniffer finds in the first 64 KB (one of ``, ; tab |``), None when unsure."""
+    try:
+        with open(path, encoding=_python_encoding(encoding), newline="") as fh:
+            head = fh.read(1 << 16)
+        return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
+    except (csv.Error, OSError, UnicodeError):
+        return None
+
+
+def parquet_rows(con: Any, name: str, files: Sequence[Path]) -> ibis.Table:
+    """Parquet ``files`` streamed into a temporary table with COPY (every column as text, ``_row`` in file order)."""
+    import pyarrow.parquet as pq
+
+    source = f"_load_{name}"
+    columns = None
+    for path in files:
+        pf = pq.ParquetFile(path)
+        names = _columns([str(c) for c in pf.schema_arrow.names])
+        if columns is None:
+            columns = names
+            _create_text_table(con, source, columns)
+        _copy(con, source, columns, (_csv_bytes(batch) for batch in pf.iter_batches(batch_size=200_000)),
+              "FORMAT csv, HEADER false")
+    return number_rows(con, source, name)
+
+
+def _csv_bytes(batch: Any) -> bytes:
+    """An Arrow record batch as CSV text (no header); dates as ISO, nulls as empty fields."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    cols = [c.cast(pa.string()) if not pa.types.is_string(c.type) else c for c in batch.columns]
+    out = io.BytesIO()
+    pacsv.write_csv(pa.RecordBatch.from_arrays(cols, names=[f"c{i}" for i in range(len(cols))]), out,
+                    write_options=pacsv.WriteOptions(include_header=False))
+    return out.getvalue()
+
+
+def copy_frame(con: Any, name: str, frame: Any) -> None:
+    """A pandas frame or Arrow table into the temporary table ``name`` (text columns, ``_row`` in order)."""
+    import pyarrow as pa
+
+    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    columns = _columns([str(c) for c in table.column_names])
+    _create_text_table(con, name, columns)
+    _copy(con, name, columns, (_csv_bytes(b) for b in table.to_batches(max_chunksize=200_000)), "FORMAT csv")
+
+
+def copy_database_file_table(con: Any, name: str, path: Path, table: str) -> None:
+    """Table ``table`` of a DuckDB database file, copied into the server."""
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as duck:
+        arrow = duck.execute(f"SELECT * FROM {_ident(table)}").fetch_arrow_table()
+    copy_frame(con, name, arrow)
+
+
+def engine_table(con: Any, name: str, table: str) -> ibis.Table:
+    """A view numbering the rows of ``table`` (``schema.table``) in their physical order, read in place.
+
+    A table is numbered by ``ctid`` (its rows' order on disk, stable while the run reads it); a view, which
+    has none, is numbered in the order it returns its rows.
+    """
+    qualified = ".".join(_ident(p) for p in str(table).split("."))
+    env = getattr(con, "_retention_env", "the engine URL")
+    try:
+        kind = _fetch(con, "SELECT c.relkind FROM pg_class c WHERE c.oid = to_regclass(%s)", (table,))
+    except ERRORS as exc:
+        con.con.rollback()
+        raise DataError(f"{table} @ ${env}: cannot be looked up ({_reason(exc)}).") from None
+    if not kind:
+        raise DataError(f"{table} @ ${env}: no such table or view in the database; check sources.<name>.table in "
+                        "params (with its schema, e.g. crm.orders) and the role's search_path.")
+    order = "ORDER BY ctid" if kind[0][0] in ("r", "m") else ""
+    drop_tables(con, name)
+    try:
+        _exec(con, f"CREATE TEMP VIEW {_ident(name)} AS SELECT row_number() OVER ({order}) AS _row, * FROM {qualified}")
+        _fetch(con, f"SELECT * FROM {_ident(name)} LIMIT 0")
+    except ERRORS as exc:
+        con.con.rollback()
+        why = "permission denied" if "permission denied" in str(exc).lower() else _reason(exc)
+        raise DataError(f"{table} @ ${env}: cannot be read ({why}); grant the role SELECT on it "
+                        f"(GRANT SELECT ON {table} TO <role>).") from None
+    if order:  # a view over a view re-runs it on every read: keep the rows once, numbered
+        return con.table(name)
+    return temp_table(con, name + "_t", con.table(name))
+
+
+def number_rows(con: Any, source: str, name: str) -> ibis.Table:
+    """View ``name`` over ``source`` (which has ``_row`` from its identity column)."""
+    drop_tables(con, name)
+    _exec(con, f"CREATE TEMP VIEW {_ident(name)} AS SELECT * FROM {_ident(source)}")
+    return con.table(name)
+
+
+# ----------------------------------------------------------------------------- the snapshot's tables
+
+
+def _schema(con: Any) -> str:
+    schema = getattr(con, "_retention_schema", None) or "retention_work"
+    try:
+        _exec(con, f"CREATE SCHEMA IF NOT EXISTS {_ident(schema)}")
+    except ERRORS as exc:
+        con.con.rollback()
+        exists = _fetch(con, "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+        if not exists:
+            raise DataError(f"engine.work_schema: the work schema {schema!r} does not exist and the role cannot create it "
+                            f"({_reason(exc)}); ask the database owner for CREATE SCHEMA {schema} AUTHORIZATION "
+                            "<role>, or name a schema the role may write in.") from None
+    return schema
+
+
+def store_table(table: ibis.Table, folder: Path, name: str) -> dict[str, Any]:
+    """An UNLOGGED table ``<engine.work_schema>.snap_<token>_<name>`` (the notebooks are other sessions)."""
+    con = table._find_backend()
+    schema = _schema(con)
+    tname = f"snap_{uuid.uuid4().hex[:12]}_{name}"
+    try:
+        _exec(con, f"CREATE UNLOGGED TABLE {_ident(schema)}.{_ident(tname)} AS {con.compile(table)}")
+    except ERRORS as exc:
+        con.con.rollback()
+        raise DataError(f"engine.work_schema {schema!r}: cannot create the run's working table ({_reason(exc)}); grant the "
+                        f"role CREATE on the schema (GRANT CREATE ON SCHEMA {schema} TO <role>).") from None
+    _exec(con, f"ANALYZE {_ident(schema)}.{_ident(tname)}")
+    return {"kind": "postgres", "schema": schema, "table": tname}
+
+
+def load_table(con: Any, folder: Path, ref: dict[str, Any], name: str) -> ibis.Table:
+    return con.table(ref["table"], database=ref["schema"])
+
+
+def drop_stored(con: Any, refs: Sequence[dict[str, Any]]) -> None:
+    for ref in refs:
+        if ref.get("kind") == "postgres":
+            _exec(con, f"DROP TABLE IF EXISTS {_ident(ref['schema'])}.{_ident(ref['table'])}")
+
+
+# ----------------------------------------------------------------------------- SQL helpers
+
+
+def _exec(con: Any, sql: str, params: tuple | None = None) -> None:
+    with con.con.cursor() as cur:
+        cur.execute(sql, params)
+    con.con.commit()
+
+
+def _fetch(con: Any, sql: str, params: tuple | None = None) -> list[tuple]:
+    with con.con.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    con.con.commit()
+    return rows
+
+
+def _text(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _reason(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
