@@ -33,6 +33,7 @@ import ibis
 from .backends import duckdb_engine as _duck
 
 __all__ = ["Error", "PACKAGES", "BACKENDS", "connect", "connect_engine", "settings", "engine_name", "describe",
+           "engine_label", "engine_error", "engine_hint", "error_types",
            "parse_date", "parse_iso_date", "parse_number", "row_hash", "try_strptime", "temp_table", "drop_tables",
            "count_rows", "copy_csv", "sniff_delimiter", "parquet_rows", "copy_frame", "copy_database_file_table",
            "engine_table", "number_rows", "store_table", "load_table", "drop_stored", "write_parquet",
@@ -69,6 +70,50 @@ Error: Any = _duck.Error
 def error_types() -> tuple[type[BaseException], ...]:
     """The exception classes engine calls may raise (DuckDB's, plus a loaded server engine's)."""
     return _errors()
+
+
+def engine_label(spec: Any) -> str:
+    """How messages name the engine of ``params: engine`` (the URL's variable, never the URL)."""
+    if spec.backend == "postgres":
+        return f"engine PostgreSQL at ${spec.url_env or 'RETENTION_PG_URL'}"
+    if spec.backend == "spark":
+        return f"engine Spark at {spec.spark_master}"
+    return "engine DuckDB (in-process)"
+
+
+#: what a reader can do about an engine failure, by words in its message
+_HINTS = (
+    (("statement timeout", "querycanceled", "canceling statement"),
+     "the query ran longer than engine.statement_timeout allows; raise it in params (seconds, 0 = no limit) or run "
+     "the unit when the server is less busy"),
+    (("permission denied", "insufficientprivilege", "must be owner"),
+     "the role lacks a right: SELECT on the source tables and CREATE on engine.work_schema (see docs/warehouse.md)"),
+    (("does not exist", "undefinedtable", "table_or_view_not_found", "not found"),
+     "a table or schema named in params is missing: check sources.<name>.table and engine.work_schema"),
+    (("connection", "server closed", "terminating", "could not connect", "refused", "broken pipe"),
+     "the server went away or cannot be reached: check that it is up and the URL's host and port"),
+    (("out of memory", "outofmemory", "java heap space"),
+     "the engine ran out of memory: raise engine.memory_limit (DuckDB, Spark's driver) or work_mem (PostgreSQL)"),
+)
+
+
+def engine_hint(text: str) -> str | None:
+    """What to do about an engine failure described by ``text`` (an error's class and message), or None."""
+    low = text.lower()
+    return next((h for words, h in _HINTS if any(w in low for w in words)), None)
+
+
+def engine_error(exc: BaseException, spec: Any) -> str | None:
+    """One line for an engine failure (``exc`` raised by an engine's client), with what to do; None for other
+    exceptions. The URL never appears (callers also pass the text through :func:`~retention_utils.errors.redact`)."""
+    module = type(exc).__module__.split(".")[0]
+    if module not in ("psycopg", "pyspark", "py4j", "duckdb", "_duckdb", "ibis") and not isinstance(exc, error_types()):
+        return None
+    text = " ".join(str(exc).split())
+    reason = (text[:300] + "...") if len(text) > 300 else text
+    low = f"{type(exc).__name__} {text}".lower()
+    hint = engine_hint(low) or "see the engine's reason above"
+    return f"{engine_label(spec)}: {type(exc).__name__}: {reason or 'no reason given'}. What to do: {hint}."
 
 
 def engine_name(con: Any) -> str:

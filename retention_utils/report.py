@@ -241,8 +241,14 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
         shown.say(f"FAILED validation: {result.error}")
         result.seconds = time.perf_counter() - t0
         return result
-    except Exception as exc:  # an unexpected bug: keep the other units going, record the trace
+    except Exception as exc:  # an engine failure, or an unexpected bug: keep the other units going
         result.status, result.failed_step = "failed", "validation"
+        engine_msg = backend.engine_error(exc, cfg.engine) if "cfg" in locals() else None
+        if engine_msg:  # a server down, a missing table, no rights, a timeout: the engine's words, no traceback
+            result.error = redact(engine_msg, *secrets)
+            shown.say(f"FAILED validation: {result.error}")
+            result.seconds = time.perf_counter() - t0
+            return result
         result.error = redact(f"unexpected error {type(exc).__name__}: {exc}", *secrets)
         (stage / "error.txt").write_text(redact(traceback.format_exc(), *secrets), encoding="utf-8")
         shown.say(f"FAILED: {result.error}")
@@ -276,7 +282,11 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
             entry["html"] = None
             evalue = getattr(exc, "evalue", None) or str(exc)
             ename = getattr(exc, "ename", type(exc).__name__)
-            entry["error"] = redact(f"{ename}: {evalue}".strip(), *secrets)[:2000]
+            text = f"{ename}: {evalue}".strip()
+            hint = backend.engine_hint(text) if cfg.engine.backend != "duckdb" else None
+            if hint:  # a server engine's failure in a notebook: name the engine and say what to do
+                text = f"{backend.engine_label(cfg.engine)}: {text}. What to do: {hint}."
+            entry["error"] = redact(text, *secrets)[:2000]
             result.status, result.failed_step = "failed", nb
             result.error = f"notebook {nb} failed: {entry['error']}"
         entry["seconds"] = round(time.perf_counter() - t1, 2)

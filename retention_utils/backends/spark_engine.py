@@ -48,8 +48,9 @@ DEFAULT_CONFIG = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.shuffle.partitions": "8",
     "spark.sql.ansi.enabled": "false",
-    "spark.driver.extraJavaOptions": "-Dlog4j2.level=ERROR",
 }
+#: the JVM's log configuration (quiet: failures reach Python as exceptions)
+LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 
 
 def connect_engine(spec: Any) -> ibis.BaseBackend:
@@ -62,6 +63,8 @@ def connect_engine(spec: Any) -> ibis.BaseBackend:
     config = {**DEFAULT_CONFIG, **{k: str(v) for k, v in (spec.spark_config or {}).items()}}
     if spec.memory_limit and "spark.driver.memory" not in config and str(spec.memory_limit)[-1:] != "%":
         config["spark.driver.memory"] = str(spec.memory_limit).replace("GB", "g").replace("MB", "m")
+    if "spark.driver.extraJavaOptions" not in config:
+        config["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{LOG_CONFIG}"
     builder = SparkSession.builder.master(spec.spark_master).appName("retention-kit")
     for key, value in config.items():
         builder = builder.config(key, value)
@@ -71,7 +74,6 @@ def connect_engine(spec: Any) -> ibis.BaseBackend:
     except Exception as exc:
         raise DataError(f"engine Spark at {spec.spark_master}: cannot start a session ({_reason(exc)}). Check "
                         "engine.spark_master and that a Java runtime (17 or 21) is installed.") from None
-    session.sparkContext.setLogLevel("ERROR")
     con = ibis.pyspark.connect(session)
     con._retention_frames = {}
     return con
