@@ -7,7 +7,11 @@ rejected and every error naming the file and the key.
 
 Relative source paths are resolved against the params folder. Database
 credentials never appear in params: a database source names the environment
-variable that holds its connection URL (``url_env``).
+variable that holds its connection URL (``url_env``), and so does a PostgreSQL engine (``engine.url_env``).
+
+Why this module is long: it is the one schema of ``params/`` (every section of every analysis, the
+sources and the engine), so that a reader finds every key, its default and its check in one file;
+``docs/params.md`` documents the same keys in the same order.
 """
 from __future__ import annotations
 

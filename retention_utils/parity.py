@@ -62,7 +62,7 @@ def unit_frames(data: Any, *, analyses: tuple[str, ...] | None = None) -> dict[s
     return out
 
 
-def _money(col: str) -> bool:
+def _is_money(col: str) -> bool:
     return any(w in col for w in ("revenue", "value", "clv", "amount", "margin", "spend", "money"))
 
 
@@ -88,7 +88,7 @@ def differences(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame], *, rtol:
                 xv, yv = xs.to_numpy(dtype=float, na_value=np.nan), ys.to_numpy(dtype=float, na_value=np.nan)
                 both_nan = np.isnan(xv) & np.isnan(yv)
                 scale = np.maximum(1.0, np.maximum(np.abs(xv), np.abs(yv)))
-                tol = np.maximum(0.005, rtol * scale) if _money(col) else rtol * scale
+                tol = np.maximum(0.005, rtol * scale) if _is_money(col) else rtol * scale
                 bad = ~both_nan & ~(np.abs(xv - yv) <= tol)
             else:
                 xt = xs.astype(object).where(xs.notna(), None)

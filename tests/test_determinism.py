@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from retention_utils import backend
+from retention_utils.backends import duckdb_engine
 from retention_utils.engine.features import customer_features
 
 
@@ -31,11 +32,11 @@ def test_features_do_not_depend_on_row_order_or_threads(demo_units):
     orders = backend.temp_table(con, "orders_shuffled", o.order_by(o.order_id.hash(), o.order_date))
     assert orders.order_id.to_pandas().tolist() != o.order_id.to_pandas().tolist()
     threads = backend.settings(con)["threads"]
-    backend._exec(con, "SET threads = 2")
+    duckdb_engine._exec(con, "SET threads = 2")
     try:
         after = _features(dataclasses.replace(data, orders=orders), cutoff)
     finally:
-        backend._exec(con, f"SET threads = {threads}")
+        duckdb_engine._exec(con, f"SET threads = {threads}")
         backend.drop_tables(con, "orders_shuffled")
     money = [c for c in before.columns if c.startswith(("revenue_", "net_revenue", "aov", "discount"))]
     assert money, "the demo unit has money features"
