@@ -184,9 +184,10 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
         raise
     except Exception as exc:  # reader errors: report them as data errors, no traceback
         where = files[0].name if files else str(spec.path or spec.table)
-        raise DataError(redact(f"{where}: cannot be read as {fmt} ({_reason(exc)}). Check sources.{name} in "
-                               "params: path, format, delimiter and encoding (e.g. encoding: latin-1).",
-                               *secrets)) from None
+        hint = backend.engine_hint(f"{type(exc).__name__} {exc}") if fmt in ("table", "database") else None
+        fix = (f"What to do: {hint}." if hint else f"Check sources.{name} in params: path, format, delimiter and "
+               "encoding (e.g. encoding: latin-1).")
+        raise DataError(redact(f"{where}: cannot be read as {fmt} ({_reason(exc)}). {fix}", *secrets)) from None
     table = con.table(f"raw_{name}") if fmt in ("parquet", "table") else backend.number_rows(con, tmp, f"raw_{name}")
     columns = tuple(c for c in table.columns if c != "_row")
     n_rows = backend.count_rows(con, f"raw_{name}")

@@ -290,9 +290,12 @@ def engine_table(con: Any, name: str, table: str) -> ibis.Table:
         _fetch(con, f"SELECT * FROM {_ident(name)} LIMIT 0")
     except ERRORS as exc:
         con.con.rollback()
-        why = "permission denied" if "permission denied" in str(exc).lower() else _reason(exc)
-        raise DataError(f"{table} @ ${env}: cannot be read ({why}); grant the role SELECT on it "
-                        f"(GRANT SELECT ON {table} TO <role>).") from None
+        from ..backend import engine_hint
+
+        why = f"{type(exc).__name__}: {_reason(exc)}"
+        hint = (f"grant the role SELECT on it (GRANT SELECT ON {table} TO <role>)"
+                if "permission denied" in why.lower() else engine_hint(why) or "check the table and the role's rights")
+        raise DataError(f"{table} @ ${env}: cannot be read ({why}). What to do: {hint}.") from None
     if order:  # a view over a view re-runs it on every read: keep the rows once, numbered
         return con.table(name)
     return temp_table(con, name + "_t", con.table(name))
