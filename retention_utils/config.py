@@ -414,6 +414,9 @@ class EngineSpec(_Strict):
     # spark: the master URL and any spark.* settings (no credentials here: the cluster's own config has them)
     spark_master: str = "local[2]"
     spark_config: dict[str, str] = Field(default_factory=dict)
+    # spark on a cluster: storage every executor and the notebooks reach (hdfs://..., s3a://...) for the run's
+    # validated tables; None = the run's staging folder, right for local[N]
+    work_dir: str | None = None
 
     @field_validator("url_env")
     @classmethod

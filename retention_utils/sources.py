@@ -16,6 +16,7 @@ from __future__ import annotations
 import glob as globmod
 import hashlib
 import os
+import re
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -80,7 +81,18 @@ def connect(engine: EngineSpec | None = None) -> ibis.BaseBackend:
                                   memory_limit=spec.memory_limit or os.environ.get(ENGINE_MEMORY_ENV))
 
 
+#: a path with a URI scheme (``s3a://bucket/orders/``, ``hdfs:///crm/orders.parquet``): read by Spark as it is
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def remote_path(cfg: UnitConfig, spec: SourceSpec) -> bool:
+    """True for a source path only the engine can read (a URI under ``engine.backend: spark``)."""
+    return bool(spec.path) and cfg.engine.backend == "spark" and bool(_URI.match(str(spec.path)))
+
+
 def _files(cfg: UnitConfig, spec: SourceSpec, name: str) -> list[Path]:
+    if remote_path(cfg, spec):  # the cluster's storage: Spark lists and reads it (no local glob, no fingerprint)
+        return [str(spec.path)]  # type: ignore[list-item]
     pattern = cfg.resolve_path(str(spec.path))
     matches = sorted(Path(p) for p in globmod.glob(str(pattern)))
     folders = [p for p in matches if p.is_dir()]
@@ -107,7 +119,7 @@ def input_files(cfg: UnitConfig) -> tuple[Path, ...]:
     out: list[Path] = []
     for name in names:
         spec: SourceSpec | None = getattr(cfg.sources, name)
-        if spec is None or not spec.path or spec.resolved_format() == "database":
+        if spec is None or not spec.path or spec.resolved_format() in ("database", "table") or remote_path(cfg, spec):
             continue
         matches = sorted(Path(p) for p in globmod.glob(str(cfg.resolve_path(str(spec.path)))) if not Path(p).is_dir())
         out += matches[:1] if spec.resolved_format() == "duckdb" else matches
@@ -126,7 +138,7 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
         A database source whose environment variable is not set.
     """
     spec: SourceSpec = getattr(cfg.sources, name)
-    if spec.path and cfg.resolve_path(str(spec.path)).is_dir():
+    if spec.path and not remote_path(cfg, spec) and cfg.resolve_path(str(spec.path)).is_dir():
         raise DataError(f"sources.{name}.path: {str(cfg.resolve_path(str(spec.path)))!r} is a folder, not a file; "
                         "point path at the export file, or at several files with a pattern such as "
                         f"'{spec.path.rstrip('/')}/*.csv'.")
@@ -139,7 +151,7 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
         if fmt in ("csv", "parquet", "excel"):
             files = _files(cfg, spec, name)
             for f in files:
-                if _is_blank(f):
+                if not isinstance(f, str) and _is_blank(f):
                     raise DataError(f"{f.name}: the file is empty (no column names and no rows); export the "
                                     f"{name} table again, or point sources.{name}.path at the right file.")
         if fmt == "csv":
@@ -147,7 +159,7 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
             if enc in ("utf-8-sig", "utf8"):
                 enc = "utf-8"
             backend.copy_csv(con, tmp, files, delimiter=spec.delimiter or None, encoding=enc)
-            read_note = _csv_note(con, spec, files[0], enc)
+            read_note = _csv_note(con, spec, files[0], enc) if not isinstance(files[0], str) else None
             label = files[0].name if len(files) == 1 else f"{spec.path} ({len(files)} files)"
         elif fmt == "parquet":
             backend.parquet_rows(con, f"raw_{name}", files)
@@ -191,7 +203,8 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
     table = con.table(f"raw_{name}") if fmt in ("parquet", "table") else backend.number_rows(con, tmp, f"raw_{name}")
     columns = tuple(c for c in table.columns if c != "_row")
     n_rows = backend.count_rows(con, f"raw_{name}")
-    return RawSource(name=name, label=label, table=table, columns=columns, n_rows=n_rows, files=tuple(files),
+    return RawSource(name=name, label=label, table=table, columns=columns, n_rows=n_rows,
+                     files=tuple(f for f in files if not isinstance(f, str)),
                      read_note=read_note)
 
 

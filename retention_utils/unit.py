@@ -198,7 +198,7 @@ def remove_snapshot(folder: str | Path) -> None:
         meta = json.loads((Path(folder) / _META).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return
-    refs = [ref for ref in (meta.get("stored") or {}).values() if ref.get("kind") not in ("parquet", "spark-parquet")]
+    refs = [ref for ref in (meta.get("stored") or {}).values() if ref.get("kind") in ("postgres", "spark-work")]
     if not refs:
         return
     try:

@@ -16,6 +16,7 @@ shares (``engine.spark_config`` ``spark.sql.warehouse.dir`` does not matter here
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -76,6 +77,7 @@ def connect_engine(spec: Any) -> ibis.BaseBackend:
                         "engine.spark_master and that a Java runtime (17 or 21) is installed.") from None
     con = ibis.pyspark.connect(session)
     con._retention_frames = {}
+    con._retention_work_dir = spec.work_dir
     return con
 
 
@@ -130,6 +132,12 @@ def count_rows(con: Any, name: str) -> int:
 # ----------------------------------------------------------------------------- raw inputs
 
 
+def _where(f: Any) -> str:
+    """A path for Spark: a URI as it is, a local file made absolute."""
+    text = str(f)
+    return text if "://" in text else str(Path(text).resolve())
+
+
 def _numbered(con: Any, df: Any, files: Sequence[Path] = ()) -> Any:
     """``df`` with ``_row`` first: the 1-based position of each row in the file(s), computed in the JVM."""
     from pyspark.sql import functions as F
@@ -137,7 +145,7 @@ def _numbered(con: Any, df: Any, files: Sequence[Path] = ()) -> Any:
 
     cols = [F.col(f"`{c}`") for c in df.columns]
     if len(files) > 1:  # files in the order given, each in its own order
-        order = {str(Path(f).resolve()): i for i, f in enumerate(files)}
+        order = {_where(f): i for i, f in enumerate(files)}
         fidx = F.lit(None).cast("int")
         tagged = df.withColumn("__file", F.input_file_name()).withColumn("__id", F.monotonically_increasing_id())
         for path, i in order.items():
@@ -164,7 +172,7 @@ def copy_csv(con: Any, name: str, files: Sequence[Path], *, delimiter: str | Non
     reader = con._session.read.option("header", True).option("inferSchema", False).option("multiLine", False)
     reader = reader.option("encoding", "UTF-8" if encoding.lower() in ("utf-8", "utf8", "utf-8-sig") else encoding)
     reader = reader.option("sep", delimiter or sniff_delimiter(con, files[0], encoding=encoding) or ",")
-    df = reader.csv([str(Path(f).resolve()) for f in files])
+    df = reader.csv([_where(f) for f in files])
     first = df.columns[0] if df.columns else None
     if first and first.startswith("\ufeff"):  # a UTF-8 byte-order mark read as part of the first name
         df = df.withColumnRenamed(first, first.lstrip("\ufeff"))
@@ -177,7 +185,7 @@ def sniff_delimiter(con: Any, path: Path, *, encoding: str) -> str | None:
 
 
 def parquet_rows(con: Any, name: str, files: Sequence[Path]) -> ibis.Table:
-    df = con._session.read.parquet(*[str(Path(f).resolve()) for f in files])
+    df = con._session.read.parquet(*[_where(f) for f in files])
     return _register(con, name, _numbered(con, df, files))
 
 
@@ -220,21 +228,34 @@ def number_rows(con: Any, source: str, name: str) -> ibis.Table:
 
 
 def store_table(table: ibis.Table, folder: Path, name: str) -> dict[str, Any]:
-    """A Parquet folder ``<folder>/<name>.parquet`` written by Spark."""
+    """A Parquet folder written by Spark: ``<engine.work_dir>/<token>/<name>.parquet`` when a shared work folder
+    is set (a cluster: the executors write it), else ``<folder>/<name>.parquet`` (``local[N]``)."""
     con = table._find_backend()
-    path = Path(folder) / f"{name}.parquet"
-    _frame(con, table).write.mode("overwrite").parquet(str(path.resolve()))
-    return {"kind": "spark-parquet", "dir": path.name}
+    work = getattr(con, "_retention_work_dir", None)
+    if work:
+        path = f"{str(work).rstrip('/')}/{uuid.uuid4().hex[:12]}/{name}.parquet"
+        _frame(con, table).write.mode("overwrite").parquet(path)
+        return {"kind": "spark-work", "uri": path}
+    local = Path(folder) / f"{name}.parquet"
+    _frame(con, table).write.mode("overwrite").parquet(str(local.resolve()))
+    return {"kind": "spark-parquet", "dir": local.name}
 
 
 def load_table(con: Any, folder: Path, ref: dict[str, Any], name: str) -> ibis.Table:
-    df = con._session.read.parquet(str((Path(folder) / ref["dir"]).resolve()))
+    where = ref["uri"] if ref.get("kind") == "spark-work" else str((Path(folder) / ref["dir"]).resolve())
+    df = con._session.read.parquet(where)
     df.createOrReplaceTempView(name)
     return con.table(name)
 
 
 def drop_stored(con: Any, refs: Sequence[dict[str, Any]]) -> None:
-    """Nothing: the Parquet folders go with the snapshot folder."""
+    """Delete the run's folders under ``engine.work_dir`` (Hadoop's file system API: any storage Spark writes)."""
+    jvm = con._session._jvm
+    conf = con._session._jsc.hadoopConfiguration()
+    for ref in refs:
+        if ref.get("kind") == "spark-work":
+            folder = jvm.org.apache.hadoop.fs.Path(ref["uri"]).getParent()
+            folder.getFileSystem(conf).delete(folder, True)
 
 
 def _reason(exc: BaseException) -> str:
