@@ -23,14 +23,17 @@ __all__ = ["parse_date", "parse_iso_date", "parse_number", "row_hash", "date_reg
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-#: directive -> (regular expression, part it gives, or None when the part is only matched)
+#: directive -> (regular expression, part it gives, or None when the part is only matched: then the group does not
+#: capture and the pattern checks the range itself, e.g. an hour 0-23)
 _DIRECTIVES: dict[str, tuple[str, str | None]] = {
-    "Y": (r"(\d{4})", "year"), "y": (r"(\d{2})", "year2"), "m": (r"(\d{1,2})", "month"), "d": (r"(\d{1,2})", "day"),
+    "Y": (r"([0-9]{4})", "year"), "y": (r"([0-9]{2})", "year2"), "m": (r"([0-9]{1,2})", "month"),
+    "d": (r"([0-9]{1,2})", "day"),
     "b": (f"({'|'.join(m[:3] for m in _MONTHS)})", "mon"), "h": (f"({'|'.join(m[:3] for m in _MONTHS)})", "mon"),
-    "B": (f"({'|'.join(_MONTHS)})", "monthname"), "H": (r"(\d{1,2})", "hour"), "I": (r"(\d{1,2})", "hour12"),
-    "M": (r"(\d{1,2})", "minute"), "S": (r"(\d{1,2})", "second"), "f": (r"(\d{1,9})", None),
-    "p": (r"(am|pm)", None), "z": (r"(z|[+-]\d{2}:?\d{2})", None), "a": (f"({'|'.join(d[:3] for d in _DAYS)})", None),
-    "A": (f"({'|'.join(_DAYS)})", None),
+    "B": (f"({'|'.join(_MONTHS)})", "monthname"),
+    "H": (r"(?:[01]?[0-9]|2[0-3])", None), "I": (r"(?:0?[1-9]|1[0-2])", None), "M": (r"(?:[0-5]?[0-9])", None),
+    "S": (r"(?:[0-5]?[0-9]|60)", None), "f": (r"(?:[0-9]{1,9})", None), "p": (r"(?:am|pm)", None),
+    "z": (r"(?:z|[+-][0-9]{2}:?[0-9]{2})", None), "a": (f"(?:{'|'.join(d[:3] for d in _DAYS)})", None),
+    "A": (f"(?:{'|'.join(_DAYS)})", None),
 }
 _SPECIAL = set(".^$*+?()[]{}|\\")
 
@@ -41,7 +44,7 @@ def date_regex(fmt: str) -> tuple[str, list[str | None]]:
     Examples
     --------
     >>> date_regex("%d/%m/%Y")
-    ('^(\\\\d{1,2})/(\\\\d{1,2})/(\\\\d{4})$', ['day', 'month', 'year'])
+    ('^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$', ['day', 'month', 'year'])
     """
     out, parts, i = ["^"], [], 0
     while i < len(fmt):
@@ -56,7 +59,8 @@ def date_regex(fmt: str) -> tuple[str, list[str | None]]:
             elif d in _DIRECTIVES:
                 pattern, part = _DIRECTIVES[d]
                 out.append(pattern)
-                parts.append(part)
+                if part:
+                    parts.append(part)
             else:
                 raise ConfigError(f"date_format {fmt!r}: the directive %{d} is not supported by engine.backend postgres "
                                   f"or spark; use %Y %m %d (and %H %M %S, %b, %B, %y), or engine.backend duckdb.")
@@ -92,7 +96,7 @@ def parse_date(value: ibis.StringValue, fmt: str) -> ibis.DateValue:
     pattern, parts = date_regex(fmt)
     s = value.strip().lower()
     ok = s.re_search(pattern)
-    group = {part: s.re_extract(pattern, i + 1) for i, part in enumerate(parts) if part}
+    group = {part: s.re_extract(pattern, i + 1) for i, part in enumerate(parts)}
     if "year" in group:
         year = _int(group["year"], ok)
     elif "year2" in group:
@@ -111,27 +115,29 @@ def parse_date(value: ibis.StringValue, fmt: str) -> ibis.DateValue:
     if "day" not in group:
         raise ConfigError(f"date_format {fmt!r} has no day of the month (%d); a date needs one.")
     day = _int(group["day"], ok)
-    for part, top in (("hour", 23), ("hour12", 12), ("minute", 59), ("second", 60)):
-        if part in group:
-            ok = ok & (_int(group[part], ok) <= top)
     return _iso(year, month, day, ok)
 
 
-#: ISO 8601 dates and timestamps as the default engine's cast reads them (time, fraction and offset optional)
-_ISO = (r"^(\d{4})-(\d{1,2})-(\d{1,2})([ t](\d{1,2}):(\d{1,2})(:(\d{1,2})(\.\d{1,9})?)?)?"
-        r"(z|[+-]\d{2}(:?\d{2})?)?$")
+#: the optional time of day and offset of an ISO timestamp; the pattern itself checks the ranges (no number is
+#: extracted: every extraction is a regular expression per row, and the SQL repeats it wherever it is used)
+_TIME = r"([ t]([01]?[0-9]|2[0-3]):[0-5]?[0-9](:([0-5]?[0-9]|60)([.][0-9]{1,9})?)?)?(z|[+-][0-9]{2}(:?[0-9]{2})?)?$"
+#: ISO 8601 with zero-padded month and day (what exports write): the parts sit at fixed places
+_ISO_PADDED = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}" + _TIME
+#: ISO 8601 as the default engine's cast also reads it (month and day of one digit)
+_ISO = r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})" + _TIME
 
 
 def parse_iso_date(value: ibis.StringValue) -> ibis.DateValue:
     """An ISO date or timestamp (``2024-01-31``, ``2024-01-31 13:45:00``, ``2024-01-31T13:45:00Z``) as a date;
     NULL where it does not parse (the time must be a real time of day)."""
     s = value.strip().lower()
-    ok = s.re_search(_ISO)
-    # a group outside the match is '' on some engines and NULL on others: both mean 0 here
-    hour, minute, second = (_int(ibis.ifelse(s.re_extract(_ISO, i).fill_null("") == "", "0", s.re_extract(_ISO, i)),
-                                 ok) for i in (5, 6, 8))
-    ok = ok & (hour <= 23) & (minute <= 59) & (second <= 60)
-    return _iso(_int(s.re_extract(_ISO, 1), ok), _int(s.re_extract(_ISO, 2), ok), _int(s.re_extract(_ISO, 3), ok), ok)
+    padded = s.re_search(_ISO_PADDED)
+    ok = padded | s.re_search(_ISO)
+
+    def part(start: int, length: int, group: int) -> ibis.IntegerValue:
+        return _int(ibis.ifelse(padded, s.substr(start, length), s.re_extract(_ISO, group)), ok)
+
+    return _iso(part(0, 4, 1), part(5, 2, 2), part(8, 2, 3), ok)
 
 
 #: a decimal number; the exponent is kept to two digits so that every match fits a double on every engine
