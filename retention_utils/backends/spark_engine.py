@@ -169,7 +169,10 @@ def _numbered(con: Any, df: Any, files: Sequence[Path] = ()) -> Any:
 
 def copy_csv(con: Any, name: str, files: Sequence[Path], *, delimiter: str | None, encoding: str) -> None:
     """CSV ``files`` read by Spark (header, every column as text), numbered, as the view ``name``."""
-    reader = con._session.read.option("header", True).option("inferSchema", False).option("multiLine", False)
+    # RFC 4180 quoting (a quote inside a quoted field is doubled), as DuckDB and spreadsheets write it; a line
+    # break inside a quoted field needs multiLine, which reads a file in one piece: export Parquet for Spark
+    reader = (con._session.read.option("header", True).option("inferSchema", False).option("quote", '"')
+              .option("escape", '"').option("multiLine", False))
     reader = reader.option("encoding", "UTF-8" if encoding.lower() in ("utf-8", "utf8", "utf-8-sig") else encoding)
     reader = reader.option("sep", delimiter or sniff_delimiter(con, files[0], encoding=encoding) or ",")
     df = reader.csv([_where(f) for f in files])
