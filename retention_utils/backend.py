@@ -24,6 +24,7 @@ Engine errors are :data:`Error` (a tuple of exception classes); callers turn the
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Sequence
@@ -57,7 +58,7 @@ def _errors() -> tuple[type[BaseException], ...]:
     """Error classes of every engine whose module is loaded (DuckDB always)."""
     out: list[type[BaseException]] = [_duck.Error]
     for backend in ("postgres", "spark"):
-        mod = importlib.sys.modules.get(f"retention_utils.backends.{BACKENDS[backend]}")
+        mod = sys.modules.get(f"retention_utils.backends.{BACKENDS[backend]}")
         if mod is not None:
             out += list(mod.ERRORS)
     return tuple(out)
