@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 #: Session fixtures of the 12,000-customer planted-truth drivers unit (tests/drivers_planted.py says why).
-pytest_plugins = ("tests.drivers_planted",)
+pytest_plugins = ("tests.drivers_planted", "tests.servers")  # servers: the pg_url and spark_ok fixtures
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny"

@@ -30,8 +30,9 @@ password, as written or percent-decoded).
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import duckdb
 
@@ -62,7 +63,7 @@ def pg_type(duckdb_type: str) -> str:
         return "timestamptz"
     if t.startswith("TIMESTAMP") or t == "DATETIME":
         return "timestamp"
-    if t in _FLOATS or t.startswith("DECIMAL") or t.startswith("NUMERIC"):
+    if t in _FLOATS or t.startswith(("DECIMAL", "NUMERIC")):
         return "double precision"
     if t in _INTEGERS:
         return "bigint"
@@ -126,8 +127,11 @@ def load_files(url: str, tables: Mapping[str, Path | str], *, schema: str = "crm
 
 def _load_one(conn: Any, schema: str, name: str, path: Path, *, typed: bool, secrets: tuple[str, ...]) -> int:
     import psycopg
+    import pyarrow as pa
 
     target = f"{_ident(schema)}.{_ident(name)}"
+    if not path.is_file():
+        raise DataError(f"pg_load: no file {path} for table {schema}.{name}.")
     try:
         with duckdb.connect() as duck:
             columns, relation = _read(duck, path, typed=typed)
@@ -140,10 +144,11 @@ def _load_one(conn: Any, schema: str, name: str, path: Path, *, typed: bool, sec
                         copy.write(chunk)
                 n = cur.rowcount
             conn.commit()
-    except duckdb.Error as exc:
+    except (duckdb.Error, pa.ArrowException, OSError) as exc:  # a reader error mid-file comes through Arrow
         conn.rollback()
+        hint = "; typed=False loads every column as text" if typed and "onver" in str(exc) else ""
         raise DataError(f"pg_load: {path.name} cannot be read for table {schema}.{name} "
-                        f"({_first_line(exc)}){'' if not typed else '; typed=False loads every column as text'}.") from None
+                        f"({_reader_error(exc)}){hint}.") from None
     except psycopg.Error as exc:
         conn.rollback()
         raise DataError(redact(f"pg_load: table {schema}.{name} from {path.name} was not loaded "
@@ -156,8 +161,6 @@ def _load_one(conn: Any, schema: str, name: str, path: Path, *, typed: bool, sec
 
 def _read(duck: Any, path: Path, *, typed: bool) -> tuple[list[tuple[str, str]], Any]:
     """The columns (name, PostgreSQL type) of ``path`` and a DuckDB relation giving its rows in file order."""
-    if not path.is_file():
-        raise duckdb.IOException(f"no such file: {path}")
     parquet = path.suffix.lower() in (".parquet", ".pq")
     quoted = str(path).replace("'", "''")
     if parquet:
@@ -198,6 +201,12 @@ def _csv_chunks(relation: Any) -> Iterator[bytes]:
 
 def _ident(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
+
+
+def _reader_error(exc: BaseException) -> str:
+    """DuckDB's reader error in one line: its lines that say what went wrong (where, which column, which value)."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if "Error" in ln]
+    return "; ".join(lines[:2])[:300] if lines else _first_line(exc)
 
 
 def _first_line(exc: BaseException) -> str:
