@@ -18,8 +18,11 @@ from pathlib import Path
 
 import pytest
 
+
+
 from retention_utils import DataError, load_config, load_unit_data
 from tests.conftest import write_unit
+from tests.servers import unavailable  # skip on a developer machine, fail in CI
 
 ENV = "RT_SECRET_DB_URL"
 SRC = {"orders": {"format": "database", "url_env": ENV, "table": "crm_orders"}}
@@ -84,12 +87,12 @@ def postgres_server():
     initdb = shutil.which("initdb") or "/usr/lib/postgresql/15/bin/initdb"
     pg_ctl = shutil.which("pg_ctl") or "/usr/lib/postgresql/15/bin/pg_ctl"
     if not (Path(initdb).exists() and Path(pg_ctl).exists()):
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not installed")
+        unavailable("PostgreSQL server binaries (initdb, pg_ctl) not installed")
     prefix: list[str] = []
     root = Path(tempfile.mkdtemp(prefix="retention-pg-"))
     if os.geteuid() == 0:  # the server refuses to run as root
         if not shutil.which("runuser"):
-            pytest.skip("running as root without runuser: cannot start a PostgreSQL server")
+            unavailable("running as root without runuser: cannot start a PostgreSQL server")
         prefix = ["runuser", "-u", "postgres", "--"]
         shutil.chown(root, "postgres")
     (root / "pw").write_text("Adm1nS3cret\n")
@@ -105,7 +108,7 @@ def postgres_server():
                        check=True, capture_output=True, timeout=120)
     except (subprocess.SubprocessError, OSError) as exc:
         shutil.rmtree(root, ignore_errors=True)
-        pytest.skip(f"could not start a PostgreSQL server: {exc}")
+        unavailable(f"could not start a PostgreSQL server: {exc}")
     yield port
     subprocess.run(prefix + [pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True, timeout=60)
     shutil.rmtree(root, ignore_errors=True)

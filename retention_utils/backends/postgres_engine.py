@@ -41,7 +41,7 @@ except ImportError:  # pragma: no cover - the postgres extra is not installed
 PACKAGES: tuple[str, ...] = ("ibis-framework", "psycopg", "sqlglot")
 
 def _patch_compiler() -> None:
-    """Teach Ibis's PostgreSQL compiler the casts the kit uses that PostgreSQL spells differently.
+    """Teach Ibis's PostgreSQL compiler what the kit needs spelt differently: casts, and the order of text.
 
     PostgreSQL casts a boolean to ``integer`` but not to ``bigint`` or ``double precision``; the kit counts
     and weighs flags with ``flag.cast("int64")`` / ``cast("float64")`` on every engine, so such a cast goes
@@ -61,6 +61,32 @@ def _patch_compiler() -> None:
 
     PostgresCompiler.visit_Cast = visit_Cast
     PostgresCompiler.visit_TryCast = visit_Cast
+
+    # Text is ordered byte by byte, as DuckDB and Spark order it, whatever the database's collation: a warehouse
+    # in en_US order would otherwise sort ids (the training panel, the at-risk list's ties, min of a category)
+    # differently and the results would depend on the server's locale.
+    import sqlglot as sg
+    import sqlglot.expressions as sge
+
+    def _c(arg):
+        return sge.Collate(this=arg, expression=sg.to_identifier("C", quoted=True))
+
+    sort_key, vmin, vmax = PostgresCompiler.visit_SortKey, PostgresCompiler.visit_Min, PostgresCompiler.visit_Max
+
+    def visit_SortKey(self, op, *, arg, ascending, nulls_first):
+        if op.arg.dtype.is_string():
+            arg = _c(arg)
+        return sort_key(self, op, arg=arg, ascending=ascending, nulls_first=nulls_first)
+
+    def visit_Min(self, op, *, arg, where):
+        return vmin(self, op, arg=_c(arg) if op.arg.dtype.is_string() else arg, where=where)
+
+    def visit_Max(self, op, *, arg, where):
+        return vmax(self, op, arg=_c(arg) if op.arg.dtype.is_string() else arg, where=where)
+
+    PostgresCompiler.visit_SortKey = visit_SortKey
+    PostgresCompiler.visit_Min = visit_Min
+    PostgresCompiler.visit_Max = visit_Max
     PostgresCompiler._retention_patched = True
 
 
