@@ -18,8 +18,6 @@ from pathlib import Path
 
 import pytest
 
-
-
 from retention_utils import DataError, load_config, load_unit_data
 from tests.conftest import write_unit
 from tests.servers import unavailable  # skip on a developer machine, fail in CI
