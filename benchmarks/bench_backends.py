@@ -126,7 +126,7 @@ def _env() -> dict[str, str]:
     return env
 
 
-def prepare_data(orders: int, args: argparse.Namespace) -> dict[str, Any]:
+def prepare_data(orders: int, backends: tuple[str, ...], args: argparse.Namespace) -> dict[str, Any]:
     """Demo CSV files of ``orders / 10`` customers (``bench_monthly_run``'s folder, reused), the one-unit copy of
     customers and, for Spark from Parquet, Parquet copies; returns the paths and row counts."""
     from bench_monthly_run import ensure_data
@@ -148,7 +148,7 @@ def prepare_data(orders: int, args: argparse.Namespace) -> dict[str, Any]:
                     f"header=true)) TO '{tmp}' (HEADER true, DELIMITER ',')")
         os.replace(tmp, files["customers"])
     parquet = {}
-    if args.spark_format == "parquet" and "spark" in args.backends:
+    if args.spark_format == "parquet" and "spark" in backends:
         for t, path in files.items():
             dst = own / f"{path.stem}.parquet"
             if not dst.is_file() or dst.stat().st_mtime < path.stat().st_mtime:
@@ -662,7 +662,7 @@ def _machine() -> dict[str, Any]:
 def bench_size(orders: int, backends: tuple[str, ...], runs: int, args: argparse.Namespace, work: Path,
                pg_url: str | None) -> dict[str, Any]:
     print(f"\n{orders:,} orders asked: engines {', '.join(backends)}, {runs} run(s) each", flush=True)
-    data = prepare_data(orders, args)
+    data = prepare_data(orders, backends, args)
     print(f"  data: {data['rows']['orders']:,} orders, {data['rows']['customers']:,} customers in {data['folder']}",
           flush=True)
     size: dict[str, Any] = {"orders_asked": orders, "runs": runs, "data": data, "results": {}, "differences": {}}
