@@ -164,16 +164,23 @@ def _reasons(m: _Mapped, *, unit_value: str, unit_ids: ibis.Table | None, all_id
         cases.append((t.business_unit.isnull(), "missing business_unit"))
         cases.append((t.business_unit != unit_value, "other business unit"))
     cases.append((t.customer_id.isnull(), "missing customer_id"))
+
+    # "not among" as NOT EXISTS, never NOT IN (subquery): Spark plans the latter as a nested loop (orders x
+    # customers: 622 s at 300k orders against 32 s) and PostgreSQL as a row-by-row subplan once the ids outgrow
+    # work_mem. Same answer here: ids and row numbers are never null, and a null customer_id is caught above.
+    def among(ids: ibis.Table, col: str) -> ibis.BooleanValue:
+        return (ids[col] == t[col]).any()
+
     if m.name != "customers":
         if all_ids is not None:
-            cases.append((~t.customer_id.isin(all_ids.customer_id), "unknown customer"))
+            cases.append((~among(all_ids, "customer_id"), "unknown customer"))
         if unit_ids is not None and not has_bu:
-            cases.append((~t.customer_id.isin(unit_ids.customer_id), "other business unit"))
+            cases.append((~among(unit_ids, "customer_id"), "other business unit"))
         elif unit_ids is not None:
-            cases.append((~t.customer_id.isin(unit_ids.customer_id), "unknown customer"))
+            cases.append((~among(unit_ids, "customer_id"), "unknown customer"))
         cases.append((t[date_col].isnull(), f"missing {date_col}"))
     if m.name == "orders":
-        cases.append((t._row.isin(m.dup_rows._row), "exact duplicate row"))
+        cases.append((among(m.dup_rows, "_row"), "exact duplicate row"))
         if future_after is not None:
             cases.append((t.order_date > ibis.literal(future_after), "future-dated"))
     if month_end is not None:
