@@ -137,3 +137,19 @@ def test_the_same_unit_loads_once_the_server_is_fine(tmp_path, monkeypatch, load
     used = int(data.quality.rows.query("table == 'orders' and outcome == 'used'")["rows"].sum())
     assert used + int(data.quality.rows.query("table == 'orders' and outcome != 'used'")["rows"].sum()) == tiny_orders
     assert data.con.name == "postgres"
+
+
+def test_a_view_reads_like_its_table(tmp_path, monkeypatch, loaded):
+    """A source that is a view (no physical row order) is read once, numbered: same accounting as the table."""
+    with psycopg.connect(loaded, autocommit=True) as conn:
+        conn.execute("CREATE OR REPLACE VIEW crm.orders_v AS SELECT * FROM crm.orders WHERE amount IS NOT NULL "
+                     "OR amount IS NULL")
+    monkeypatch.setenv("WH_URL", loaded)
+    engine = {"backend": "postgres", "url_env": "WH_URL"}
+    table = load_unit_data(load_config(_params(tmp_path / "t", sources=TABLES, engine=engine), "wh"))
+    view = load_unit_data(load_config(_params(tmp_path / "v", sources={**TABLES, "orders": {
+        "format": "table", "table": "crm.orders_v"}}, engine=engine), "wh"))
+    a = table.quality.rows.drop(columns="source").reset_index(drop=True)
+    b = view.quality.rows.drop(columns="source").reset_index(drop=True)
+    assert a.equals(b) and int(a["rows"].sum()) > 0
+    assert table.orders.count().execute() == view.orders.count().execute()

@@ -294,10 +294,10 @@ def copy_database_file_table(con: Any, name: str, path: Path, table: str) -> Non
 
 
 def engine_table(con: Any, name: str, table: str) -> ibis.Table:
-    """A view numbering the rows of ``table`` (``schema.table``) in their physical order, read in place.
+    """Table or view ``name`` numbering the rows of ``table`` (``schema.table``), read in place.
 
-    A table is numbered by ``ctid`` (its rows' order on disk, stable while the run reads it); a view, which
-    has none, is numbered in the order it returns its rows.
+    A table is numbered by ``ctid`` (its rows' order on disk, stable while the run reads it) in a view over it;
+    a view or a partitioned table, which have no such order, is read once into a numbered temporary table.
     """
     qualified = ".".join(_ident(p) for p in str(table).split("."))
     env = getattr(con, "_retention_env", "the engine URL")
@@ -309,10 +309,14 @@ def engine_table(con: Any, name: str, table: str) -> ibis.Table:
     if not kind:
         raise DataError(f"{table} @ ${env}: no such table or view in the database; check sources.<name>.table in "
                         "params (with its schema, e.g. crm.orders) and the role's search_path.")
-    order = "ORDER BY ctid" if kind[0][0] in ("r", "m") else ""
+    table_like = kind[0][0] in ("r", "m")  # a table or materialized view: ctid gives its rows' place on disk
+    # a table is numbered by that place, in a view; a view or a partitioned table has no single order and would
+    # number its rows anew on every read, so its rows are kept once, numbered, in a temporary table
+    what = "VIEW" if table_like else "TABLE"
+    order = "ORDER BY ctid" if table_like else ""
     drop_tables(con, name)
     try:
-        _exec(con, f"CREATE TEMP VIEW {_ident(name)} AS SELECT row_number() OVER ({order}) AS _row, * FROM {qualified}")
+        _exec(con, f"CREATE TEMP {what} {_ident(name)} AS SELECT row_number() OVER ({order}) AS _row, * FROM {qualified}")
         _fetch(con, f"SELECT * FROM {_ident(name)} LIMIT 0")
     except ERRORS as exc:
         con.con.rollback()
@@ -322,9 +326,9 @@ def engine_table(con: Any, name: str, table: str) -> ibis.Table:
         hint = (f"grant the role SELECT on it (GRANT SELECT ON {table} TO <role>)"
                 if "permission denied" in why.lower() else engine_hint(why) or "check the table and the role's rights")
         raise DataError(f"{table} @ ${env}: cannot be read ({why}). What to do: {hint}.") from None
-    if order:  # a view over a view re-runs it on every read: keep the rows once, numbered
-        return con.table(name)
-    return temp_table(con, name + "_t", con.table(name))
+    if not table_like:
+        _exec(con, f"ANALYZE {_ident(name)}")
+    return con.table(name)
 
 
 def number_rows(con: Any, source: str, name: str) -> ibis.Table:
