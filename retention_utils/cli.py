@@ -73,6 +73,15 @@ def _validate(args: argparse.Namespace) -> int:
             failed += 1
             print(f"[{unit}] FAILED\n{redact(exc, *environment_secrets())}\n", file=sys.stderr)
             continue
+        except Exception as exc:  # a server engine's failure (timeout, server gone): its words, no traceback
+            from . import backend
+
+            msg = backend.engine_error(exc, cfg.engine) if "cfg" in locals() and cfg.engine.backend != "duckdb" else None
+            if msg is None:
+                raise
+            failed += 1
+            print(f"[{unit}] FAILED\n{redact(msg, *environment_secrets())}\n", file=sys.stderr)
+            continue
         q = data.quality.summary_frame()
         print(f"[{unit}] ok: report month {data.month_label}; rows accounted: {data.quality.balanced()}")
         if getattr(data, "month_warning", None):

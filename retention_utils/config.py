@@ -418,6 +418,14 @@ class EngineSpec(_Strict):
     # validated tables; None = the run's staging folder, right for local[N]
     work_dir: str | None = None
 
+    @model_validator(mode="after")
+    def _cluster_work_dir(self) -> "EngineSpec":
+        if self.backend == "spark" and not self.spark_master.startswith("local") and not self.work_dir:
+            raise ValueError(f"spark_master {self.spark_master!r} is a cluster: set engine.work_dir to storage every "
+                             "executor and the notebooks reach (e.g. hdfs:///tmp/retention or s3a://bucket/work); the "
+                             "run's validated tables are written there")
+        return self
+
     @field_validator("url_env")
     @classmethod
     def _env_name(cls, value: str | None) -> str | None:
@@ -429,7 +437,8 @@ class EngineSpec(_Strict):
     @field_validator("spark_config")
     @classmethod
     def _spark_keys(cls, value: dict[str, str]) -> dict[str, str]:
-        secret = [k for k in value if re.search(r"secret|password|token|access\.key|credential", k, re.I)]
+        secret = [k for k in value if re.search(r"secret|passw|token|credential|private|keyfile|\.key(\.|$)|"
+                                                r"access\.key|\.sas\.", k, re.I)]
         if secret:
             raise ValueError(f"spark_config has credential settings ({', '.join(secret)}); keep credentials in the "
                              "environment or the cluster's configuration, never in params")

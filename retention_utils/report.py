@@ -243,9 +243,11 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
         return result
     except Exception as exc:  # an engine failure, or an unexpected bug: keep the other units going
         result.status, result.failed_step = "failed", "validation"
-        engine_msg = backend.engine_error(exc, cfg.engine) if "cfg" in locals() else None
+        engine_msg = (backend.engine_error(exc, cfg.engine)
+                      if "cfg" in locals() and cfg.engine.backend != "duckdb" else None)
         if engine_msg:  # a server down, a missing table, no rights, a timeout: the engine's words, no traceback
             result.error = redact(engine_msg, *secrets)
+            (stage / "error.txt").write_text(redact(traceback.format_exc(), *secrets), encoding="utf-8")
             shown.say(f"FAILED validation: {result.error}")
             result.seconds = time.perf_counter() - t0
             return result

@@ -90,6 +90,11 @@ def remote_path(cfg: UnitConfig, spec: SourceSpec) -> bool:
     return bool(spec.path) and cfg.engine.backend == "spark" and bool(_URI.match(str(spec.path)))
 
 
+def _name(f: Path | str) -> str:
+    """How messages name a file: its name, or a URI as it is."""
+    return f if isinstance(f, str) else f.name
+
+
 def _files(cfg: UnitConfig, spec: SourceSpec, name: str) -> list[Path]:
     if remote_path(cfg, spec):  # the cluster's storage: Spark lists and reads it (no local glob, no fingerprint)
         return [str(spec.path)]  # type: ignore[list-item]
@@ -160,10 +165,10 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
                 enc = "utf-8"
             backend.copy_csv(con, tmp, files, delimiter=spec.delimiter or None, encoding=enc)
             read_note = _csv_note(con, spec, files[0], enc) if not isinstance(files[0], str) else None
-            label = files[0].name if len(files) == 1 else f"{spec.path} ({len(files)} files)"
+            label = _name(files[0]) if len(files) == 1 else f"{spec.path} ({len(files)} files)"
         elif fmt == "parquet":
             backend.parquet_rows(con, f"raw_{name}", files)
-            label = files[0].name if len(files) == 1 else f"{spec.path} ({len(files)} files)"
+            label = _name(files[0]) if len(files) == 1 else f"{spec.path} ({len(files)} files)"
         elif fmt == "excel":
             frames = [pd.read_excel(f, sheet_name=spec.sheet if spec.sheet is not None else 0) for f in files]
             for f, fr in zip(files, frames):
@@ -176,7 +181,7 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
             frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
             frame = _text_objects(frame)
             backend.copy_frame(con, tmp, frame)
-            label = files[0].name
+            label = _name(files[0])
         elif fmt == "duckdb":
             files = _files(cfg, spec, name)[:1]
             backend.copy_database_file_table(con, tmp, files[0], str(spec.table))
@@ -195,7 +200,7 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
     except (ConfigError, DataError):
         raise
     except Exception as exc:  # reader errors: report them as data errors, no traceback
-        where = files[0].name if files else str(spec.path or spec.table)
+        where = _name(files[0]) if files else str(spec.path or spec.table)
         hint = backend.engine_hint(f"{type(exc).__name__} {exc}") if fmt in ("table", "database") else None
         fix = (f"What to do: {hint}." if hint else f"Check sources.{name} in params: path, format, delimiter and "
                "encoding (e.g. encoding: latin-1).")

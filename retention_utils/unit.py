@@ -89,11 +89,18 @@ def write_snapshot(data: UnitData, folder: str | Path, *, fingerprints: list[dic
     (folder / _META).unlink(missing_ok=True)  # until the new one is complete, the folder is no snapshot
     cfg: UnitConfig = data.config
     tables, stored = [], {}
-    for name in TABLES:
-        table = getattr(data, name)
-        if table is not None:
-            stored[name] = backend.store_table(table, folder, name)
-            tables.append(name)
+    try:
+        for name in TABLES:
+            table = getattr(data, name)
+            if table is not None:
+                stored[name] = backend.store_table(table, folder, name)
+                tables.append(name)
+    except BaseException:  # no meta.json will name them: drop the tables kept outside the folder now
+        try:
+            backend.drop_stored(data.con, list(stored.values()))
+        except Exception:  # noqa: BLE001 - the first error is the one to report
+            pass
+        raise
     dtypes = {}
     for part in _QUALITY:
         dtypes[f"quality_{part}"] = _write_frame(getattr(data.quality, part), folder / f"quality_{part}.parquet")

@@ -153,3 +153,41 @@ def test_a_view_reads_like_its_table(tmp_path, monkeypatch, loaded):
     b = view.quality.rows.drop(columns="source").reset_index(drop=True)
     assert a.equals(b) and int(a["rows"].sum()) > 0
     assert table.orders.count().execute() == view.orders.count().execute()
+
+
+def test_a_table_name_with_capitals_is_found(tmp_path, monkeypatch, loaded):
+    """``crm."Orders"`` (a quoted name, as tools that keep case create it) reads like any table."""
+    with psycopg.connect(loaded, autocommit=True) as conn:
+        conn.execute('DROP TABLE IF EXISTS crm."Orders"')
+        conn.execute('CREATE TABLE crm."Orders" AS SELECT * FROM crm.orders')
+    monkeypatch.setenv("WH_URL", loaded)
+    data = load_unit_data(load_config(_params(tmp_path, sources={**TABLES, "orders": {
+        "format": "table", "table": 'crm."Orders"'}}, engine={"backend": "postgres", "url_env": "WH_URL"}), "wh"))
+    assert data.orders.count().execute() > 0
+
+
+def test_validate_command_reports_a_server_engine_failure_without_traceback(tmp_path, monkeypatch, loaded, capsys):
+    from retention_utils.cli import main
+
+    monkeypatch.setenv("WH_URL", loaded)
+    params = _params(tmp_path, sources={**TABLES, "orders": {"format": "table", "table": "crm.orders"}},
+                     engine={"backend": "postgres", "url_env": "WH_URL", "statement_timeout": 1})
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_lock() -> None:
+        with psycopg.connect(loaded) as conn:
+            conn.execute("LOCK TABLE crm.customers IN ACCESS EXCLUSIVE MODE")
+            locked.set()
+            release.wait(30)
+
+    t = threading.Thread(target=hold_lock)
+    t.start()
+    try:
+        assert locked.wait(30)
+        code = main(["validate", "--params", str(params), "--unit", "wh"])
+    finally:
+        release.set()
+        t.join()
+    err = capsys.readouterr().err
+    assert code != 0 and "[wh] FAILED" in err and "statement" in err and "Traceback" not in err
+    assert PASSWORD not in err

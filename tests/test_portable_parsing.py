@@ -136,3 +136,14 @@ def test_unsupported_directive_is_a_clear_error():
 
     with pytest.raises(ConfigError, match="%j"):
         portable.date_regex("%Y-%j")
+
+
+def test_formats_with_capitals_and_iso_with_a_zone_parse_on_the_servers_as_on_duckdb():
+    """Review findings: a 'T' or 'Z' in the format, and ISO timestamps with ' UTC' or a spaced offset."""
+    t = _duck_frame(["2024-01-31T13:45:00Z", "2024-01-31 13:45:00 UTC", "2024-01-31 13:45:00 +02:00",
+                     "2024-01-31 13:45:00+0200"])
+    got = t.select("i", a=portable.parse_date(t.s, "%Y-%m-%dT%H:%M:%SZ"), b=portable.parse_iso_date(t.s)) \
+        .order_by("i").to_pandas()
+    day = pd.Timestamp("2024-01-31")
+    assert got.a.tolist()[0] == day and got.a.isna().tolist()[1:] == [True, True, True]
+    assert got.b.tolist() == [day] * 4

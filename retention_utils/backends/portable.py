@@ -66,6 +66,7 @@ def date_regex(fmt: str) -> tuple[str, list[str | None]]:
                                   f"or spark; use %Y %m %d (and %H %M %S, %b, %B, %y), or engine.backend duckdb.")
             i += 2
             continue
+        ch = ch.lower()  # the value is matched lower-cased ('T' and 'Z' in a format too)
         out.append("\\" + ch if ch in _SPECIAL else ch)
         i += 1
     out.append("$")
@@ -120,7 +121,8 @@ def parse_date(value: ibis.StringValue, fmt: str) -> ibis.DateValue:
 
 #: the optional time of day and offset of an ISO timestamp; the pattern itself checks the ranges (no number is
 #: extracted: every extraction is a regular expression per row, and the SQL repeats it wherever it is used)
-_TIME = r"([ t]([01]?[0-9]|2[0-3]):[0-5]?[0-9](:([0-5]?[0-9]|60)([.][0-9]{1,9})?)?)?(z|[+-][0-9]{2}(:?[0-9]{2})?)?$"
+_TIME = (r"([ t]([01]?[0-9]|2[0-3]):[0-5]?[0-9](:([0-5]?[0-9]|60)([.][0-9]{1,9})?)?)?"
+         r"( ?(z|utc|gmt|[+-][0-9]{2}(:?[0-9]{2})?))?$")
 #: ISO 8601 with zero-padded month and day (what exports write): the parts sit at fixed places
 _ISO_PADDED = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}" + _TIME
 #: ISO 8601 as the default engine's cast also reads it (month and day of one digit)

@@ -249,7 +249,7 @@ def parquet_rows(con: Any, name: str, files: Sequence[Path]) -> ibis.Table:
     """Parquet ``files`` streamed into a temporary table with COPY (every column as text, ``_row`` in file order)."""
     import pyarrow.parquet as pq
 
-    source = f"_load_{name}"
+    source = f"_load_{name.removeprefix('raw_')}"  # the name the contract drops when the source is typed
     columns = None
     for path in files:
         pf = pq.ParquetFile(path)
@@ -299,16 +299,17 @@ def engine_table(con: Any, name: str, table: str) -> ibis.Table:
     A table is numbered by ``ctid`` (its rows' order on disk, stable while the run reads it) in a view over it;
     a view or a partitioned table, which have no such order, is read once into a numbered temporary table.
     """
-    qualified = ".".join(_ident(p) for p in str(table).split("."))
     env = getattr(con, "_retention_env", "the engine URL")
-    try:
-        kind = _fetch(con, "SELECT c.relkind FROM pg_class c WHERE c.oid = to_regclass(%s)", (table,))
+    try:  # the server parses the name as SQL does (crm.orders, crm."Orders") and gives it back quoted as needed
+        kind = _fetch(con, "SELECT c.relkind, to_regclass(%s)::text FROM pg_class c WHERE c.oid = to_regclass(%s)",
+                      (table, table))
     except ERRORS as exc:
         con.con.rollback()
         raise DataError(f"{table} @ ${env}: cannot be looked up ({_reason(exc)}).") from None
     if not kind:
         raise DataError(f"{table} @ ${env}: no such table or view in the database; check sources.<name>.table in "
                         "params (with its schema, e.g. crm.orders) and the role's search_path.")
+    qualified = kind[0][1]
     table_like = kind[0][0] in ("r", "m")  # a table or materialized view: ctid gives its rows' place on disk
     # a table is numbered by that place, in a view; a view or a partitioned table has no single order and would
     # number its rows anew on every read, so its rows are kept once, numbered, in a temporary table
@@ -362,11 +363,11 @@ def store_table(table: ibis.Table, folder: Path, name: str) -> dict[str, Any]:
     tname = f"snap_{uuid.uuid4().hex[:12]}_{name}"
     try:
         _exec(con, f"CREATE UNLOGGED TABLE {_ident(schema)}.{_ident(tname)} AS {con.compile(table)}")
+        _exec(con, f"ANALYZE {_ident(schema)}.{_ident(tname)}")
     except ERRORS as exc:
         con.con.rollback()
         raise DataError(f"engine.work_schema {schema!r}: cannot create the run's working table ({_reason(exc)}); grant the "
                         f"role CREATE on the schema (GRANT CREATE ON SCHEMA {schema} TO <role>).") from None
-    _exec(con, f"ANALYZE {_ident(schema)}.{_ident(tname)}")
     return {"kind": "postgres", "schema": schema, "table": tname}
 
 

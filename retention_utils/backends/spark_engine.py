@@ -143,7 +143,7 @@ def _numbered(con: Any, df: Any, files: Sequence[Path] = ()) -> Any:
     from pyspark.sql import functions as F
     from pyspark.sql.window import Window
 
-    cols = [F.col(f"`{c}`") for c in df.columns]
+    cols = [F.col("`" + c.replace("`", "``") + "`") for c in df.columns]
     if len(files) > 1:  # files in the order given, each in its own order
         order = {_where(f): i for i, f in enumerate(files)}
         fidx = F.lit(None).cast("int")
