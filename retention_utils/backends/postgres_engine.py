@@ -187,10 +187,25 @@ def _columns(header: list[str]) -> list[str]:
     return out
 
 
-def _create_text_table(con: Any, name: str, columns: Sequence[str]) -> None:
-    cols = ", ".join(f"{_ident(c)} text" for c in columns)
+def _create_text_table(con: Any, name: str, columns: Sequence[str], types: Sequence[str] | None = None) -> None:
+    cols = ", ".join(f"{_ident(c)} {t}" for c, t in zip(columns, types or ["text"] * len(columns)))
     _exec(con, f"DROP TABLE IF EXISTS pg_temp.{_ident(name)}")
     _exec(con, f"CREATE TEMP TABLE {_ident(name)} (_row bigint GENERATED ALWAYS AS IDENTITY, {cols})")
+
+
+def _pg_types(schema: Any) -> list[str]:
+    """PostgreSQL types keeping what an Arrow schema (a Parquet file, a spreadsheet, a database) already typed:
+    numbers, dates and flags stay numbers, dates and flags, as the in-process engine keeps them (so that
+    ``decimal: ','`` or a ``date_format`` meant for text never applies to them); everything else is text."""
+    import pyarrow as pa
+
+    out = []
+    for field in schema:
+        t = field.type
+        out.append("bigint" if pa.types.is_integer(t) else "double precision" if pa.types.is_floating(t) or
+                   pa.types.is_decimal(t) else "boolean" if pa.types.is_boolean(t) else "date" if pa.types.is_date(t)
+                   else "timestamp" if pa.types.is_timestamp(t) else "text")
+    return out
 
 
 def _copy(con: Any, name: str, columns: Sequence[str], chunks: Iterator[bytes], options: str) -> None:
@@ -246,7 +261,7 @@ def sniff_delimiter(con: Any, path: Path, *, encoding: str) -> str | None:
 
 
 def parquet_rows(con: Any, name: str, files: Sequence[Path]) -> ibis.Table:
-    """Parquet ``files`` streamed into a temporary table with COPY (every column as text, ``_row`` in file order)."""
+    """Parquet ``files`` streamed into a temporary table with COPY (types kept, ``_row`` in file order)."""
     import pyarrow.parquet as pq
 
     source = f"_load_{name.removeprefix('raw_')}"  # the name the contract drops when the source is typed
@@ -256,7 +271,7 @@ def parquet_rows(con: Any, name: str, files: Sequence[Path]) -> ibis.Table:
         names = _columns([str(c) for c in pf.schema_arrow.names])
         if columns is None:
             columns = names
-            _create_text_table(con, source, columns)
+            _create_text_table(con, source, columns, _pg_types(pf.schema_arrow))
         _copy(con, source, columns, (_csv_bytes(batch) for batch in pf.iter_batches(batch_size=200_000)),
               "FORMAT csv, HEADER false")
     return number_rows(con, source, name)
@@ -275,12 +290,12 @@ def _csv_bytes(batch: Any) -> bytes:
 
 
 def copy_frame(con: Any, name: str, frame: Any) -> None:
-    """A pandas frame or Arrow table into the temporary table ``name`` (text columns, ``_row`` in order)."""
+    """A pandas frame or Arrow table into the temporary table ``name`` (types kept, ``_row`` in order)."""
     import pyarrow as pa
 
     table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
     columns = _columns([str(c) for c in table.column_names])
-    _create_text_table(con, name, columns)
+    _create_text_table(con, name, columns, _pg_types(table.schema))
     _copy(con, name, columns, (_csv_bytes(b) for b in table.to_batches(max_chunksize=200_000)), "FORMAT csv")
 
 

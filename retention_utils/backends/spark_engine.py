@@ -193,14 +193,15 @@ def parquet_rows(con: Any, name: str, files: Sequence[Path]) -> ibis.Table:
 
 
 def copy_frame(con: Any, name: str, frame: Any) -> None:
-    import pandas as pd
+    """A pandas frame or Arrow table as the view ``name``, its types kept (as the in-process engine keeps them),
+    ``_row`` in order. Through Arrow: a pandas object column with empty cells has no type Spark can infer."""
     import pyarrow as pa
 
-    pdf = frame.to_pandas() if isinstance(frame, pa.Table) else pd.DataFrame(frame)
-    pdf = pdf.astype(object).where(pdf.notna(), None).astype("string") if len(pdf.columns) else pdf
-    pdf.insert(0, "_row", range(1, len(pdf) + 1))
-    df = con._session.createDataFrame(pdf.astype({c: object for c in pdf.columns if c != "_row"}))
-    _register(con, name, df)
+    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    table = pa.table({c: (col.cast(pa.string()) if pa.types.is_null(col.type) else col)
+                      for c, col in zip(table.column_names, table.columns)})
+    table = table.add_column(0, "_row", pa.array(range(1, table.num_rows + 1), pa.int64()))
+    _register(con, name, con._session.createDataFrame(table))
 
 
 def copy_database_file_table(con: Any, name: str, path: Path, table: str) -> None:
