@@ -44,13 +44,13 @@ def _params(root: Path, *, sources: dict, engine: dict, extra_units: dict | None
     return params
 
 
-TABLES = {"customers": {"format": "table", "table": "crm.customers", "attributes": ["channel"]},
-          "orders": {"format": "table", "table": "crm.orders"}}
+TABLES = {"customers": {"format": "table", "table": "crm_fail.customers", "attributes": ["channel"]},
+          "orders": {"format": "table", "table": "crm_fail.orders"}}
 
 
 @pytest.fixture(scope="module")
 def loaded(pg_url) -> str:
-    load_files(pg_url, {"customers": TINY / "customers.csv", "orders": TINY / "orders.csv"}, schema="crm")
+    load_files(pg_url, {"customers": TINY / "customers.csv", "orders": TINY / "orders.csv"}, schema="crm_fail")
     return pg_url
 
 
@@ -79,12 +79,12 @@ def test_server_down_fails_its_unit_and_the_others_go_on(tmp_path, monkeypatch):
 
 def test_missing_table_is_named(tmp_path, monkeypatch, loaded):
     monkeypatch.setenv("WH_URL", loaded)
-    sources = {**TABLES, "orders": {"format": "table", "table": "crm.no_such_orders"}}
+    sources = {**TABLES, "orders": {"format": "table", "table": "crm_fail.no_such_orders"}}
     cfg = load_config(_params(tmp_path, sources=sources, engine={"backend": "postgres", "url_env": "WH_URL"}), "wh")
     with pytest.raises(DataError) as err:
         load_unit_data(cfg)
     msg = str(err.value)
-    assert "crm.no_such_orders @ $WH_URL" in msg and "no such table" in msg and "sources.<name>.table" in msg
+    assert "crm_fail.no_such_orders @ $WH_URL" in msg and "no such table" in msg and "sources.<name>.table" in msg
     assert PASSWORD not in msg
 
 
@@ -92,15 +92,15 @@ def test_permission_denied_says_which_grant(tmp_path, monkeypatch, loaded):
     with psycopg.connect(loaded, autocommit=True) as conn:
         conn.execute("DROP ROLE IF EXISTS reader")
         conn.execute("CREATE ROLE reader LOGIN PASSWORD 'R3aderPw'")
-        conn.execute("GRANT USAGE ON SCHEMA crm TO reader")
-        conn.execute("GRANT SELECT ON crm.customers TO reader")  # but not crm.orders
+        conn.execute("GRANT USAGE ON SCHEMA crm_fail TO reader")
+        conn.execute("GRANT SELECT ON crm_fail.customers TO reader")  # but not crm_fail.orders
     monkeypatch.setenv("WH_URL", loaded.replace(f"admin:{PASSWORD}", "reader:R3aderPw"))
     cfg = load_config(_params(tmp_path, sources=TABLES, engine={"backend": "postgres", "url_env": "WH_URL"}), "wh")
     with pytest.raises(DataError) as err:
         load_unit_data(cfg)
     msg = str(err.value)
-    assert "crm.orders @ $WH_URL" in msg and "permission denied" in msg.lower()
-    assert "GRANT SELECT ON crm.orders" in msg and "R3aderPw" not in msg
+    assert "crm_fail.orders @ $WH_URL" in msg and "permission denied" in msg.lower()
+    assert "GRANT SELECT ON crm_fail.orders" in msg and "R3aderPw" not in msg
 
 
 def test_query_that_times_out_names_the_setting(tmp_path, monkeypatch, loaded):
@@ -111,7 +111,7 @@ def test_query_that_times_out_names_the_setting(tmp_path, monkeypatch, loaded):
 
     def hold_lock() -> None:  # another session keeps the orders table locked past the timeout
         with psycopg.connect(loaded) as conn:
-            conn.execute("LOCK TABLE crm.orders IN ACCESS EXCLUSIVE MODE")
+            conn.execute("LOCK TABLE crm_fail.orders IN ACCESS EXCLUSIVE MODE")
             locked.set()
             release.wait(30)
 
@@ -125,7 +125,7 @@ def test_query_that_times_out_names_the_setting(tmp_path, monkeypatch, loaded):
         release.set()
         t.join()
     msg = str(err.value)
-    assert "crm.orders @ $WH_URL" in msg and "statement timeout" in msg and "engine.statement_timeout" in msg
+    assert "crm_fail.orders @ $WH_URL" in msg and "statement timeout" in msg and "engine.statement_timeout" in msg
 
 
 def test_the_same_unit_loads_once_the_server_is_fine(tmp_path, monkeypatch, loaded):
@@ -142,13 +142,13 @@ def test_the_same_unit_loads_once_the_server_is_fine(tmp_path, monkeypatch, load
 def test_a_view_reads_like_its_table(tmp_path, monkeypatch, loaded):
     """A source that is a view (no physical row order) is read once, numbered: same accounting as the table."""
     with psycopg.connect(loaded, autocommit=True) as conn:
-        conn.execute("CREATE OR REPLACE VIEW crm.orders_v AS SELECT * FROM crm.orders WHERE amount IS NOT NULL "
-                     "OR amount IS NULL")
+        conn.execute("CREATE OR REPLACE VIEW crm_fail.orders_v AS SELECT * FROM crm_fail.orders "
+                     "WHERE amount IS NOT NULL OR amount IS NULL")
     monkeypatch.setenv("WH_URL", loaded)
     engine = {"backend": "postgres", "url_env": "WH_URL"}
     table = load_unit_data(load_config(_params(tmp_path / "t", sources=TABLES, engine=engine), "wh"))
     view = load_unit_data(load_config(_params(tmp_path / "v", sources={**TABLES, "orders": {
-        "format": "table", "table": "crm.orders_v"}}, engine=engine), "wh"))
+        "format": "table", "table": "crm_fail.orders_v"}}, engine=engine), "wh"))
     a = table.quality.rows.drop(columns="source").reset_index(drop=True)
     b = view.quality.rows.drop(columns="source").reset_index(drop=True)
     assert a.equals(b) and int(a["rows"].sum()) > 0
@@ -156,13 +156,13 @@ def test_a_view_reads_like_its_table(tmp_path, monkeypatch, loaded):
 
 
 def test_a_table_name_with_capitals_is_found(tmp_path, monkeypatch, loaded):
-    """``crm."Orders"`` (a quoted name, as tools that keep case create it) reads like any table."""
+    """``crm_fail."Orders"`` (a quoted name, as tools that keep case create it) reads like any table."""
     with psycopg.connect(loaded, autocommit=True) as conn:
-        conn.execute('DROP TABLE IF EXISTS crm."Orders"')
-        conn.execute('CREATE TABLE crm."Orders" AS SELECT * FROM crm.orders')
+        conn.execute('DROP TABLE IF EXISTS crm_fail."Orders"')
+        conn.execute('CREATE TABLE crm_fail."Orders" AS SELECT * FROM crm_fail.orders')
     monkeypatch.setenv("WH_URL", loaded)
     data = load_unit_data(load_config(_params(tmp_path, sources={**TABLES, "orders": {
-        "format": "table", "table": 'crm."Orders"'}}, engine={"backend": "postgres", "url_env": "WH_URL"}), "wh"))
+        "format": "table", "table": 'crm_fail."Orders"'}}, engine={"backend": "postgres", "url_env": "WH_URL"}), "wh"))
     assert data.orders.count().execute() > 0
 
 
@@ -170,13 +170,13 @@ def test_validate_command_reports_a_server_engine_failure_without_traceback(tmp_
     from retention_utils.cli import main
 
     monkeypatch.setenv("WH_URL", loaded)
-    params = _params(tmp_path, sources={**TABLES, "orders": {"format": "table", "table": "crm.orders"}},
+    params = _params(tmp_path, sources={**TABLES, "orders": {"format": "table", "table": "crm_fail.orders"}},
                      engine={"backend": "postgres", "url_env": "WH_URL", "statement_timeout": 1})
     locked, release = threading.Event(), threading.Event()
 
     def hold_lock() -> None:
         with psycopg.connect(loaded) as conn:
-            conn.execute("LOCK TABLE crm.customers IN ACCESS EXCLUSIVE MODE")
+            conn.execute("LOCK TABLE crm_fail.customers IN ACCESS EXCLUSIVE MODE")
             locked.set()
             release.wait(30)
 
