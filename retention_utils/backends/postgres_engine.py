@@ -232,7 +232,10 @@ def copy_csv(con: Any, name: str, files: Sequence[Path], *, delimiter: str | Non
     columns: list[str] | None = None
     for path in files:
         with open(path, encoding=enc, newline="") as fh:
-            header = next(csv.reader([fh.readline()], delimiter=delim), [])
+            first = fh.readline()
+            while first in ("\n", "\r\n"):  # empty lines above the header, skipped as DuckDB does
+                first = fh.readline()
+            header = next(csv.reader([first], delimiter=delim), [])
             if columns is None:
                 columns = _columns(header)
                 _create_text_table(con, name, columns)
@@ -243,11 +246,37 @@ def copy_csv(con: Any, name: str, files: Sequence[Path], *, delimiter: str | Non
 
 
 def _encoded(fh: Any) -> Iterator[bytes]:
-    while True:
-        block = fh.read(1 << 20)
-        if not block:
-            return
+    for block in _without_blank_lines(iter(lambda: fh.read(1 << 20), "")):
         yield block.encode("utf-8")
+
+
+def _without_blank_lines(blocks: Iterator[str]) -> Iterator[str]:
+    """The CSV text in whole lines, empty lines outside quoted fields dropped.
+
+    DuckDB's and Spark's CSV readers skip empty lines (an export often ends with one or two); COPY fails on
+    them ("missing data for column"). A block without an empty line passes as it is (the quote state is
+    carried by counting quote characters: a doubled quote inside a field counts twice, so changes nothing).
+    """
+    in_quote, rest = False, ""
+    for block in blocks:
+        text = rest + block
+        cut = text.rfind("\n") + 1
+        text, rest = text[:cut], text[cut:]
+        if not text:
+            continue
+        if "\n\n" not in text and "\n\r\n" not in text and text[0] != "\n" and not text.startswith("\r\n"):
+            in_quote ^= text.count('"') % 2 == 1
+            yield text
+            continue
+        kept = []
+        for line in text.split("\n")[:-1]:
+            if in_quote or line not in ("", "\r"):
+                kept.append(line)
+                in_quote ^= line.count('"') % 2 == 1
+        if kept:
+            yield "\n".join(kept) + "\n"
+    if rest and (in_quote or rest != "\r"):
+        yield rest
 
 
 def sniff_delimiter(con: Any, path: Path, *, encoding: str) -> str | None:
