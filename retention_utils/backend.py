@@ -33,7 +33,7 @@ import ibis
 
 from .backends import duckdb_engine as _duck
 
-__all__ = ["Error", "PACKAGES", "BACKENDS", "connect", "connect_engine", "settings", "engine_name", "describe",
+__all__ = ["Error", "PACKAGES", "BACKENDS", "connect", "connect_engine", "disconnect", "settings", "engine_name", "describe",
            "engine_label", "engine_error", "engine_hint", "error_types",
            "parse_date", "parse_iso_date", "parse_number", "row_hash", "try_strptime", "temp_table", "drop_tables",
            "count_rows", "copy_csv", "sniff_delimiter", "parquet_rows", "copy_frame", "copy_database_file_table",
@@ -159,6 +159,19 @@ def connect_engine(spec: Any, *, temp_directory: str | None = None, memory_limit
     if spec.backend == "duckdb":
         return _duck.connect(temp_directory=temp_directory, memory_limit=memory_limit, threads=spec.threads)
     return _module(spec.backend).connect_engine(spec)
+
+
+def disconnect(con: Any) -> None:
+    """Close an engine connection (a PostgreSQL session, a Spark application, DuckDB's memory) and ignore a
+    failure to: used where a unit has failed and its engine must not be held while the next unit runs (a
+    monthly job over many units would otherwise pile up server sessions; in one process Spark's
+    ``getOrCreate`` would hand the next unit the failed unit's session and settings)."""
+    if con is None:
+        return
+    try:
+        con.disconnect()
+    except Exception:  # noqa: BLE001 - already closed, or the server is gone: nothing is left to close
+        pass
 
 
 def settings(con: Any) -> dict[str, Any]:

@@ -235,7 +235,17 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
     DataError
         Every hard contract violation found, in one message.
     """
-    con = con if con is not None else connect(cfg.engine)
+    if con is not None:
+        return _load_unit_data(cfg, con, today)
+    con = connect(cfg.engine)
+    try:
+        return _load_unit_data(cfg, con, today)
+    except BaseException:
+        backend.disconnect(con)  # the engine it opened is not left holding a session for a failed unit
+        raise
+
+
+def _load_unit_data(cfg: UnitConfig, con: Any, today: dt.date | None) -> UnitData:
     run_day = today or run_date()
     if cfg.sources.snapshot is not None:
         return _load_snapshot(cfg, con)

@@ -206,6 +206,7 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
 
     month = result.month
     secrets = environment_secrets()  # covers the URL of every url_env the unit's sources may name
+    data = None
     try:
         shown.say("validating params and data ...")
         import papermill as pm  # after the first progress line: the import takes seconds
@@ -237,11 +238,13 @@ def _run_unit_steps(unit: str, params_dir: str, notebooks_dir: str, notebooks: t
         shown.say(f"data ok: report month {data.month_label}, {len(data.quality.rows)} data-quality lines "
                   f"({time.perf_counter() - t0:.1f} s)")
     except RetentionError as exc:
+        backend.disconnect(getattr(data, "con", None))  # loaded, then failed: the next unit gets a fresh engine
         result.status, result.failed_step, result.error = "failed", "validation", redact(exc, *secrets)
         shown.say(f"FAILED validation: {result.error}")
         result.seconds = time.perf_counter() - t0
         return result
     except Exception as exc:  # an engine failure, or an unexpected bug: keep the other units going
+        backend.disconnect(getattr(data, "con", None))
         result.status, result.failed_step = "failed", "validation"
         engine_msg = (backend.engine_error(exc, cfg.engine)
                       if "cfg" in locals() and cfg.engine.backend != "duckdb" else None)

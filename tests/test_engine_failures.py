@@ -88,6 +88,30 @@ def test_missing_table_is_named(tmp_path, monkeypatch, loaded):
     assert PASSWORD not in msg
 
 
+def _sessions(url: str) -> int:
+    """Client sessions on the kit's database other than this query's own."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()").fetchone()[0]
+
+
+def test_a_failed_unit_closes_its_session(tmp_path, monkeypatch, loaded):
+    """A unit that fails on the server, or on the data contract after reading, leaves no session open: a monthly
+    job over many units would otherwise hold one per failed unit until it ends."""
+    monkeypatch.setenv("WH_URL", loaded)
+    engine = {"backend": "postgres", "url_env": "WH_URL"}
+    before = _sessions(loaded)
+    failing = {"missing table": {**TABLES, "orders": {"format": "table", "table": "crm_fail.no_such_orders"}},
+               "contract": {**TABLES, "orders": {"format": "table", "table": "crm_fail.orders",
+                                                 "columns": {"amount": "no_such_column"}}}}
+    kept = []
+    for i, (why, sources) in enumerate(failing.items()):
+        with pytest.raises(DataError) as err:
+            load_unit_data(load_config(_params(tmp_path / str(i), sources=sources, engine=engine), "wh"))
+        kept.append(err)  # the traceback keeps the loader's frames (and any connection they hold) alive
+        assert _sessions(loaded) == before, why
+
+
 def test_permission_denied_says_which_grant(tmp_path, monkeypatch, loaded):
     with psycopg.connect(loaded, autocommit=True) as conn:
         conn.execute("DROP ROLE IF EXISTS reader")
