@@ -66,6 +66,15 @@ def test_portfolio_sums_revenue_at_risk_and_names_the_worst_unit():
     assert p["rows"][0]["matters"] == "Monthly churn rate rose 1.4 pp to 10.0%."
 
 
+def test_portfolio_never_says_all_of_it_when_another_unit_holds_some():
+    """EUR 869 of EUR 418,960 in a second unit: 99.8%, not "all of it"; "all of it" only when the rest hold 0."""
+    nearly = [(_unit("a"), _summary(200, 418_091.0)), (_unit("b"), _summary(13, 869.0))]
+    assert portfolio_view(nearly, "2025-12")["sentences"][1] == (
+        "Revenue at risk in the high-risk tiers: EUR 418,960 in all; A holds EUR 418,091 (99.8%).")
+    alone = [(_unit("a"), _summary(200, 5000.0)), (_unit("b"), _summary(0, 0.0))]
+    assert portfolio_view(alone, "2025-12")["sentences"][1].endswith("EUR 5,000 in all; all of it in A.")
+
+
 def test_portfolio_reads_last_months_revenue_at_risk_from_the_ledger():
     ledger = pd.DataFrame({"unit": ["a"], "month": ["2025-11"], "analysis": ["drivers"],
                            "metric": ["revenue_at_risk"], "value": [20000.0]})

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from .formats import fmt_delta, fmt_value, month_name, month_short, money, pp
+from ..drivers._text import share as share_of
 
 __all__ = ["revised_html", "tiles", "headline_sentences", "quality_badge", "unit_view", "portfolio_view", "ANALYSIS_ORDER"]
 
@@ -326,9 +327,8 @@ def _portfolio_sentences(rows: list[dict[str, Any]], month: str) -> list[str]:
         total = sum(r["at_risk_value"] for r in risk)
         top = max(risk, key=lambda r: r["at_risk_value"])
         if total > 0:
-            share = top["at_risk_value"] / total
-            where = (f"all of it in {top['r'].label}" if share > 0.995 else
-                     f"{top['r'].label} holds {top['at_risk']} ({share:.0%})")
+            where = (f"all of it in {top['r'].label}" if top["at_risk_value"] == total else
+                     f"{top['r'].label} holds {top['at_risk']} ({share_of(top['at_risk_value'], total)})")
             out.append(f"Revenue at risk in the high-risk tiers: {money(total, currencies.pop())} in all; {where}.")
     failed = [r["r"].label for r in rows if r["r"].status != "ok"]
     if failed:

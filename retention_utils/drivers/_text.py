@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["fmt_day", "to_float", "plural", "money_short"]
+__all__ = ["fmt_day", "to_float", "plural", "money_short", "share"]
 
 
 def fmt_day(d: Any) -> str:
@@ -63,3 +63,24 @@ def money_short(v: float, currency: str = "") -> str:
     a = abs(v)
     text = f"{v / 1e6:.1f}M" if a >= 1e6 else (f"{v / 1e3:.0f}k" if a >= 1e3 else f"{v:,.0f}")
     return f"{currency} {text}".strip()
+
+
+def share(part: float, whole: float) -> str:
+    """``part`` of ``whole`` as a whole percentage, never rounded to ``0%`` or ``100%`` when it is neither.
+
+    Examples
+    --------
+    >>> share(13, 10_802), share(1, 4), share(418_091, 418_960), share(0, 5), share(5, 5), share(1, 100_000)
+    ('0.1%', '25%', '99.8%', '0%', '100%', 'under 0.1%')
+    """
+    v = part / whole if whole else float("nan")
+    if v != v:
+        return "n/a"
+    if v <= 0 or v >= 1:
+        return f"{v:.0%}"
+    if v < 0.005:
+        return "under 0.1%" if v < 0.0005 else f"{v:.1%}"
+    if v > 0.995:
+        return "over 99.9%" if v > 0.9995 else f"{v:.1%}"
+    return f"{v:.0%}"
+

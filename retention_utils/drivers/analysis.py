@@ -20,7 +20,7 @@ from ..engine.features import FEATURES, check_attributes
 from ..results import AnalysisResult, notes_frame, summary_rows
 from ..stats import wilson_interval
 from ._text import fmt_day as _fmt_day
-from ._text import money_short
+from ._text import money_short, share
 from .closed_loop import ClosedLoop, closed_loop
 from .fitting import (
     _choose_best,
@@ -441,7 +441,7 @@ class DriversAnalysis(AnalysisResult):
         if n_hi:
             money = (f", with {money_short(t.loc['high', 'revenue_12m'], self.currency)} of revenue at risk"
                      if self.has_amounts and w.design != "stratified_cv" else "")
-            return (f"{n_hi:,} of the {n_all:,} customers scored ({n_hi / n_all:.0%}) are at high risk of leaving "
+            return (f"{n_hi:,} of the {n_all:,} customers scored ({share(n_hi, n_all)}) are at high risk of leaving "
                     f"within {h} days{money}: contact them first, highest value first ({how}).")
         return (f"Not one of the {n_all:,} customers scored is at high risk of leaving within {h} days; {n_med:,} are at "
                 f"medium risk: include them in the regular retention campaign ({how}).")
