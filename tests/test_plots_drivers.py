@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -156,3 +157,19 @@ def test_long_category_names_stay_under_their_own_bar():
     drvplot.plot_partial_dependence_panels(pdp, axes=axes)
     assert figure_problems(fig) == []
     assert [t.get_text() for t in axes[0].get_xticklabels()] == ["<img src=y on…", '"><script>win…', "referral", "web"]
+
+
+def test_odds_ratio_colour_says_whether_the_interval_is_clear_of_one(ax):
+    """Red: the whole interval above 1; green: below 1; grey: it crosses 1 (even when the point is far from 1)."""
+    table = pd.DataFrame({"kind": ["numeric"] * 4, "label": ["up", "down", "unclear up", "unclear down"],
+                          "level": None, "reference": None, "sd": 1.0,
+                          "odds_ratio": [2.0, 0.5, 1.8, 0.6], "ci_lower": [1.2, 0.3, 0.9, 0.2],
+                          "ci_upper": [3.0, 0.8, 3.5, 1.4]})
+    drvplot.plot_odds_ratios(table, ax=ax)
+    labels = [t.get_text().split(" (")[0] for t in ax.get_yticklabels()]
+    colours = dict(zip(labels, (tuple(c) for c in ax.collections[-1].get_facecolors()[:, :3])))
+    grey = tuple(mcolors.to_rgb("0.6"))
+    assert colours["up"] == mcolors.to_rgb("#e76f51") and colours["down"] == mcolors.to_rgb("#2a9d8f")
+    assert colours["unclear up"] == grey and colours["unclear down"] == grey
+    ticks = [float(t) for t in ax.get_xticks()]
+    assert 1.0 in ticks and all(b / a >= 1.4 for a, b in zip(ticks, ticks[1:]))  # no two labels run together

@@ -120,7 +120,9 @@ def plot_odds_ratios(result_or_table: Any, *, top: int = 12, ax: Axes | None = N
     d = odds_ratios.assign(strength=np.abs(np.log(odds_ratios["odds_ratio"])))
     d = d.sort_values("strength", ascending=False).head(top).iloc[::-1]
     y = np.arange(len(d))
-    colors = np.where(d["odds_ratio"] >= 1, "#e76f51", "#2a9d8f")
+    # coloured only where the 95% interval is clear of 1 (red raises, green lowers the odds), grey otherwise:
+    # the survival page's hazard-ratio convention, so a direction is never shown for an unclear effect
+    colors = np.where(d["ci_lower"] > 1, "#e76f51", np.where(d["ci_upper"] < 1, "#2a9d8f", "0.6"))
     lo = (d["odds_ratio"] - d["ci_lower"]).fillna(0).clip(lower=0)
     hi = (d["ci_upper"] - d["odds_ratio"]).fillna(0).clip(lower=0)
     ax.errorbar(d["odds_ratio"], y, xerr=[lo, hi], fmt="none", ecolor="0.4", capsize=3)
@@ -130,13 +132,32 @@ def plot_odds_ratios(result_or_table: Any, *, top: int = 12, ax: Axes | None = N
     ax.set_xscale("log")
     lo_x = float(np.nanmin(np.r_[d["ci_lower"].to_numpy(dtype=float), d["odds_ratio"].to_numpy(dtype=float)]))
     hi_x = float(np.nanmax(np.r_[d["ci_upper"].to_numpy(dtype=float), d["odds_ratio"].to_numpy(dtype=float)]))
-    ticks = [t for t in (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20) if lo_x / 1.3 <= t <= hi_x * 1.3]
-    ax.xaxis.set_major_locator(mticker.FixedLocator(ticks or [1]))
+    ax.xaxis.set_major_locator(mticker.FixedLocator(_log_ticks(lo_x, hi_x)))
     ax.xaxis.set_minor_locator(mticker.NullLocator())
     ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _p: f"{v:g}"))
     ax.set_xlabel("odds of leaving multiply by (log scale; > 1 raises the risk;\nstep: one standard deviation)")
     ax.set_title("How each factor changes the odds of leaving", loc="left")
     return ax
+
+
+def _log_ticks(lo: float, hi: float) -> list[float]:
+    """Round ticks for a log axis from ``lo`` to ``hi``, 1 always, none closer than a seventh of the span
+    (0.5 and 0.7 on a 0.05-20 axis would print as one label).
+
+    Examples
+    --------
+    >>> _log_ticks(0.8, 1.6)
+    [0.7, 1, 1.5, 2]
+    >>> _log_ticks(0.04, 18)
+    [0.1, 0.3, 1, 3, 10]
+    """
+    cands = [t for t in (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20) if lo / 1.3 <= t <= hi * 1.3] or [1]
+    gap = (np.log(max(cands)) - np.log(min(cands))) / 7
+    kept: list[float] = [1] if 1 in cands else []
+    for t in sorted(cands, key=lambda t: (t != 1, abs(np.log(t)))):  # outwards from 1
+        if all(abs(np.log(t) - np.log(k)) >= gap for k in kept):
+            kept.append(t)
+    return sorted(kept)
 
 
 def _pdp_limits(values: Any) -> tuple[float, float]:
