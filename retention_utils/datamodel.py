@@ -282,8 +282,10 @@ def _typed(col: ibis.Value, rule: ColumnRule, spec: SourceSpec) -> ibis.Value:
         if dtype.is_floating():
             return ibis.ifelse(col == col.floor(), col.cast("int64").cast("string"), col.cast("string"))
         # an id exported through a float column ("17850.0") keeps its integer spelling
-        s = _blank_to_null(col)  # the pattern only where a dot can match (a regular expression per cell is slow)
-        return ibis.ifelse(s.contains("."), s.re_replace(r"^(\d+)\.0+$", r"\1"), s)
+        # ("17850,0" where the export writes numbers with a decimal comma, decimal: ',')
+        sep = "," if spec.decimal == "," else "."
+        s = _blank_to_null(col)  # the pattern only where the separator can match (a regular expression per cell is slow)
+        return ibis.ifelse(s.contains(sep), s.re_replace(rf"^(\d+)\{sep}0+$", r"\1"), s)
     if rule.kind == "text":
         return _blank_to_null(col)
     if rule.kind == "category":

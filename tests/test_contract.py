@@ -189,6 +189,24 @@ def test_orders_only_with_unit_column_and_product_amount(tmp_path):
     assert "combined" in data.quality.notes.note.iloc[0]
 
 
+def test_float_ids_written_with_a_decimal_comma_lose_their_comma_zero(tmp_path):
+    """A European export writes the float CustomerID as 17850,0: with decimal: ',' the id is 17850, as from a
+    dot export (else the at-risk list would not join back to the CRM)."""
+    orders = ("Invoice;Customer;When;Amount\n"
+              "1;17850,0;05/01/2024;3,50\n"
+              "2;17850,00;09/01/2024;10,00\n"
+              "3;12345,5;10/01/2024;1,00\n"
+              "4;A-7,0;11/01/2024;2,00\n")
+    src = {"orders": {"path": "../orders.csv", "delimiter": ";", "decimal": ",", "date_format": "%d/%m/%Y",
+                      "columns": {"order_id": "Invoice", "customer_id": "Customer", "order_date": "When",
+                                  "amount": "Amount"}}}
+    params = write_unit(tmp_path, files={"orders.csv": orders}, sources=src,
+                        unit_yaml="report_month: '2024-01'\n")
+    o = load(params).orders.to_pandas().set_index("order_id")
+    assert o.customer_id.to_dict() == {"1": "17850", "2": "17850", "3": "12345,5", "4": "A-7,0"}
+    assert o.amount["1"] == pytest.approx(3.5)
+
+
 def test_churn_date_after_report_month_is_not_churn_yet(tmp_path):
     cust = "customer_id,business_unit,signup_date,churn_date,churn_type\nA,shop,2024-01-05,2024-03-10,voluntary\nB,shop,2024-01-20,,\n"
     params = write_unit(tmp_path, files={"customers.csv": cust, "orders.csv": ORD}, sources=SRC,
