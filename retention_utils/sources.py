@@ -206,11 +206,20 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
                "encoding (e.g. encoding: latin-1).")
         raise DataError(redact(f"{where}: cannot be read as {fmt} ({_reason(exc)}). {fix}", *secrets)) from None
     table = con.table(f"raw_{name}") if fmt in ("parquet", "table") else backend.number_rows(con, tmp, f"raw_{name}")
+    first = next((c for c in table.columns if c != "_row"), "")
+    for bom in _BOMS:  # a UTF-8 byte-order mark read with another encoding (latin-1, cp1252) is not a name
+        if fmt == "csv" and first.startswith(bom) and first[len(bom):] and first[len(bom):] not in table.columns:
+            table = table.rename({first[len(bom):]: first})
+            break
     columns = tuple(c for c in table.columns if c != "_row")
     n_rows = backend.count_rows(con, f"raw_{name}")
     return RawSource(name=name, label=label, table=table, columns=columns, n_rows=n_rows,
                      files=tuple(f for f in files if not isinstance(f, str)),
                      read_note=read_note)
+
+
+#: the UTF-8 byte-order mark as the first column's name starts when read as UTF-8 or with a single-byte encoding
+_BOMS = ("\ufeff", *{b"\xef\xbb\xbf".decode(e) for e in ("latin-1", "cp1250", "cp1257", "iso-8859-2")})
 
 
 def _read_database(con: ibis.BaseBackend, spec: SourceSpec, name: str, url: str, tmp: str) -> None:

@@ -107,6 +107,19 @@ def test_decimal_comma_semicolon_bom_latin1(tmp_path):
     assert sorted(data.customers.to_pandas().customer_id) == ["A", "B"]  # BOM not part of the header
 
 
+def test_a_utf8_bom_read_with_a_single_byte_encoding_is_not_part_of_the_header(tmp_path):
+    """Excel's 'CSV UTF-8' starts with a byte-order mark; a user who sets a Latin encoding for the accents still
+    gets the column 'InvoiceNo', not 'ï»¿InvoiceNo' (found by the new-user battery on a hostile export)."""
+    orders = "InvoiceNo;customer_id;order_date;amount\n1;A;2024-01-05;3,50\n2;B;2024-03-05;1,00\n"
+    src = {"customers": {"path": "../customers.csv"},
+           "orders": {"path": "../orders.csv", "delimiter": ";", "decimal": ",", "encoding": "latin-1",
+                      "columns": {"order_id": "InvoiceNo"}}}
+    params = write_unit(tmp_path, files={"customers.csv": CUST, "orders.csv": b"\xef\xbb\xbf" + orders.encode()},
+                        sources=src, unit_yaml="report_month: '2024-02'\n")
+    o = load(params).orders.to_pandas()  # order 2 is after the report month
+    assert o.order_id.tolist() == ["1"] and o.amount.tolist() == [3.5]
+
+
 def test_duplicate_customer_ids(tmp_path):
     cust = CUST + "A,shop,2024-02-01\n"
     params = write_unit(tmp_path, files={"customers.csv": cust, "orders.csv": ORD}, sources=SRC)
