@@ -551,6 +551,26 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _near_key(loc: tuple) -> str | None:
+    """The known key closest to a misspelt one at ``loc`` (``churn.inactivty_days`` -> ``inactivity_days``)."""
+    import difflib
+    import typing
+
+    model: Any = UnitConfig
+    for part in loc[:-1]:
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return None
+        ann = fields[part].annotation
+        options = [a for a in (typing.get_args(ann) or (ann,)) if isinstance(a, type) and hasattr(a, "model_fields")]
+        if not options:
+            return None
+        model = options[0]
+    known = list(getattr(model, "model_fields", {}))
+    match = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.75)
+    return match[0] if match else None
+
+
 def _has_path(data: dict[str, Any], loc: tuple[Any, ...]) -> bool:
     node: Any = data
     for part in loc:
@@ -628,7 +648,9 @@ def load_config(params_dir: str | Path, unit: str, *, month: str | None = None) 
             key = ".".join(str(p) for p in loc) or "(top level)"
             where = unit_path if _has_path(own, loc) else (defaults_path if _has_path(defaults, loc) else unit_path)
             if err["type"] == "extra_forbidden":
-                msg = f"{where}: unknown key '{key}'; check the spelling against docs/data-contract.md"
+                near = _near_key(loc)
+                msg = (f"{where}: unknown key '{key}'" + (f"; did you mean '{near}'?" if near else "") +
+                       "; the keys are listed in docs/params.md")
             elif err["type"] == "missing":
                 msg = f"{where}: required key '{key}' is missing"
             else:

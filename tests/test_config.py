@@ -20,13 +20,17 @@ def test_defaults_merged_with_unit_file():
 
 def test_unknown_key_names_file_and_key(tmp_path):
     params = write_unit(tmp_path, files={}, sources=SRC, unit_yaml="churn:\n  inactivty_days: 60\n")
-    with pytest.raises(ConfigError, match=r"shop\.yaml: unknown key 'churn\.inactivty_days'"):
+    with pytest.raises(ConfigError, match=r"shop\.yaml: unknown key 'churn\.inactivty_days'; did you mean "
+                                          r"'inactivity_days'\?; the keys are listed in docs/params\.md"):
         load_config(params, "shop")
+    deep = write_unit(tmp_path / "d", files={}, sources={**SRC, "orders": {**SRC["orders"], "delimeter": ";"}})
+    with pytest.raises(ConfigError, match=r"unknown key 'sources\.orders\.delimeter'; did you mean 'delimiter'\?"):
+        load_config(deep, "shop")
 
 
 def test_unknown_key_in_defaults_names_defaults(tmp_path):
     params = write_unit(tmp_path, files={}, sources=SRC, defaults_extra="currencey: USD\n")
-    with pytest.raises(ConfigError, match=r"defaults\.yaml: unknown key 'currencey'"):
+    with pytest.raises(ConfigError, match=r"defaults\.yaml: unknown key 'currencey'; did you mean 'currency'\?"):
         load_config(params, "shop")
 
 
