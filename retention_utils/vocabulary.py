@@ -195,8 +195,9 @@ METHODS: tuple[Term, ...] = (
          "The split of a campaign's customers between treated and control: far from the intended split, the "
          "random assignment probably broke.", "method", ("sample-ratio",)),
     Term("smd", "standardised mean difference",
-         "How far treated and control customers differed before sending, in standard deviations; above 0.1 "
-         "the groups were not alike.", "method", ("SMD",)),
+         "How far treated and control customers differed before sending, in standard deviations. Above 0.1 is "
+         "the usual sign that the groups were not alike; small random groups exceed it by chance, so a campaign "
+         "is flagged only when its difference is also beyond chance for the groups' size.", "method", ("SMD",)),
     Term("cuped", "CUPED",
          "An adjustment of each customer's revenue by their revenue before the campaign; it narrows the "
          "interval without moving the estimate.", "method"),
