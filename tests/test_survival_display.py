@@ -85,3 +85,17 @@ def test_headline_of_a_unit_without_customers():
     empty = sv.kaplan_meier(pd.DataFrame({"duration_months": [], "event": []}))
     a = type("A", (), {"km_all": empty})()
     assert ds.headline_sentences(a) == ["No customer lifetimes to analyse in this unit yet."]
+
+
+def test_a_clear_hazard_ratio_never_shows_a_range_touching_no_effect():
+    """0.86-0.996 is clear of 1: the words say 'likely 0.4% to 14%' and the table '0.86-0.996', never a limit
+    rounded onto no effect ('0% to 14%', '1.00') beside 'Clear? yes' (page review finding)."""
+    import types
+
+    from retention_utils.display.survival import _hr_sentence, _side_kept
+
+    row = types.SimpleNamespace(covariate="channel", kind="categorical", level="referral", reference="web",
+                                hazard_ratio=0.93, ci_lower=0.86, ci_upper=0.996)
+    text = _hr_sentence(row, 30)
+    assert "leave 7% more slowly" in text and "(likely 0.4% to 14%)" in text
+    assert _side_kept(1, 2)(0.996) == "0.996" and _side_kept(1, 2)(0.86) == "0.86" and _side_kept(1, 2)(1.0) == "1.00"
