@@ -213,40 +213,37 @@ def load_unit_data(cfg: UnitConfig, *, con: Any = None, today: dt.date | None = 
     cfg
         The unit's configuration (:func:`retention_utils.config.load_config`).
     con
-        An Ibis DuckDB backend to use; a new in-process one by default.
+        An Ibis engine connection to use; by default the one ``cfg.engine`` names, opened here and closed
+        again if the unit fails.
     today
         The run date (orders dated later are future-dated); the clock's today by default.
 
     Returns
     -------
     UnitData
-        Canonical tables (Ibis, in the engine) with the report month and the
-        data-quality accounting. ``customers`` has ``customer_id, signup_date``
-        (+ ``churn_date, churn_type, churn_reason`` and attributes when given);
-        ``orders`` has one row per order: ``order_id, customer_id, order_date,
-        amount, n_lines`` (+ optional columns; ``amount`` is NULL when the export has
-        none, ``has_amounts`` False). Every table also has ``customer_key``,
-        the integer key of the customer (:func:`customer_keys`). A snapshot unit
-        (``sources.snapshot``) has ``kind == "snapshot"`` and only ``snapshot``
-        (:func:`_load_snapshot`).
+        Canonical tables (Ibis, in the engine) with the report month and the data-quality accounting.
+        ``customers`` has ``customer_id, signup_date`` (+ ``churn_date, churn_type, churn_reason`` and
+        attributes when given); ``orders`` has one row per order: ``order_id, customer_id, order_date,
+        amount, n_lines`` (+ optional columns; ``amount`` is NULL when the export has none, ``has_amounts``
+        False). Every table also has ``customer_key``, the integer key of the customer (:func:`customer_keys`).
+        A snapshot unit (``sources.snapshot``) has ``kind == "snapshot"`` and only ``snapshot``.
 
     Raises
     ------
     DataError
         Every hard contract violation found, in one message.
     """
-    if con is not None:
-        return _load_unit_data(cfg, con, today)
-    con = connect(cfg.engine)
+    own = con is None
+    con = connect(cfg.engine) if own else con
     try:
-        return _load_unit_data(cfg, con, today)
+        return _load_unit_data(cfg, con, today or run_date())
     except BaseException:
-        backend.disconnect(con)  # the engine it opened is not left holding a session for a failed unit
+        if own:  # the engine it opened is not left holding a session for a failed unit
+            backend.disconnect(con)
         raise
 
 
-def _load_unit_data(cfg: UnitConfig, con: Any, today: dt.date | None) -> UnitData:
-    run_day = today or run_date()
+def _load_unit_data(cfg: UnitConfig, con: Any, run_day: dt.date) -> UnitData:
     if cfg.sources.snapshot is not None:
         return _load_snapshot(cfg, con)
     problems: list[str] = []

@@ -86,3 +86,16 @@ def test_a_failed_unit_says_so_in_the_portfolio():
     p = portfolio_view([(_unit("a", status="failed"), None)], "2025-12")
     assert p["rows"][0]["matters"].startswith("The report failed")
     assert "1 unit failed and needs attention: A." in p["sentences"]
+
+
+def test_a_churn_rate_of_too_few_customers_is_neither_a_tile_nor_a_held_unit():
+    """1 customer at the start of the month (Iceland in online retail): no churn tile, no 'held' in the portfolio;
+    the same unit with 40 customers shows both."""
+    tiny, fine = _unit("tiny", churn=0.0, d_prev=0.0), _unit("fine", churn=0.05, d_prev=0.01)
+    tiny.headline[0]["n_obs"], fine.headline[0]["n_obs"] = 1, 40
+    assert "churn_rate" not in {t["kpi"] for t in tiles(tiny)} and "churn_rate" in {t["kpi"] for t in tiles(fine)}
+    p = portfolio_view([(tiny, _summary(0, 0.0)), (fine, _summary(0, 0.0))], "2025-12")
+    assert p["sentences"][0].startswith("The monthly churn rate fell in 0 of 1 unit against last month, rose in 1")
+    assert p["rows"][0]["churn"] == "too few customers" and p["rows"][1]["churn"] == "5.0%"
+    tiny.params = {"thresholds": {"min_customers": 1}}  # the unit's own threshold counts
+    assert "churn_rate" in {t["kpi"] for t in tiles(tiny)}

@@ -92,7 +92,8 @@ def test_a_clear_hazard_ratio_never_shows_a_range_touching_no_effect():
     rounded onto no effect ('0% to 14%', '1.00') beside 'Clear? yes' (page review finding)."""
     import types
 
-    from retention_utils.display.survival import _hr_sentence, _side_kept
+    from retention_utils.display.formats import side_kept as _side_kept
+    from retention_utils.display.survival import _hr_sentence
 
     row = types.SimpleNamespace(covariate="channel", kind="categorical", level="referral", reference="web",
                                 hazard_ratio=0.93, ci_lower=0.86, ci_upper=0.996)

@@ -87,7 +87,7 @@ def tiles(res: Any) -> list[dict[str, str]]:
     prev = month_short(month - pd.DateOffset(months=1)) if month is not None else "last month"
     year = month_short(month - pd.DateOffset(years=1)) if month is not None else "last year"
     out = []
-    for h in res.headline:
+    for h in _headline(res):
         kind, higher = h.get("kind", "count"), bool(h.get("higher_is_better", True))
         value = _num(h.get("value"))
         if math.isnan(value):
@@ -191,10 +191,25 @@ def unit_view(res: Any, summary: pd.DataFrame | None) -> dict[str, Any]:
 
 
 def _kpi(res: Any, kpi: str) -> dict[str, Any]:
-    for h in res.headline:
+    for h in _headline(res):
         if h.get("kpi") == kpi:
             return h
     return {}
+
+
+def _headline(res: Any) -> list[dict[str, Any]]:
+    """The unit's headline KPIs, the churn rate blanked where it rests on fewer customers than
+    ``thresholds.min_customers`` (1 customer: "0.0%, +0.0 pp" would be a tile and a "held" unit the analysis
+    itself refuses to state; the KPI headline sentence says why there is no rate)."""
+    least = int(((getattr(res, "params", None) or {}).get("thresholds") or {}).get("min_customers", 30))
+    out = []
+    for h in res.headline or []:
+        n = _num(h.get("n_obs"))
+        if h.get("kpi") == "churn_rate" and not math.isnan(n) and n < least:
+            h = {**h, **{k: None for k in ("value", "delta_previous", "pct_previous", "delta_last_year",
+                                           "pct_last_year", "ci_lower", "ci_upper")}}
+        out.append(h)
+    return out
 
 
 def _matters_most(res: Any, summary: pd.DataFrame | None, view: dict[str, Any]) -> str:
@@ -234,7 +249,7 @@ def _largest_move(res: Any) -> str:
     'Net revenue fell 10.0% to EUR 900 against last month.'
     """
     best, size = None, 0.0
-    for h in res.headline:
+    for h in _headline(res):
         if h.get("kind") == "rate":
             move = abs(_num(h.get("delta_previous"))) * 10  # 1 pp weighs like a 10% change
         else:
@@ -288,7 +303,8 @@ def portfolio_view(units: list[tuple[Any, pd.DataFrame | None]], month: str,
         risk_prev = _ledger_value(ledger, res.unit, _previous_month(month), "drivers", "revenue_at_risk")
         rows.append({
             "r": res, "view": view, "matters": _matters_most(res, summary, view),
-            "churn": fmt_value(_num(churn.get("value")), "rate") if churn else "",
+            "churn": ("" if not churn else fmt_value(_num(churn.get("value")), "rate")
+                      if not math.isnan(_num(churn.get("value"))) else "too few customers"),
             "churn_prev": _change(_num(churn.get("delta_previous")), math.nan, "rate", "", False, "last month")
             if churn else ("", ""),
             "churn_year": _change(_num(churn.get("delta_last_year")), math.nan, "rate", "", False, "last year")

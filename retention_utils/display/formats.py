@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["NA", "MODEL_LABELS", "is_missing", "pct", "pp", "money", "count", "number", "pvalue", "month_name", "month_short",
+__all__ = ["NA", "MODEL_LABELS", "is_missing", "pct", "side_kept", "pp", "money", "count", "number", "pvalue", "month_name", "month_short",
            "fmt_value", "fmt_delta"]
 
 #: What a page shows where a value is missing.
@@ -177,3 +177,24 @@ def fmt_delta(delta: float, pct_change: float, kind: str, currency: str = "") ->
     if not is_missing(pct_change):
         base += f" ({pct_change * 100:+.1f}%)"
     return base
+
+
+def side_kept(null: float, digits: int, scale: float = 1.0, unit: str = "") -> Any:
+    """A formatter of interval limits that never rounds a limit onto the no-effect value ``null`` (a range
+    "0% to 14%" beside "clear: yes" when the limit is 0.4%): up to two more decimals where needed.
+
+    Examples
+    --------
+    >>> f = side_kept(0, 0, 100, "%")
+    >>> f(0.004), f(0.14), f(0.0), f(-0.0004)
+    ('0.4%', '14%', '0%', '-0.04%')
+    >>> side_kept(1, 1)(1.004)
+    '1.004'
+    """
+    def fmt(v: float) -> str:
+        x = v * scale
+        for d in range(digits, digits + 3):
+            if round(x, d) != null * scale or x == null * scale:
+                break
+        return f"{x:.{d}f}{unit}"
+    return fmt

@@ -28,7 +28,7 @@ from ..survival import (
 from ..survival.analysis import SUMMARY_MONTHS, cohort_buying_name, still_customers_name, trait_words
 from ..survival.base import _Z
 from ..vocabulary import name as vocab_name
-from .formats import count, number, pct, pvalue
+from .formats import count, number, pct, pvalue, side_kept
 from .html import (
     HTML,
     esc,
@@ -103,39 +103,18 @@ def _range(lo: float, hi: float, fmt: Any) -> str:
     return f" (likely {fmt(lo)} to {fmt(hi)})"
 
 
-def _side_kept(null: float, digits: int, scale: float = 1.0, unit: str = "") -> Any:
-    """A formatter of interval limits that never rounds a limit onto the no-effect value ``null`` (a range
-    "0% to 14%" beside "clear: yes" when the limit is 0.4%): up to two more decimals where needed.
-
-    Examples
-    --------
-    >>> f = _side_kept(0, 0, 100, "%")
-    >>> f(0.004), f(0.14), f(0.0), f(-0.0004)
-    ('0.4%', '14%', '0%', '-0.04%')
-    >>> _side_kept(1, 1)(1.004)
-    '1.004'
-    """
-    def fmt(v: float) -> str:
-        x = v * scale
-        for d in range(digits, digits + 3):
-            if round(x, d) != null * scale or x == null * scale:
-                break
-        return f"{x:.{d}f}{unit}"
-    return fmt
-
-
 def _hr_sentence(row: Any, early_days: int) -> str:
     """A hazard ratio in plain words: "... leave 1.9 times as fast as those without"."""
     who, other = trait_words(row, early_days)
     who = who[0].upper() + who[1:]
     if row.kind == "numeric":
         return (f"{who} makes leaving {row.hazard_ratio:.2f} times as likely at any point"
-                f"{_range(row.ci_lower, row.ci_upper, _side_kept(1, 2))}.")
+                f"{_range(row.ci_lower, row.ci_upper, side_kept(1, 2))}.")
     if row.hazard_ratio >= 1:
         return (f"{who} leave {row.hazard_ratio:.1f} times as fast as {other}"
-                f"{_range(row.ci_lower, row.ci_upper, _side_kept(1, 1))}.")
+                f"{_range(row.ci_lower, row.ci_upper, side_kept(1, 1))}.")
     return (f"{who} leave {(1 - row.hazard_ratio) * 100:.0f}% more slowly than {other}"
-            f"{_range(1 - row.ci_upper, 1 - row.ci_lower, _side_kept(0, 0, 100, '%'))}.")
+            f"{_range(1 - row.ci_upper, 1 - row.ci_lower, side_kept(0, 0, 100, '%'))}.")
 
 
 def _peak_sentence(hazard: pd.DataFrame) -> str:
@@ -430,7 +409,7 @@ def cox_html(cox: CoxResult | SurvivalAnalysis, *, early_days: int | None = None
     show = pd.DataFrame({
         "Trait": [term_label(r, days) for r in hr.itertuples()],
         "Leave ... times as fast": hr["hazard_ratio"].map(lambda v: number(v, 2)),
-        "Likely range": [f"{_side_kept(1, 2)(lo)}–{_side_kept(1, 2)(hi)}" if np.isfinite(lo) and np.isfinite(hi)
+        "Likely range": [f"{side_kept(1, 2)(lo)}–{side_kept(1, 2)(hi)}" if np.isfinite(lo) and np.isfinite(hi)
                          else f"{number(lo, 2)}–{number(hi, 2)}" for lo, hi in zip(hr["ci_lower"], hr["ci_upper"])],
         "Clear?": [("yes" if (lo > 1 or hi < 1) else "no") for lo, hi in zip(hr["ci_lower"], hr["ci_upper"])],
         "Customers": hr["n_customers"].map(count),
