@@ -33,8 +33,8 @@ import ibis
 
 from .backends import duckdb_engine as _duck
 
-__all__ = ["Error", "PACKAGES", "BACKENDS", "connect", "connect_engine", "disconnect", "settings", "engine_name", "describe",
-           "engine_label", "engine_error", "engine_hint", "error_types",
+__all__ = ["Error", "PACKAGES", "BACKENDS", "connect", "connect_engine", "disconnect", "settings", "engine_name",
+           "describe", "engine_label", "engine_error", "engine_hint", "error_types",
            "parse_date", "parse_iso_date", "parse_number", "row_hash", "try_strptime", "temp_table", "drop_tables",
            "count_rows", "copy_csv", "sniff_delimiter", "parquet_rows", "copy_frame", "copy_database_file_table",
            "engine_table", "number_rows", "store_table", "load_table", "drop_stored", "write_parquet",

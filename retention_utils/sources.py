@@ -207,10 +207,9 @@ def read_source(con: ibis.BaseBackend, cfg: UnitConfig, name: str) -> RawSource:
         raise DataError(redact(f"{where}: cannot be read as {fmt} ({_reason(exc)}). {fix}", *secrets)) from None
     table = con.table(f"raw_{name}") if fmt in ("parquet", "table") else backend.number_rows(con, tmp, f"raw_{name}")
     first = next((c for c in table.columns if c != "_row"), "")
-    for bom in _BOMS:  # a UTF-8 byte-order mark read with another encoding (latin-1, cp1252) is not a name
-        if fmt == "csv" and first.startswith(bom) and first[len(bom):] and first[len(bom):] not in table.columns:
-            table = table.rename({first[len(bom):]: first})
-            break
+    bare = next((first[len(b):] for b in _BOMS if first.startswith(b)), "")
+    if fmt == "csv" and bare and bare not in table.columns:  # a UTF-8 byte-order mark read as latin-1 is no name
+        table = table.rename({bare: first})
     columns = tuple(c for c in table.columns if c != "_row")
     n_rows = backend.count_rows(con, f"raw_{name}")
     return RawSource(name=name, label=label, table=table, columns=columns, n_rows=n_rows,

@@ -2,9 +2,10 @@
 
 The connection URL comes from the environment variable named by ``engine.url_env`` and is never
 logged, written or shown (messages name the variable). Tables of the database are read on the server
-(``format: table``), once, into a numbered temporary table; files named in params are streamed in with ``COPY`` (every column as text, the
-row number from an identity column, so ``_row`` is the row of the file). Intermediate tables are the
-session's temporary tables (a read-only role may create them: PostgreSQL grants TEMP by default) and
+(``format: table``), once, into a numbered temporary table; files named in params are streamed in with
+``COPY`` (every column as text, the row number from an identity column, so ``_row`` is the row of the
+file). Intermediate tables are the session's temporary tables (a read-only role may create them:
+PostgreSQL grants TEMP by default) and
 are analysed after they are written, since autovacuum never looks at temporary tables.
 
 The validated snapshot that the notebooks of a run share lives in ``engine.work_schema`` (default

@@ -13,8 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from .formats import fmt_delta, fmt_value, month_name, month_short, money, pp
-from ..drivers._text import share as share_of
+from .formats import fmt_delta, fmt_value, month_name, month_short, money, pp, share
 
 __all__ = ["revised_html", "tiles", "headline_sentences", "quality_badge", "unit_view", "portfolio_view", "ANALYSIS_ORDER"]
 
@@ -212,6 +211,14 @@ def _headline(res: Any) -> list[dict[str, Any]]:
     return out
 
 
+def _churn_cell(churn: dict[str, Any]) -> str:
+    """The portfolio's churn-rate cell: empty without the KPI, a word where :func:`_headline` blanked it."""
+    if not churn:
+        return ""
+    value = _num(churn.get("value"))
+    return "too few customers" if math.isnan(value) else fmt_value(value, "rate")
+
+
 def _matters_most(res: Any, summary: pd.DataFrame | None, view: dict[str, Any]) -> str:
     """One line: what matters most in this unit this month."""
     if res.status != "ok":
@@ -303,8 +310,7 @@ def portfolio_view(units: list[tuple[Any, pd.DataFrame | None]], month: str,
         risk_prev = _ledger_value(ledger, res.unit, _previous_month(month), "drivers", "revenue_at_risk")
         rows.append({
             "r": res, "view": view, "matters": _matters_most(res, summary, view),
-            "churn": ("" if not churn else fmt_value(_num(churn.get("value")), "rate")
-                      if not math.isnan(_num(churn.get("value"))) else "too few customers"),
+            "churn": _churn_cell(churn),
             "churn_prev": _change(_num(churn.get("delta_previous")), math.nan, "rate", "", False, "last month")
             if churn else ("", ""),
             "churn_year": _change(_num(churn.get("delta_last_year")), math.nan, "rate", "", False, "last year")
@@ -344,7 +350,7 @@ def _portfolio_sentences(rows: list[dict[str, Any]], month: str) -> list[str]:
         top = max(risk, key=lambda r: r["at_risk_value"])
         if total > 0:
             where = (f"all of it in {top['r'].label}" if top["at_risk_value"] == total else
-                     f"{top['r'].label} holds {top['at_risk']} ({share_of(top['at_risk_value'], total)})")
+                     f"{top['r'].label} holds {top['at_risk']} ({share(top['at_risk_value'], total)})")
             out.append(f"Revenue at risk in the high-risk tiers: {money(total, currencies.pop())} in all; {where}.")
     failed = [r["r"].label for r in rows if r["r"].status != "ok"]
     if failed:

@@ -9,8 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["NA", "MODEL_LABELS", "is_missing", "pct", "side_kept", "pp", "money", "count", "number", "pvalue", "month_name", "month_short",
-           "fmt_value", "fmt_delta"]
+from ..drivers._text import share  # the analyses' own wording of a share (they never import display): one definition
+
+__all__ = ["NA", "MODEL_LABELS", "is_missing", "pct", "share", "side_kept", "pp", "money", "count", "number", "pvalue",
+           "month_name", "month_short", "fmt_value", "fmt_delta"]
 
 #: What a page shows where a value is missing.
 NA = "n/a"
@@ -188,13 +190,15 @@ def side_kept(null: float, digits: int, scale: float = 1.0, unit: str = "") -> A
     >>> f = side_kept(0, 0, 100, "%")
     >>> f(0.004), f(0.14), f(0.0), f(-0.0004)
     ('0.4%', '14%', '0%', '-0.04%')
-    >>> side_kept(1, 1)(1.004)
-    '1.004'
+    >>> side_kept(1, 1)(1.004), side_kept(1, 2)(None)
+    ('1.004', 'n/a')
     """
     def fmt(v: float) -> str:
-        x = v * scale
+        if is_missing(v):
+            return NA
+        x = float(v) * scale
         for d in range(digits, digits + 3):
             if round(x, d) != null * scale or x == null * scale:
                 break
-        return f"{x:.{d}f}{unit}"
+        return f"{x:,.{d}f}{unit}"
     return fmt

@@ -409,8 +409,8 @@ def cox_html(cox: CoxResult | SurvivalAnalysis, *, early_days: int | None = None
     show = pd.DataFrame({
         "Trait": [term_label(r, days) for r in hr.itertuples()],
         "Leave ... times as fast": hr["hazard_ratio"].map(lambda v: number(v, 2)),
-        "Likely range": [f"{side_kept(1, 2)(lo)}–{side_kept(1, 2)(hi)}" if np.isfinite(lo) and np.isfinite(hi)
-                         else f"{number(lo, 2)}–{number(hi, 2)}" for lo, hi in zip(hr["ci_lower"], hr["ci_upper"])],
+        "Likely range": [f"{side_kept(1, 2)(lo)}–{side_kept(1, 2)(hi)}"
+                         for lo, hi in zip(hr["ci_lower"], hr["ci_upper"])],
         "Clear?": [("yes" if (lo > 1 or hi < 1) else "no") for lo, hi in zip(hr["ci_lower"], hr["ci_upper"])],
         "Customers": hr["n_customers"].map(count),
         "Churned": hr["n_events"].map(count),
